@@ -1,0 +1,80 @@
+# sockwatch: bpf/*.bpf.c -> build/*.bpf.o -> build/*.skel.h -> build/sockwatch-sidecar,
+# and src/ -> dist/ (TypeScript). `make run` and `make test` install what is missing first.
+.DELETE_ON_ERROR:
+# keep the .bpf.o and skeleton between builds
+.SECONDARY:
+.PHONY: all sidecar cli deps run test bench manifest clean
+
+OUT      := build
+SIDECAR  := $(OUT)/sockwatch-sidecar
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+STRIP    ?= llvm-strip
+CC       ?= cc
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra -Wno-missing-field-initializers -Wno-unused-parameter -Werror
+BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
+              -I/usr/include/$(MULTIARCH) -Ibpf
+# Static where it links, so the binary runs (and can be setcap'd) anywhere.
+LDLIBS     := -static -lbpf -lelf -lz
+
+SIDECAR_SRCS := $(wildcard sidecar/*.c)
+SIDECAR_OBJS := $(patsubst sidecar/%.c,$(OUT)/%.o,$(SIDECAR_SRCS))
+TS_SRCS      := $(shell find src -name '*.ts' 2>/dev/null)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+all: sidecar cli
+
+sidecar: $(SIDECAR)
+cli: dist/.built
+
+$(OUT):
+	$(Q)mkdir -p $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c bpf/sockwatch.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(STRIP) -g $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/%.o: sidecar/%.c $(wildcard sidecar/*.h) bpf/sockwatch.h $(OUT)/sockwatch.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUT) -Ibpf -c $< -o $@
+
+$(SIDECAR): $(SIDECAR_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+dist/.built: $(TS_SRCS) tsconfig.json package-lock.json
+	$(call msg,TSC,dist)
+	$(Q)npx tsc -p tsconfig.json
+	$(Q)touch $@
+
+# Install what is missing (apt packages, npm ci); a no-op when all is there.
+deps:
+	$(Q)scripts/install-deps.sh
+
+manifest: cli
+	$(Q)npx oclif manifest >/dev/null
+
+run: deps all
+	./bin/run.js capture $(ARGS)
+
+test: deps all
+	node scripts/test.mjs $(ARGS)
+
+clean:
+	rm -rf $(OUT) dist

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Socket filter attached to AF_PACKET sockets: parse each packet's headers
+ * into a struct sw_event, count it, and hand it to user space through a ring
+ * buffer. It returns 0, so the raw socket itself never queues anything.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "sockwatch.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define IP_MF     0x2000
+#define IP_OFFSET 0x1fff
+#define IP6_OFFSET 0xfff8
+#define IP6_MF     0x0001
+#define MAX_VLAN_TAGS 2
+#define MAX_IP6_EXT   8
+
+/* Set by the sidecar before load. */
+const volatile __u32 loopback_ifindex = 1;
+/* Past this much unread data a submit wakes the sidecar; below it the sidecar
+ * drains on its own timer, so a busy ring costs no wake-up per event. */
+const volatile __u64 wakeup_bytes = 2 << 20;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by the sidecar (--ring-size) */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sw_counters);
+} counters SEC(".maps");
+
+/* Where layer 3 starts: relative to the network header when the stack set it
+ * for us, or to the link-layer header when VLAN tags are still in the data. */
+struct cursor {
+	__u32 base; /* BPF_HDR_START_NET or BPF_HDR_START_MAC */
+	__u32 off;
+};
+
+#define LOAD(skb, c, at, to) \
+	bpf_skb_load_bytes_relative(skb, (c)->off + (at), to, sizeof(*(to)), (c)->base)
+
+/* Returns the layer-3 ethertype and leaves the cursor at the layer-3 header. */
+static __always_inline __u16 parse_l2(struct __sk_buff *skb, struct sw_event *e,
+				      struct cursor *c)
+{
+	__u16 proto = bpf_ntohs((__u16)skb->protocol);
+	__be16 tag[2]; /* TCI, next ethertype */
+	__be16 tpid;
+	int i;
+
+	/* The receive path usually has moved the outer tag into skb metadata. */
+	if (skb->vlan_present) {
+		e->flags |= SW_EV_VLAN;
+		e->vlan = skb->vlan_tci & 0x0fff;
+	}
+	c->base = BPF_HDR_START_NET;
+	c->off = 0;
+	if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+		return proto;
+
+	/* Tags still in the data: walk them from the Ethernet header. */
+	c->base = BPF_HDR_START_MAC;
+	c->off = 12;
+	for (i = 0; i < MAX_VLAN_TAGS; i++) {
+		if (LOAD(skb, c, 0, &tpid) < 0)
+			goto trunc;
+		proto = bpf_ntohs(tpid);
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+			break;
+		if (LOAD(skb, c, 2, &tag) < 0)
+			goto trunc;
+		if (!(e->flags & SW_EV_VLAN)) {
+			e->flags |= SW_EV_VLAN;
+			e->vlan = bpf_ntohs(tag[0]) & 0x0fff;
+		}
+		c->off += 4;
+	}
+	if (LOAD(skb, c, 0, &tpid) < 0)
+		goto trunc;
+	c->off += 2;
+	return bpf_ntohs(tpid);
+trunc:
+	e->flags |= SW_EV_TRUNC;
+	return 0;
+}
+
+static __always_inline void parse_l4(struct __sk_buff *skb, struct sw_event *e,
+				     struct cursor *c, __u32 off)
+{
+	switch (e->proto) {
+	case IPPROTO_TCP: {
+		__u8 th[14];
+
+		if (LOAD(skb, c, off, &th) < 0)
+			goto trunc;
+		e->sport = (__u16)th[0] << 8 | th[1];
+		e->dport = (__u16)th[2] << 8 | th[3];
+		e->tcp_flags = th[13];
+		e->flags |= SW_EV_PORTS;
+		return;
+	}
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP: {
+		__be16 ports[2];
+
+		if (LOAD(skb, c, off, &ports) < 0)
+			goto trunc;
+		e->sport = bpf_ntohs(ports[0]);
+		e->dport = bpf_ntohs(ports[1]);
+		e->flags |= SW_EV_PORTS;
+		return;
+	}
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		__u8 tc[2];
+
+		if (LOAD(skb, c, off, &tc) < 0)
+			goto trunc;
+		e->icmp_type = tc[0];
+		e->icmp_code = tc[1];
+		e->flags |= SW_EV_ICMP;
+		return;
+	}
+	default:
+		return; /* addresses, protocol and length are all there is */
+	}
+trunc:
+	e->flags |= SW_EV_TRUNC;
+}
+
+static __always_inline void parse_ipv4(struct __sk_buff *skb, struct sw_event *e,
+				       struct cursor *c)
+{
+	struct iphdr ip;
+	__u16 frag;
+
+	if (LOAD(skb, c, 0, &ip) < 0 || ip.version != 4 || ip.ihl < 5) {
+		e->flags |= SW_EV_TRUNC;
+		return;
+	}
+	e->family = 4;
+	e->proto = ip.protocol;
+	__builtin_memcpy(e->saddr, &ip.saddr, 4);
+	__builtin_memcpy(e->daddr, &ip.daddr, 4);
+	frag = bpf_ntohs(ip.frag_off);
+	if (frag & (IP_MF | IP_OFFSET)) {
+		e->flags |= SW_EV_FRAG;
+		if (frag & IP_OFFSET) {
+			/* later fragments carry no transport header */
+			e->flags |= SW_EV_FRAG_LATER;
+			return;
+		}
+	}
+	parse_l4(skb, e, c, ip.ihl * 4);
+}
+
+static __always_inline void parse_ipv6(struct __sk_buff *skb, struct sw_event *e,
+				       struct cursor *c)
+{
+	struct ipv6hdr ip6;
+	__u8 ext[2]; /* next header, length */
+	__u32 off = sizeof(ip6);
+	__u8 next;
+	int i;
+
+	if (LOAD(skb, c, 0, &ip6) < 0 || ip6.version != 6) {
+		e->flags |= SW_EV_TRUNC;
+		return;
+	}
+	e->family = 6;
+	__builtin_memcpy(e->saddr, &ip6.saddr, 16);
+	__builtin_memcpy(e->daddr, &ip6.daddr, 16);
+	next = ip6.nexthdr;
+
+	for (i = 0; i < MAX_IP6_EXT; i++) {
+		switch (next) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			if (LOAD(skb, c, off, &ext) < 0)
+				goto trunc;
+			next = ext[0];
+			off += ((__u32)ext[1] + 1) * 8;
+			continue;
+		case IPPROTO_AH:
+			if (LOAD(skb, c, off, &ext) < 0)
+				goto trunc;
+			next = ext[0];
+			off += ((__u32)ext[1] + 2) * 4;
+			continue;
+		case IPPROTO_FRAGMENT: {
+			__be16 fh[2]; /* next header + reserved, offset + flags */
+			__u16 frag;
+
+			if (LOAD(skb, c, off, &fh) < 0)
+				goto trunc;
+			next = bpf_ntohs(fh[0]) >> 8;
+			frag = bpf_ntohs(fh[1]);
+			off += 8;
+			if (frag & (IP6_OFFSET | IP6_MF))
+				e->flags |= SW_EV_FRAG;
+			if (frag & IP6_OFFSET) {
+				e->proto = next;
+				e->flags |= SW_EV_FRAG_LATER;
+				return;
+			}
+			continue;
+		}
+		default:
+			break;
+		}
+		break;
+	}
+	e->proto = next;
+	parse_l4(skb, e, c, off);
+	return;
+trunc:
+	e->proto = next;
+	e->flags |= SW_EV_TRUNC;
+}
+
+SEC("socket")
+int sockwatch(struct __sk_buff *skb)
+{
+	struct sw_counters *cnt;
+	struct sw_event e;
+	struct cursor c;
+	__u32 zero = 0;
+	__u64 flags;
+
+	/* Loopback hands every packet to taps twice, going out and coming in;
+	 * keep only the incoming copy, as libpcap does. */
+	if (skb->pkt_type == PACKET_OUTGOING && skb->ifindex == loopback_ifindex)
+		return 0;
+
+	cnt = bpf_map_lookup_elem(&counters, &zero);
+	if (!cnt)
+		return 0;
+	cnt->seen++;
+
+	/* Ring-buffer memory is not zeroed: build the whole event here. */
+	__builtin_memset(&e, 0, sizeof(e));
+	e.ts_ns = bpf_ktime_get_ns();
+	e.ifindex = skb->ifindex;
+	e.len = skb->len;
+	e.dir = skb->pkt_type == PACKET_OUTGOING ? SW_DIR_OUT : SW_DIR_IN;
+	e.ethertype = parse_l2(skb, &e, &c);
+	if (e.ethertype == ETH_P_IP)
+		parse_ipv4(skb, &e, &c);
+	else if (e.ethertype == ETH_P_IPV6)
+		parse_ipv6(skb, &e, &c);
+
+	cnt->matched++;
+	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, &e, sizeof(e), flags) == 0)
+		cnt->emitted++;
+	else
+		cnt->dropped++;
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one layout shared by the kernel program and the sidecar.
+ * test/integration/layout.test.ts checks the sidecar's NDJSON against
+ * docs/events.schema.json; the sidecar's _Static_asserts pin this struct.
+ */
+#ifndef SOCKWATCH_H
+#define SOCKWATCH_H
+
+#define SW_DIR_IN  0
+#define SW_DIR_OUT 1
+
+/* sw_event.flags */
+#define SW_EV_PORTS      0x01 /* sport/dport are valid */
+#define SW_EV_ICMP       0x02 /* icmp_type/icmp_code are valid */
+#define SW_EV_FRAG       0x04 /* an IP fragment */
+#define SW_EV_FRAG_LATER 0x08 /* a fragment other than the first: no L4 header */
+#define SW_EV_VLAN       0x10 /* vlan holds an 802.1Q/802.1ad VLAN ID */
+#define SW_EV_TRUNC      0x20 /* a header ended before it could be read */
+
+struct sw_event {
+	__u64 ts_ns;     /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u8 saddr[16];  /* IPv4 uses the first 4 bytes; network order */
+	__u8 daddr[16];
+	__u32 ifindex;
+	__u32 len;       /* bytes from the link-layer header on, as libpcap reports */
+	__u16 sport;     /* host order */
+	__u16 dport;
+	__u16 ethertype; /* host order, after any VLAN tags */
+	__u16 vlan;      /* outermost VLAN ID when SW_EV_VLAN */
+	__u8 family;     /* 4, 6, or 0 when not IP */
+	__u8 proto;      /* IP protocol number (after IPv6 extension headers) */
+	__u8 dir;        /* SW_DIR_* */
+	__u8 tcp_flags;  /* FIN SYN RST PSH ACK URG ECE CWR, bit 0 first */
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 flags;      /* SW_EV_* */
+	__u8 pad;
+};
+
+/* One per CPU; the sidecar sums them. matched == emitted + dropped. */
+struct sw_counters {
+	__u64 seen;    /* packets the program judged (loopback's outgoing copy excluded) */
+	__u64 matched; /* packets that passed the filter */
+	__u64 emitted; /* events submitted to the ring buffer */
+	__u64 dropped; /* ring buffer full: reserve failed */
+};
+
+#endif /* SOCKWATCH_H */

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* The sidecar's NDJSON records, as docs/events.md describes them. Every record
+ * starts {"v":1,"type":"<kind>", in that order: the CLI relies on the prefix. */
+#ifndef SW_RECORDS_H
+#define SW_RECORDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "out.h"
+#include "../bpf/sockwatch.h"
+
+#define SW_SCHEMA_VERSION 1
+
+struct sw_iface {
+	unsigned int ifindex;
+	const char *name;
+};
+
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC, to turn kernel stamps into wall time. */
+void rec_set_clock_offset(int64_t realtime_minus_mono_ns);
+
+void rec_packet(struct out *o, const struct sw_event *e);
+void rec_ready(struct out *o, const struct sw_iface *ifs, int n_ifs, uint64_t ring_size);
+void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, bool final);
+void rec_error(struct out *o, const char *code, const char *message, const char *detail);
+
+#endif

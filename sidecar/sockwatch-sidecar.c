@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sockwatch-sidecar: load the socket filter, attach it to AF_PACKET sockets,
+ * drain its ring buffer and write NDJSON records to stdout.
+ */
+#include <argp.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <math.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "records.h"
+#include "sockwatch.skel.h"
+
+/* Exit codes; docs/events.md and --help list them too. */
+enum {
+	EXIT_OK = 0,      /* ended by count, duration, signal, or a closed stdout */
+	EXIT_RUNTIME = 1, /* anything else that went wrong while running */
+	EXIT_USAGE = 2,   /* bad flags */
+	EXIT_PERM = 3,    /* missing CAP_BPF / CAP_NET_RAW */
+	EXIT_NOIF = 4,    /* no such interface, or it was removed */
+	EXIT_KERNEL = 5,  /* the kernel refused the program or a map */
+};
+
+#define MAX_IFACES 64
+#define OUT_BUFFER (1 << 20)
+#define LOG_TAIL 2048
+
+_Static_assert(sizeof(struct sw_event) == 64, "sw_event layout changed: update docs and tests");
+_Static_assert(sizeof(struct sw_counters) == 32, "sw_counters layout changed");
+
+static struct env {
+	const char *ifnames[MAX_IFACES];
+	int n_ifaces;
+	unsigned long long ring_size;
+	unsigned long long count;
+	unsigned long stats_ms;
+	unsigned long poll_ms;
+	double duration;
+	bool verbose;
+} env = {
+	.ring_size = 8 << 20,
+	.stats_ms = 1000,
+	.poll_ms = 10,
+};
+
+const char *argp_program_version = "sockwatch-sidecar 0.1.0";
+static const char doc[] =
+	"Capture packets with an eBPF socket filter and write them as NDJSON.\n"
+	"\n"
+	"USAGE: sockwatch-sidecar [-i IFACE]... [-c COUNT] [-d SECONDS] [--ring-size BYTES]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    sockwatch-sidecar                 # every interface until Ctrl-C\n"
+	"    sockwatch-sidecar -i lo -c 10     # ten packets on loopback\n"
+	"    sockwatch-sidecar -d 5 | jq -c 'select(.type==\"packet\")'\n"
+	"\n"
+	"Records on stdout (one JSON object a line, see docs/events.md): ready, packet,\n"
+	"stats, error. Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 missing\n"
+	"privilege, 4 no such interface, 5 the kernel refused the program.";
+
+enum { OPT_RING = 256, OPT_STATS, OPT_POLL };
+
+static const struct argp_option opts[] = {
+	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable; default: all)" },
+	{ "count", 'c', "N", 0, "Stop after N packets" },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (decimals allowed)" },
+	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size, a power of two (default 8M; K/M suffixes)" },
+	{ "stats-interval", OPT_STATS, "MS", 0, "Write a stats record every MS milliseconds (default 1000; 0: only at exit)" },
+	{ "poll-ms", OPT_POLL, "MS", 0, "Drain the ring at least every MS milliseconds (default 10)" },
+	{ "verbose", 'v', NULL, 0, "Print libbpf's debug log on stderr" },
+	{},
+};
+
+static int parse_size(const char *s, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		v <<= 20, end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	unsigned long long v;
+	char *end;
+
+	switch (key) {
+	case 'i':
+		if (env.n_ifaces == MAX_IFACES)
+			argp_error(state, "at most %d interfaces", MAX_IFACES);
+		if (!*arg || strlen(arg) >= IF_NAMESIZE)
+			argp_error(state, "'%s' is not an interface name", arg);
+		env.ifnames[env.n_ifaces++] = arg;
+		break;
+	case 'c':
+		if (parse_size(arg, &v) || strpbrk(arg, "kKmM") || v == 0)
+			argp_error(state, "--count takes a whole number above 0, got '%s'", arg);
+		env.count = v;
+		break;
+	case 'd':
+		errno = 0;
+		env.duration = strtod(arg, &end);
+		if (errno || end == arg || *end || !(env.duration > 0) || isinf(env.duration))
+			argp_error(state, "--duration takes seconds above 0, got '%s'", arg);
+		break;
+	case OPT_RING:
+		if (parse_size(arg, &v) || v < 4096 || (v & (v - 1)) || v > (1ULL << 30))
+			argp_error(state, "--ring-size takes a power of two from 4K to 1G, got '%s'", arg);
+		env.ring_size = v;
+		break;
+	case OPT_STATS:
+	case OPT_POLL:
+		if (parse_size(arg, &v) || strpbrk(arg, "kKmM") || v > 3600000 ||
+		    (key == OPT_POLL && v == 0))
+			argp_error(state, "'%s' is not a number of milliseconds this flag takes", arg);
+		if (key == OPT_STATS)
+			env.stats_ms = v;
+		else
+			env.poll_ms = v;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* libbpf's log: all of it with -v, and always the tail, for error records. */
+static char log_tail[LOG_TAIL];
+static size_t log_len;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	char line[512];
+	int n;
+
+	n = vsnprintf(line, sizeof(line), fmt, args);
+	if (n < 0)
+		return n;
+	if (env.verbose)
+		fputs(line, stderr);
+	if (level == LIBBPF_DEBUG)
+		return n;
+	n = strlen(line);
+	if (log_len + n >= LOG_TAIL) {
+		size_t keep = n >= LOG_TAIL / 2 ? 0 : LOG_TAIL / 2;
+		memmove(log_tail, log_tail + log_len - keep, keep);
+		log_len = keep;
+		if ((size_t)n >= LOG_TAIL)
+			n = LOG_TAIL - 1;
+	}
+	memcpy(log_tail + log_len, line, n);
+	log_len += n;
+	log_tail[log_len] = 0;
+	return n;
+}
+
+/* The last few lines of libbpf's log: the verifier's verdict is at the end. */
+static const char *log_last_lines(int lines)
+{
+	const char *p = log_tail + log_len;
+
+	while (p > log_tail && lines >= 0) {
+		p--;
+		if (*p == '\n' && p + 1 != log_tail + log_len)
+			lines--;
+	}
+	return p == log_tail ? p : p + 1;
+}
+
+static struct out out;
+static unsigned long long written;
+
+/* An error record on stdout and one sentence on stderr; returns exit_code. */
+static int fail(int exit_code, const char *code, const char *detail, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "sockwatch-sidecar: %s\n", msg);
+	if (detail && *detail && !env.verbose)
+		fprintf(stderr, "%s", detail);
+	out_room(&out);
+	rec_error(&out, code, msg, detail);
+	out_flush(&out);
+	return exit_code;
+}
+
+static const char *self_path(void)
+{
+	static char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n <= 0)
+		return "sockwatch-sidecar";
+	path[n] = 0;
+	return path;
+}
+
+static int fail_perm(const char *what, int err)
+{
+	return fail(EXIT_PERM, "permission", NULL,
+		    "%s: %s; this needs CAP_BPF and CAP_NET_RAW: run as root, or grant them once "
+		    "with 'sudo setcap cap_bpf,cap_net_raw+ep %s'",
+		    what, strerror(err), self_path());
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	const struct sw_event *e = data;
+
+	if (size < sizeof(*e))
+		return 0;
+	if (out_room(&out))
+		return -EPIPE;
+	rec_packet(&out, e);
+	if (++written == env.count)
+		return -ECANCELED;
+	return 0;
+}
+
+static int read_counters(int map_fd, struct sw_counters *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sw_counters *vals;
+	__u32 key = 0;
+	int err = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0)
+		return ncpu;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(map_fd, &key, vals)) {
+		err = -errno;
+		goto cleanup;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		sum->seen += vals[i].seen;
+		sum->matched += vals[i].matched;
+		sum->emitted += vals[i].emitted;
+		sum->dropped += vals[i].dropped;
+	}
+cleanup:
+	free(vals);
+	return err;
+}
+
+static unsigned int find_loopback(void)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	unsigned int lo = 1; /* the kernel gives lo index 1 in every namespace */
+	struct ifreq ifr;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (i = ifs; fd >= 0 && i && i->if_index; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		strncpy(ifr.ifr_name, i->if_name, IF_NAMESIZE - 1);
+		if (!ioctl(fd, SIOCGIFFLAGS, &ifr) && (ifr.ifr_flags & IFF_LOOPBACK)) {
+			lo = i->if_index;
+			break;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (ifs)
+		if_freenameindex(ifs);
+	return lo;
+}
+
+/* A packet socket that receives nothing until the filter is on, then binds. */
+static int open_packet_socket(int prog_fd, unsigned int ifindex)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = ifindex,
+	};
+	int fd, err;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &prog_fd, sizeof(prog_fd)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t clock_offset(void)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000 + (real.tv_nsec - mono.tv_nsec);
+}
+
+/* epoll tags */
+enum { TAG_RING = 0, TAG_SIGNAL = 1, TAG_SOCK = 2 };
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	struct sw_iface ifaces[MAX_IFACES];
+	int socks[MAX_IFACES];
+	int n_socks = 0, live_socks;
+	struct sockwatch_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct epoll_event ev, evs[MAX_IFACES + 2];
+	struct sw_counters cnt;
+	uint64_t deadline = 0, next_stats = 0, t;
+	pid_t parent = getppid();
+	int epfd = -1, sigfd = -1, prog_fd;
+	int err, exit_code = EXIT_OK;
+	bool exiting = false, draining = true;
+	sigset_t sigs;
+
+	argp_err_exit_status = EXIT_USAGE;
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return EXIT_USAGE;
+	if (out_init(&out, STDOUT_FILENO, OUT_BUFFER)) {
+		fprintf(stderr, "sockwatch-sidecar: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+
+	/* Signals arrive on a descriptor, so the loop never races them; a write
+	 * to a closed stdout returns EPIPE instead of killing us. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	/* Our parent (the CLI) dying must end the capture, not orphan it. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		goto cleanup;
+
+	libbpf_set_print(libbpf_print);
+	for (int i = 0; i < env.n_ifaces; i++) {
+		ifaces[i].name = env.ifnames[i];
+		ifaces[i].ifindex = if_nametoindex(env.ifnames[i]);
+		if (!ifaces[i].ifindex) {
+			exit_code = fail(EXIT_NOIF, "no_such_interface", NULL,
+					 "no interface named '%s': 'ip link' lists them",
+					 env.ifnames[i]);
+			goto cleanup;
+		}
+	}
+
+	skel = sockwatch_bpf__open();
+	if (!skel) {
+		exit_code = fail(EXIT_RUNTIME, "open_failed", log_last_lines(4),
+				 "could not open the eBPF object: %s", strerror(errno));
+		goto cleanup;
+	}
+	skel->rodata->loopback_ifindex = find_loopback();
+	skel->rodata->wakeup_bytes = env.ring_size / 4;
+	err = bpf_map__set_max_entries(skel->maps.events, env.ring_size);
+	if (err) {
+		exit_code = fail(EXIT_RUNTIME, "ring_size", NULL,
+				 "could not size the ring buffer: %s", strerror(-err));
+		goto cleanup;
+	}
+
+	err = sockwatch_bpf__load(skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES) {
+			if (geteuid() != 0 || !strstr(log_tail, "verifier")) {
+				exit_code = fail_perm("loading the eBPF program failed", -err);
+				goto cleanup;
+			}
+		}
+		exit_code = fail(EXIT_KERNEL, "load_failed", log_last_lines(6),
+				 "the kernel refused the eBPF program (%s); run with -v for the whole verifier log",
+				 strerror(-err));
+		goto cleanup;
+	}
+
+	prog_fd = bpf_program__fd(skel->progs.sockwatch);
+	if (!env.n_ifaces) {
+		ifaces[0].ifindex = 0;
+		ifaces[0].name = "any";
+	}
+	for (int i = 0; i < (env.n_ifaces ? env.n_ifaces : 1); i++) {
+		err = open_packet_socket(prog_fd, env.n_ifaces ? ifaces[i].ifindex : 0);
+		if (err < 0) {
+			if (err == -EPERM || err == -EACCES)
+				exit_code = fail_perm("opening a packet socket failed", -err);
+			else if (err == -ENODEV || err == -ENXIO)
+				exit_code = fail(EXIT_NOIF, "no_such_interface", NULL,
+						 "interface '%s' went away: 'ip link' lists them",
+						 ifaces[i].name);
+			else
+				exit_code = fail(EXIT_RUNTIME, "attach_failed", NULL,
+						 "could not attach to a packet socket: %s", strerror(-err));
+			goto cleanup;
+		}
+		socks[n_socks++] = err;
+	}
+	live_socks = n_socks;
+
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!rb || epfd < 0 || sigfd < 0) {
+		exit_code = fail(EXIT_RUNTIME, "runtime", NULL, "could not set up polling: %s",
+				 strerror(errno));
+		goto cleanup;
+	}
+	/* Edge-triggered on the ring itself: only the program's forced wake-ups
+	 * (past a fill level) wake us early; otherwise we drain on a timer, which
+	 * keeps the sender free of a wake-up per packet. */
+	ev.events = EPOLLIN | EPOLLET;
+	ev.data.u32 = TAG_RING;
+	err = epoll_ctl(epfd, EPOLL_CTL_ADD, bpf_map__fd(skel->maps.events), &ev);
+	ev.events = EPOLLIN;
+	ev.data.u32 = TAG_SIGNAL;
+	err = err ?: epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev);
+	for (int i = 0; i < n_socks && !err; i++) {
+		ev.events = 0; /* errors only: the socket queues nothing */
+		ev.data.u32 = TAG_SOCK + i;
+		err = epoll_ctl(epfd, EPOLL_CTL_ADD, socks[i], &ev);
+	}
+	if (err) {
+		exit_code = fail(EXIT_RUNTIME, "runtime", NULL, "could not set up polling: %s",
+				 strerror(errno));
+		goto cleanup;
+	}
+
+	rec_set_clock_offset(clock_offset());
+	rec_ready(&out, ifaces, env.n_ifaces ? env.n_ifaces : 1, env.ring_size);
+	if (out_flush(&out))
+		goto cleanup;
+
+	t = now_ms();
+	if (env.duration > 0)
+		deadline = t + (uint64_t)(env.duration * 1000);
+	if (env.stats_ms)
+		next_stats = t + env.stats_ms;
+
+	while (!exiting) {
+		int timeout = env.poll_ms, n;
+
+		t = now_ms();
+		if (deadline && deadline - t < (uint64_t)timeout)
+			timeout = deadline > t ? deadline - t : 0;
+		n = epoll_wait(epfd, evs, MAX_IFACES + 2, timeout);
+		if (n < 0 && errno != EINTR) {
+			exit_code = fail(EXIT_RUNTIME, "runtime", NULL, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			struct signalfd_siginfo si;
+			int idx = evs[i].data.u32 - TAG_SOCK, soerr = 0;
+			socklen_t len = sizeof(soerr);
+
+			if (evs[i].data.u32 == TAG_SIGNAL) {
+				if (read(sigfd, &si, sizeof(si)) > 0)
+					exiting = true;
+				continue;
+			}
+			if (evs[i].data.u32 < TAG_SOCK)
+				continue;
+			getsockopt(socks[idx], SOL_SOCKET, SO_ERROR, &soerr, &len);
+			if (env.n_ifaces && !if_indextoname(ifaces[idx].ifindex, (char[IF_NAMESIZE]){ 0 })) {
+				fprintf(stderr, "sockwatch-sidecar: interface '%s' was removed\n", ifaces[idx].name);
+				epoll_ctl(epfd, EPOLL_CTL_DEL, socks[idx], NULL);
+				if (--live_socks == 0) {
+					exit_code = EXIT_NOIF;
+					exiting = true;
+				}
+			} else if (soerr) {
+				fprintf(stderr, "sockwatch-sidecar: interface '%s': %s\n", ifaces[idx].name,
+					strerror(soerr));
+			}
+		}
+
+		err = ring_buffer__consume(rb);
+		if (err == -ECANCELED) {
+			exiting = true;
+			draining = false; /* --count reached: the rest is not wanted */
+		} else if (err == -EPIPE || out_flush(&out)) {
+			goto cleanup; /* the reader left: nothing more to say */
+		} else if (err < 0) {
+			exit_code = fail(EXIT_RUNTIME, "runtime", NULL, "reading the ring buffer: %s",
+					 strerror(-err));
+			break;
+		}
+
+		t = now_ms();
+		if (deadline && t >= deadline)
+			exiting = true;
+		if (next_stats && t >= next_stats && !exiting) {
+			next_stats = t + env.stats_ms;
+			if (!read_counters(bpf_map__fd(skel->maps.counters), &cnt)) {
+				out_room(&out);
+				rec_stats(&out, &cnt, written, false);
+			}
+		}
+	}
+
+	/* Detach first so the counters stop moving, then drain what is left:
+	 * the final record's emitted equals what we wrote, unless --count cut it. */
+	for (int i = 0; i < n_socks; i++)
+		close(socks[i]);
+	n_socks = 0;
+	if (draining && ring_buffer__consume(rb) == -EPIPE)
+		goto cleanup;
+	err = read_counters(bpf_map__fd(skel->maps.counters), &cnt);
+	if (err) {
+		exit_code = fail(EXIT_RUNTIME, "runtime", NULL, "reading the counters: %s", strerror(-err));
+		goto cleanup;
+	}
+	out_room(&out);
+	rec_stats(&out, &cnt, written, true);
+	if (exit_code == EXIT_NOIF)
+		fail(EXIT_NOIF, "interface_gone", NULL, "every interface being captured was removed");
+	out_flush(&out);
+
+cleanup:
+	for (int i = 0; i < n_socks; i++)
+		close(socks[i]);
+	ring_buffer__free(rb);
+	sockwatch_bpf__destroy(skel);
+	if (epfd >= 0)
+		close(epfd);
+	if (sigfd >= 0)
+		close(sigfd);
+	out_free(&out);
+	return exit_code;
+}
