@@ -1,0 +1,30 @@
+// Shared by every command: turns the library's typed errors into one clear
+// sentence on stderr and the right exit code, never a stack trace.
+import {Command, Errors, Flags} from '@oclif/core'
+import {InputError} from './lib/duration.js'
+import {EXIT, SidecarError} from './sidecar/errors.js'
+
+export abstract class BaseCommand extends Command {
+  static baseFlags = {
+    verbose: Flags.boolean({
+      char: 'v',
+      description: "Show the capture engine's own log (libbpf, the verifier) on stderr.",
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected async catch(error: Error & {exitCode?: number}): Promise<void> {
+    if (error instanceof SidecarError) {
+      this.logToStderr(`sockwatch: ${error.message}`)
+      const tail = error.stderrTail.trim()
+      if (tail && (error.signal || !error.code)) {
+        this.logToStderr(tail.split('\n').slice(-10).map((l) => `  | ${l}`).join('\n'))
+      }
+      this.exit(error.exitCode)
+    }
+    if (error instanceof InputError) {
+      throw new Errors.CLIError(error.message, {exit: EXIT.usage})
+    }
+    return super.catch(error)
+  }
+}

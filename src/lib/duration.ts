@@ -1,0 +1,21 @@
+// Durations as people type them: 500ms, 10s, 1.5s, 2m, 1h, or bare seconds.
+
+const UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}
+
+/** A typed error for a value the user gave; its message quotes the value. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'InputError'
+  }
+}
+
+/** Milliseconds in a duration, or an InputError that quotes the input. */
+export function parseDuration(input: string): number {
+  const match = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/.exec(input.trim())
+  const ms = match ? Number(match[1]) * UNITS[match[2] ?? 's'] : Number.NaN
+  if (!(ms > 0) || !Number.isFinite(ms)) {
+    throw new InputError(`expected a duration above zero like 10s, 500ms, 2m or 1h, got '${input}'`)
+  }
+  return Math.round(ms)
+}

@@ -1,0 +1,55 @@
+// Small pure helpers the renderers share.
+import type {PacketRecord} from '../sidecar/records.js'
+
+const pad2 = (n: number) => (n < 10 ? '0' : '') + n
+
+/** Local wall-clock time of an epoch-seconds stamp, with `digits` fraction digits (3 or 6). */
+export function clockTime(ts: number, digits: 3 | 6 = 6): string {
+  let seconds = Math.floor(ts)
+  let micros = Math.round((ts - seconds) * 1e6)
+  if (micros === 1e6) {
+    seconds++
+    micros = 0
+  }
+  const d = new Date(seconds * 1000)
+  const frac = String(micros).padStart(6, '0').slice(0, digits)
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${frac}`
+}
+
+const ICMP4: Record<number, string> = {0: 'echo reply', 3: 'unreachable', 5: 'redirect', 8: 'echo request', 11: 'time exceeded'}
+const ICMP6: Record<number, string> = {
+  1: 'unreachable', 2: 'too big', 3: 'time exceeded', 128: 'echo request', 129: 'echo reply',
+  133: 'router solicitation', 134: 'router advertisement', 135: 'neighbor solicitation', 136: 'neighbor advertisement',
+}
+
+/** What a person wants to know beyond addresses: TCP flags, ICMP kind, fragments, VLAN. */
+export function packetInfo(p: PacketRecord): string {
+  if (p.family === 0) return `ethertype 0x${(p.ethertype ?? 0).toString(16).padStart(4, '0')}`
+  const parts: string[] = []
+  if (p.flags !== undefined) parts.push(`[${p.flags}]`)
+  if (p.icmp_type !== undefined) {
+    const name = (p.family === 6 ? ICMP6 : ICMP4)[p.icmp_type]
+    parts.push(name ?? `type ${p.icmp_type}`)
+    if (p.icmp_code) parts.push(`code ${p.icmp_code}`)
+  }
+  if (p.frag) parts.push(p.frag === 'first' ? 'frag first' : 'frag')
+  if (p.vlan !== undefined) parts.push(`vlan ${p.vlan}`)
+  if (p.truncated) parts.push('truncated')
+  return parts.join(' ')
+}
+
+/** An endpoint as people write it: 10.0.0.1:443, [::1]:443, or the bare address. */
+export function endpoint(address: string | undefined, port: number | undefined): string {
+  if (address === undefined) return '-'
+  if (port === undefined) return address
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`
+}
+
+/** Shortens text to width by eliding its middle, keeping both ends (ports stay visible). */
+export function elide(text: string, width: number): string {
+  if (text.length <= width) return text
+  if (width <= 1) return text.slice(0, width)
+  const keep = width - 1
+  const head = Math.ceil(keep / 2)
+  return text.slice(0, head) + '…' + text.slice(text.length - (keep - head))
+}

@@ -1,0 +1,28 @@
+// Picks how packets reach stdout for a --format.
+import type {CaptureSink} from '../capture/session.js'
+import {tableHeader, tableLayout, tableRows} from './table.js'
+import {textLines} from './text.js'
+
+export type Format = 'table' | 'text' | 'json'
+
+/** The default: a table for people on a terminal, text lines for pipes. */
+export function defaultFormat(isTTY: boolean | undefined): Format {
+  return isTTY ? 'table' : 'text'
+}
+
+/** A sink that renders packets in `format` and hands text to `write`. */
+export function packetSink(format: Format, write: (text: string) => void, columns = 80): CaptureSink {
+  switch (format) {
+    case 'json':
+      return {rawPackets: write}
+    case 'text':
+      return {packets: (batch) => write(textLines(batch))}
+    case 'table': {
+      const layout = tableLayout(columns)
+      return {
+        ready: () => write(tableHeader(layout) + '\n'),
+        packets: (batch) => write(tableRows(layout, batch)),
+      }
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// A live table: fixed columns sized once from the terminal width, so rows can
+// be printed as packets arrive and still line up.
+import type {PacketRecord} from '../sidecar/records.js'
+import {clockTime, elide, endpoint, packetInfo} from './format.js'
+
+export interface Column {
+  title: string
+  width: number
+  align: 'left' | 'right'
+}
+
+export interface TableLayout {
+  columns: Column[]
+  /** Total width of a row, separators included. */
+  width: number
+}
+
+const FIXED = {time: 12, iface: 6, dir: 3, proto: 5, len: 5}
+const ENDPOINT_MIN = 12
+const ENDPOINT_MAX = 47 // [ffff:…:ffff]:65535
+const INFO_MIN = 10
+
+/** Column widths for a terminal `width` columns wide (narrowest sensible: ~70). */
+export function tableLayout(width: number): TableLayout {
+  const gaps = 7
+  const fixed = FIXED.time + FIXED.iface + FIXED.dir + FIXED.proto + FIXED.len + gaps
+  const endpointWidth = Math.max(ENDPOINT_MIN, Math.min(ENDPOINT_MAX, Math.floor((width - fixed - INFO_MIN) / 2)))
+  const info = Math.max(INFO_MIN, width - fixed - 2 * endpointWidth)
+  const columns: Column[] = [
+    {title: 'TIME', width: FIXED.time, align: 'left'},
+    {title: 'IFACE', width: FIXED.iface, align: 'left'},
+    {title: 'DIR', width: FIXED.dir, align: 'left'},
+    {title: 'PROTO', width: FIXED.proto, align: 'left'},
+    {title: 'SOURCE', width: endpointWidth, align: 'left'},
+    {title: 'DESTINATION', width: endpointWidth, align: 'left'},
+    {title: 'LEN', width: FIXED.len, align: 'right'},
+    {title: 'INFO', width: info, align: 'left'},
+  ]
+  return {columns, width: columns.reduce((sum, c) => sum + c.width, 0) + gaps}
+}
+
+function row(layout: TableLayout, cells: string[]): string {
+  const last = cells.length - 1
+  return cells.map((cell, i) => {
+    const {width, align} = layout.columns[i]
+    const text = elide(cell, width)
+    if (i === last) return text // no trailing spaces
+    return align === 'right' ? text.padStart(width) : text.padEnd(width)
+  }).join(' ')
+}
+
+/** The header line, without the newline. */
+export function tableHeader(layout: TableLayout): string {
+  return row(layout, layout.columns.map((c) => c.title))
+}
+
+/** One packet as a table row, without the newline. */
+export function tableRow(layout: TableLayout, p: PacketRecord): string {
+  return row(layout, [
+    clockTime(p.ts, 3),
+    p.ifname,
+    p.dir,
+    String(p.proto),
+    endpoint(p.src, p.sport),
+    endpoint(p.dst, p.dport),
+    String(p.len),
+    packetInfo(p),
+  ])
+}
+
+/** A batch of rows, newline-terminated. */
+export function tableRows(layout: TableLayout, batch: PacketRecord[]): string {
+  let out = ''
+  for (const p of batch) out += tableRow(layout, p) + '\n'
+  return out
+}

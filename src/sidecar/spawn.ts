@@ -1,0 +1,62 @@
+// Starts the sidecar with execa and exposes its stdout, a way to stop it, and its end.
+import {execa} from 'execa'
+import type {Readable} from 'node:stream'
+
+const STDERR_TAIL = 4096
+
+export interface SidecarExit {
+  exitCode?: number
+  signal?: string
+  stderrTail: string
+}
+
+export interface RunningSidecar {
+  pid?: number
+  /** UTF-8 text chunks of NDJSON. */
+  stdout: Readable
+  /** Asks it to finish: it drains, writes its final stats, and exits 0. */
+  stop(): void
+  exited: Promise<SidecarExit>
+}
+
+export interface SpawnOptions {
+  path: string
+  args: string[]
+  /** Grace period after stop() before SIGKILL. */
+  forceKillAfterMs?: number
+  /** Called with each chunk of the sidecar's stderr (for --verbose). */
+  onStderr?: (text: string) => void
+}
+
+/** Spawns the sidecar; never rejects: a failed start shows up in exited. */
+export function spawnSidecar(options: SpawnOptions): RunningSidecar {
+  const controller = new AbortController()
+  const child = execa(options.path, options.args, {
+    buffer: false,
+    stdin: 'ignore',
+    reject: false,
+    cancelSignal: controller.signal,
+    killSignal: 'SIGTERM',
+    forceKillAfterDelay: options.forceKillAfterMs ?? 3000,
+    // The sidecar decides when to exit; a cancel only asks it to.
+    cleanup: true,
+  })
+  let tail = ''
+  child.stderr.setEncoding('utf8')
+  child.stderr.on('data', (text: string) => {
+    options.onStderr?.(text)
+    tail = (tail + text).slice(-STDERR_TAIL)
+  })
+  child.stdout.setEncoding('utf8')
+  const exited = child.then((result) => ({
+    exitCode: result.exitCode,
+    signal: result.isCanceled && result.exitCode === 0 ? undefined : result.signal,
+    stderrTail: tail || (result.failed && !result.exitCode && !result.signal ? result.shortMessage ?? '' : ''),
+  }))
+  return {
+    pid: child.pid,
+    stdout: child.stdout,
+    stop: () => controller.abort(),
+    exited,
+  }
+}
