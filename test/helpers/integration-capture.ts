@@ -1,0 +1,76 @@
+// The real sidecar and tcpdump, started and stopped on readiness signals.
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import type {PacketRecord, SidecarRecord, StatsRecord} from '../../src/sidecar/records.js'
+import {startProc} from './integration-proc.js'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const SIDECAR = join(ROOT, 'build/sockwatch-sidecar')
+export const CLI = join(ROOT, 'bin/run.js')
+
+/** ip netns exec NS ... when netns is given. */
+export function inNetns(netns: string | undefined, cmd: string, args: string[]): [string, string[]] {
+  return netns ? ['ip', ['netns', 'exec', netns, cmd, ...args]] : [cmd, args]
+}
+
+export interface SidecarRun {
+  records: SidecarRecord[]
+  packets: PacketRecord[]
+  final: StatsRecord
+  code: number | null
+  stderr: string[]
+}
+
+/** Starts the real sidecar and resolves once it has written its ready record. */
+export async function startSidecar(args: string[], netns?: string) {
+  const proc = startProc(...inNetns(netns, SIDECAR, args))
+  await proc.waitFor('stdout', (l) => l.includes('"type":"ready"'))
+  return {
+    proc,
+    /** SIGTERM, then every record it wrote, parsed. */
+    async finish(): Promise<SidecarRun> {
+      const {code} = await proc.stop('SIGTERM')
+      const records = proc.stdout.filter(Boolean).map((l) => JSON.parse(l) as SidecarRecord)
+      const stats = records.filter((r): r is StatsRecord => r.type === 'stats')
+      return {
+        records,
+        packets: records.filter((r): r is PacketRecord => r.type === 'packet'),
+        final: stats[stats.length - 1],
+        code,
+        stderr: proc.stderr,
+      }
+    },
+  }
+}
+
+/** tcpdump writing a pcap (and printing lines); started when it says "listening on". */
+export async function startTcpdump(iface: string, filter: string, netns?: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'sockwatch-tcpdump-'))
+  const file = join(dir, 'capture.pcap')
+  // a big buffer: with the default, tcpdump drops packets of a quick burst
+  const args = ['-i', iface, '-n', '-l', '-B', '32768', '--immediate-mode', '-U', '-w', file, '--print', filter]
+  const proc = startProc(...inNetns(netns, 'tcpdump', args))
+  await proc.waitFor('stderr', /listening on/)
+  return {
+    /** Sends a last packet, waits until tcpdump has printed it (so it has
+     * everything before it), then stops tcpdump. */
+    async finish(sendMarker: () => Promise<unknown> | unknown, marker: (line: string) => boolean) {
+      await sendMarker()
+      await proc.waitFor('stdout', marker)
+      await proc.stop('SIGINT')
+      const dropped = proc.stderr.map((l) => /^(\d+) packets? dropped by kernel/.exec(l)?.[1]).find(Boolean)
+      if (dropped !== '0') throw new Error(`tcpdump, the oracle, reports ${dropped ?? 'unknown'} packets dropped: its counts are not usable`)
+      return {
+        /** Packets in the capture matching a tcpdump filter. */
+        count(readFilter: string): number {
+          const out = execFileSync('tcpdump', ['-r', file, '-n', readFilter], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+          return out.split('\n').filter(Boolean).length
+        },
+        dispose: () => rmSync(dir, {recursive: true, force: true}),
+      }
+    },
+  }
+}
