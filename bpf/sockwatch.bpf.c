@@ -60,10 +60,12 @@ static __always_inline __u16 parse_l2(struct __sk_buff *skb, struct sw_event *e,
 	__be16 tpid;
 	int i;
 
-	/* The receive path usually has moved the outer tag into skb metadata. */
+	/* The receive path usually has moved the outer tag into skb metadata;
+	 * count its 4 bytes in the length, as libpcap does. */
 	if (skb->vlan_present) {
 		e->flags |= SW_EV_VLAN;
 		e->vlan = skb->vlan_tci & 0x0fff;
+		e->len += 4;
 	}
 	c->base = BPF_HDR_START_NET;
 	c->off = 0;

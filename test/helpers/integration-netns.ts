@@ -44,11 +44,8 @@ export function makeVethPair(tag: string): VethPair {
   return pair
 }
 
-/** A VLAN device on top of each veth end, with its own addresses. */
-export function addVlan(pair: VethPair, id: number, addrA: string, addrB: string): void {
-  for (const [ns, dev, addr] of [[pair.nsA, pair.ifA, addrA], [pair.nsB, pair.ifB, addrB]]) {
-    ip('-n', ns, 'link', 'add', 'link', dev, 'name', `${dev}.${id}`, 'type', 'vlan', 'id', String(id))
-    ip('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', `${dev}.${id}`)
-    ip('-n', ns, 'link', 'set', `${dev}.${id}`, 'up')
-  }
+/** The MAC address of a device inside a namespace. */
+export function macOf(ns: string, dev: string): string {
+  const [link] = JSON.parse(execFileSync('ip', ['-n', ns, '-j', 'link', 'show', dev], {encoding: 'utf8'}))
+  return link.address
 }
