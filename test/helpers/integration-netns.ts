@@ -49,3 +49,19 @@ export function macOf(ns: string, dev: string): string {
   const [link] = JSON.parse(execFileSync('ip', ['-n', ns, '-j', 'link', 'show', dev], {encoding: 'utf8'}))
   return link.address
 }
+
+/** A network namespace with only lo, up: a quiet place for exact counts. */
+export function makeNetns(tag: string): {name: string; remove(): void} {
+  const name = `sw-${tag}${process.pid % 10000}`
+  const remove = () => {
+    try {
+      ip('netns', 'del', name)
+    } catch {
+      // already gone
+    }
+  }
+  remove()
+  ip('netns', 'add', name)
+  ip('-n', name, 'link', 'set', 'lo', 'up')
+  return {name, remove}
+}

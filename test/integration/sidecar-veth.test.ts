@@ -32,8 +32,8 @@ veth.before(async () => {
   const tcpdump = await startTcpdump(pair.ifA, 'udp or icmp or icmp6 or vlan', pair.nsA)
   const sidecar = await startSidecar(['-i', pair.ifA, '--stats-interval', '0'], pair.nsA)
   ping(pair.addrA, 3, pair.nsB)
-  ctx.sport = sendUdpFrom(pair.nsB, pair.addrA, 7777, 30, 300)
-  ctx.fragSport = sendUdpFrom(pair.nsB, pair.addrA, 7778, 1, 4000) // 3 IPv4 fragments at MTU 1500
+  ctx.sport = sendUdpFrom(pair.nsB, pair.addrA, 7777, 30, 300).sport
+  ctx.fragSport = sendUdpFrom(pair.nsB, pair.addrA, 7778, 1, 4000).sport // 3 IPv4 fragments at MTU 1500
   sendUdpFrom(pair.nsB, pair.addr6A, 7779, 1, 3000) // 3 IPv6 fragments
   ping(pair.addr6A, 2, pair.nsB)
   // shapes this kernel cannot make itself (no VLAN devices): built by hand in B
