@@ -17,7 +17,7 @@ export abstract class BaseCommand extends Command {
     if (error instanceof SidecarError) {
       this.logToStderr(`sockwatch: ${error.message}`)
       const tail = error.stderrTail.trim()
-      if (tail && (error.signal || !error.code)) {
+      if (tail) {
         this.logToStderr(tail.split('\n').slice(-10).map((l) => `  | ${l}`).join('\n'))
       }
       this.exit(error.exitCode)

@@ -107,6 +107,7 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
     flush()
   } catch (error) {
     badLine = error as Error
+    flush() // the good packets before the bad line are still the user's
     stop()
   } finally {
     options.signal?.removeEventListener('abort', stop)
@@ -117,7 +118,7 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
     throw new SidecarError(`the capture engine wrote a record this CLI cannot read (${badLine.message}); the sidecar and the CLI are probably from different builds: run 'make'`, {cause: badLine, stderrTail: exit.stderrTail})
   }
   if (failure) {
-    throw new SidecarError(failure.message, {exitCode: exit.exitCode, code: failure.code, stderrTail: failure.detail ?? exit.stderrTail})
+    throw new SidecarError(failure.message, {exitCode: exit.exitCode, code: failure.code, stderrTail: failure.detail ?? ''})
   }
   if (exit.signal) {
     const why = SIGNAL_HINT[exit.signal] ?? `it was ended by ${exit.signal}`

@@ -13,9 +13,10 @@ export class InputError extends Error {
 /** Milliseconds in a duration, or an InputError that quotes the input. */
 export function parseDuration(input: string): number {
   const match = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/.exec(input.trim())
-  const ms = match ? Number(match[1]) * UNITS[match[2] ?? 's'] : Number.NaN
+  // whole milliseconds: what the sidecar takes; 0.4ms would round to nothing
+  const ms = match ? Math.round(Number(match[1]) * UNITS[match[2] ?? 's']) : Number.NaN
   if (!(ms > 0) || !Number.isFinite(ms)) {
-    throw new InputError(`expected a duration above zero like 10s, 500ms, 2m or 1h, got '${input}'`)
+    throw new InputError(`expected a duration of 1ms or more like 10s, 500ms or 2m, got '${input}'`)
   }
-  return Math.round(ms)
+  return ms
 }

@@ -24,8 +24,7 @@ const ICMP6: Record<number, string> = {
 
 /** What a person wants to know beyond addresses: TCP flags, ICMP kind, fragments, VLAN. */
 export function packetInfo(p: PacketRecord): string {
-  if (p.family === 0) return `ethertype 0x${(p.ethertype ?? 0).toString(16).padStart(4, '0')}`
-  const parts: string[] = []
+  const parts: string[] = [] // family 0: proto already names the ethertype
   if (p.flags !== undefined) parts.push(`[${p.flags}]`)
   if (p.icmp_type !== undefined) {
     const name = (p.family === 6 ? ICMP6 : ICMP4)[p.icmp_type]
@@ -52,4 +51,10 @@ export function elide(text: string, width: number): string {
   const keep = width - 1
   const head = Math.ceil(keep / 2)
   return text.slice(0, head) + '…' + text.slice(text.length - (keep - head))
+}
+
+/** Shortens text to width, marking the cut with an ellipsis at the end. */
+export function truncate(text: string, width: number): string {
+  if (text.length <= width) return text
+  return width <= 1 ? text.slice(0, width) : text.slice(0, width - 1) + '…'
 }

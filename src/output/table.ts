@@ -1,12 +1,14 @@
 // A live table: fixed columns sized once from the terminal width, so rows can
 // be printed as packets arrive and still line up.
 import type {PacketRecord} from '../sidecar/records.js'
-import {clockTime, elide, endpoint, packetInfo} from './format.js'
+import {clockTime, elide, endpoint, packetInfo, truncate} from './format.js'
 
 export interface Column {
   title: string
   width: number
   align: 'left' | 'right'
+  /** Where too-long text loses characters: names and endpoints keep both ends (the port). */
+  cut: 'middle' | 'end'
 }
 
 export interface TableLayout {
@@ -18,7 +20,7 @@ export interface TableLayout {
 const FIXED = {time: 12, iface: 6, dir: 3, proto: 5, len: 5}
 const ENDPOINT_MIN = 12
 const ENDPOINT_MAX = 47 // [ffff:…:ffff]:65535
-const INFO_MIN = 10
+const INFO_MIN = 12
 
 /** Column widths for a terminal `width` columns wide (narrowest sensible: ~70). */
 export function tableLayout(width: number): TableLayout {
@@ -27,26 +29,24 @@ export function tableLayout(width: number): TableLayout {
   const endpointWidth = Math.max(ENDPOINT_MIN, Math.min(ENDPOINT_MAX, Math.floor((width - fixed - INFO_MIN) / 2)))
   const info = Math.max(INFO_MIN, width - fixed - 2 * endpointWidth)
   const columns: Column[] = [
-    {title: 'TIME', width: FIXED.time, align: 'left'},
-    {title: 'IFACE', width: FIXED.iface, align: 'left'},
-    {title: 'DIR', width: FIXED.dir, align: 'left'},
-    {title: 'PROTO', width: FIXED.proto, align: 'left'},
-    {title: 'SOURCE', width: endpointWidth, align: 'left'},
-    {title: 'DESTINATION', width: endpointWidth, align: 'left'},
-    {title: 'LEN', width: FIXED.len, align: 'right'},
-    {title: 'INFO', width: info, align: 'left'},
+    {title: 'TIME', width: FIXED.time, align: 'left', cut: 'end'},
+    {title: 'IFACE', width: FIXED.iface, align: 'left', cut: 'middle'},
+    {title: 'DIR', width: FIXED.dir, align: 'left', cut: 'end'},
+    {title: 'PROTO', width: FIXED.proto, align: 'left', cut: 'end'},
+    {title: 'SOURCE', width: endpointWidth, align: 'left', cut: 'middle'},
+    {title: 'DESTINATION', width: endpointWidth, align: 'left', cut: 'middle'},
+    {title: 'LEN', width: FIXED.len, align: 'right', cut: 'end'},
+    {title: 'INFO', width: info, align: 'left', cut: 'end'},
   ]
   return {columns, width: columns.reduce((sum, c) => sum + c.width, 0) + gaps}
 }
 
 function row(layout: TableLayout, cells: string[]): string {
-  const last = cells.length - 1
   return cells.map((cell, i) => {
-    const {width, align} = layout.columns[i]
-    const text = elide(cell, width)
-    if (i === last) return text // no trailing spaces
+    const {width, align, cut} = layout.columns[i]
+    const text = cut === 'middle' ? elide(cell, width) : truncate(cell, width)
     return align === 'right' ? text.padStart(width) : text.padEnd(width)
-  }).join(' ')
+  }).join(' ').trimEnd()
 }
 
 /** The header line, without the newline. */

@@ -10,7 +10,7 @@ const hostPort = (address: string | undefined, port: number | undefined) =>
 export function textLine(p: PacketRecord): string {
   const head = `${clockTime(p.ts)} ${p.ifname} ${p.dir}`
   const info = packetInfo(p)
-  if (p.family === 0) return `${head} ${p.proto} ${info}, length ${p.len}`
+  if (p.family === 0) return `${head} ${p.proto}${info ? ' ' + info : ''}, length ${p.len}`
   return `${head} ${p.family === 6 ? 'IP6' : 'IP'} ${hostPort(p.src, p.sport)} > ${hostPort(p.dst, p.dport)}: ${p.proto}${info ? ' ' + info : ''}, length ${p.len}`
 }
 

@@ -51,7 +51,8 @@ export function spawnSidecar(options: SpawnOptions): RunningSidecar {
   const exited = child.then((result) => ({
     exitCode: result.exitCode,
     signal: result.isCanceled && result.exitCode === 0 ? undefined : result.signal,
-    stderrTail: tail || (result.failed && !result.exitCode && !result.signal ? result.shortMessage ?? '' : ''),
+    // execa's own text only when the sidecar could not start at all
+    stderrTail: tail || (result.failed && !result.isCanceled && !result.exitCode && !result.signal ? result.shortMessage ?? '' : ''),
   }))
   return {
     pid: child.pid,

@@ -1,0 +1,340 @@
+import {suite} from 'uvu'
+import * as assert from 'uvu/assert'
+import {clockTime, elide, endpoint, packetInfo, truncate} from '../../src/output/format.js'
+import {ndjsonLines} from '../../src/output/ndjson.js'
+import {defaultFormat, packetSink} from '../../src/output/sink.js'
+import {tableHeader, tableLayout, tableRow, tableRows} from '../../src/output/table.js'
+import type {TableLayout} from '../../src/output/table.js'
+import {textLine, textLines} from '../../src/output/text.js'
+import type {PacketRecord, ReadyRecord, SidecarRecord} from '../../src/sidecar/records.js'
+
+const output = suite('output')
+
+/** A packet record with the required fields filled in. */
+const pkt = (fields: Partial<PacketRecord>): PacketRecord => ({
+  v: 1, type: 'packet', ts: 1700000000, ifindex: 1, ifname: 'lo', dir: 'in', family: 4, proto: 'udp', len: 60, ...fields,
+})
+
+// 1700000000 is 2023-11-14 22:13:20 UTC.
+const udp4 = pkt({ts: 1700000000.123456, ifname: 'lo', dir: 'in', family: 4, proto: 'udp', src: '127.0.0.1', dst: '127.0.0.1', sport: 40000, dport: 53, len: 71})
+const tcp6 = pkt({ts: 1700000001.5, ifindex: 2, ifname: 'eth0', dir: 'out', family: 6, proto: 'tcp', src: '2001:db8::1', dst: '2001:db8::2', sport: 443, dport: 51000, len: 86, flags: 'SA'})
+const icmp4 = pkt({ts: 1700000002.00025, ifname: 'lo', dir: 'in', family: 4, proto: 'icmp', src: '127.0.0.1', dst: '10.1.2.3', len: 98, icmp_type: 8, icmp_code: 0})
+const arp = pkt({ts: 1700000003.999999, ifindex: 2, ifname: 'eth0', dir: 'in', family: 0, proto: 'arp', ethertype: 0x0806, len: 42})
+const gre = pkt({ts: 1700000004, ifindex: 2, ifname: 'eth0', dir: 'out', family: 4, proto: 47, src: '10.0.0.1', dst: '10.0.0.2', len: 100})
+const ns6 = pkt({ts: 1700000005.000001, ifindex: 2, ifname: 'eth0', dir: 'out', family: 6, proto: 'icmp6', src: 'fe80::1', dst: 'ff02::1:ff00:2', len: 86, icmp_type: 135, icmp_code: 0})
+const longV6 = pkt({ts: 1700000006.654321, ifindex: 9, ifname: 'enp0s31f6', dir: 'in', family: 6, proto: 'udp', src: '2001:db8:85a3:1234:5678:8a2e:370:7334', dst: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', sport: 65535, dport: 65535, len: 65535, truncated: true})
+
+output('output :: the tests run with TZ=UTC (scripts/test.mjs sets it)', () => {
+  assert.is(process.env.TZ, 'UTC')
+  assert.is(new Date(0).getHours(), 0)
+})
+
+// [epoch seconds, fraction digits, local (UTC) clock time]
+const clocks: [number, 3 | 6, string][] = [
+  [1700000000.123456, 6, '22:13:20.123456'],
+  [1700000000.123456, 3, '22:13:20.123'],
+  [1700000000, 6, '22:13:20.000000'],
+  [1700000000.5, 6, '22:13:20.500000'],
+  [1700000002.00025, 6, '22:13:22.000250'],
+  [18428, 6, '05:07:08.000000'],
+  [0, 6, '00:00:00.000000'],
+  [0.0000015, 6, '00:00:00.000002'], // 1.5 us rounds half up
+  [0.9999994, 6, '00:00:00.999999'],
+  [0.9999995, 6, '00:00:01.000000'], // 999999.5 us rounds to a whole second
+  [59.9999995, 6, '00:01:00.000000'], // ... and carries into the minute
+  [1700006399.9999996, 6, '00:00:00.000000'], // ... and past midnight
+  [0.9999995, 3, '00:00:01.000'],
+  [1700000000.9999994, 3, '22:13:20.999'], // 3 digits cut, as tcpdump does
+]
+for (const [ts, digits, want] of clocks) {
+  output(`output :: clockTime(${ts}, ${digits}) is ${want}`, () => {
+    assert.is(clockTime(ts, digits), want)
+  })
+}
+
+output('output :: clockTime defaults to 6 digits', () => {
+  assert.is(clockTime(1700000000.000007), '22:13:20.000007')
+})
+
+const endpoints: [string | undefined, number | undefined, string][] = [
+  ['10.0.0.1', 443, '10.0.0.1:443'],
+  ['10.0.0.1', 0, '10.0.0.1:0'],
+  ['::1', 53, '[::1]:53'],
+  ['2001:db8::1', 65535, '[2001:db8::1]:65535'],
+  ['10.0.0.1', undefined, '10.0.0.1'],
+  ['fe80::1', undefined, 'fe80::1'],
+  [undefined, undefined, '-'],
+  [undefined, 80, '-'],
+]
+for (const [address, port, want] of endpoints) {
+  output(`output :: endpoint(${address}, ${port}) is ${want}`, () => {
+    assert.is(endpoint(address, port), want)
+  })
+}
+
+const elisions: [string, number, string][] = [
+  ['abcdefghij', 10, 'abcdefghij'],
+  ['abcdefghij', 20, 'abcdefghij'],
+  ['abcdefghij', 9, 'abcd…ghij'],
+  ['abcdefghij', 6, 'abc…ij'],
+  ['abcdefghij', 3, 'a…j'],
+  ['abcdefghij', 2, 'a…'],
+  ['abcdefghij', 1, 'a'],
+  ['abcdefghij', 0, ''],
+  ['', 5, ''],
+  ['[2001:db8:85a3:1234:5678:8a2e:370:7334]:65535', 16, '[2001:db…]:65535'],
+  ['[2001:db8:85a3:1234:5678:8a2e:370:7334]:65535', 36, '[2001:db8:85a3:123…e:370:7334]:65535'],
+]
+for (const [text, width, want] of elisions) {
+  output(`output :: elide('${text}', ${width}) is '${want}'`, () => {
+    const got = elide(text, width)
+    assert.is(got, want)
+    assert.is(got.length, Math.min(text.length, width))
+  })
+}
+
+const infos: [string, PacketRecord, string][] = [
+  ['no extras (UDP)', udp4, ''],
+  ['TCP flags', pkt({proto: 'tcp', flags: 'S'}), '[S]'],
+  ['TCP flags FPU', pkt({proto: 'tcp', flags: 'FPU'}), '[FPU]'],
+  ['TCP with no flag set', pkt({proto: 'tcp', flags: ''}), '[]'],
+  ['ICMP echo request', icmp4, 'echo request'],
+  ['ICMP echo reply', pkt({proto: 'icmp', icmp_type: 0, icmp_code: 0}), 'echo reply'],
+  ['ICMP port unreachable', pkt({proto: 'icmp', icmp_type: 3, icmp_code: 3}), 'unreachable code 3'],
+  ['ICMPv6 echo request', pkt({family: 6, proto: 'icmp6', icmp_type: 128, icmp_code: 0}), 'echo request'],
+  ['ICMPv6 echo reply', pkt({family: 6, proto: 'icmp6', icmp_type: 129, icmp_code: 0}), 'echo reply'],
+  ['ICMPv6 neighbor solicitation', ns6, 'neighbor solicitation'],
+  ['an ICMPv6 type number in an ICMPv4 packet', pkt({proto: 'icmp', icmp_type: 128, icmp_code: 0}), 'type 128'],
+  ['an ICMPv4 type number in an ICMPv6 packet', pkt({family: 6, proto: 'icmp6', icmp_type: 8, icmp_code: 0}), 'type 8'],
+  ['an unknown ICMP type with a code', pkt({proto: 'icmp', icmp_type: 42, icmp_code: 7}), 'type 42 code 7'],
+  ['an unknown ICMPv6 type without a code', pkt({family: 6, proto: 'icmp6', icmp_type: 200, icmp_code: 0}), 'type 200'],
+  ['a first fragment', pkt({frag: 'first'}), 'frag first'],
+  ['a later fragment', pkt({frag: 'later'}), 'frag'],
+  ['a VLAN tag', pkt({vlan: 100}), 'vlan 100'],
+  ['VLAN 0', pkt({vlan: 0}), 'vlan 0'],
+  ['a truncated packet', pkt({truncated: true}), 'truncated'],
+  ['everything at once, in order', pkt({proto: 'tcp', flags: 'A', frag: 'first', vlan: 10, truncated: true}), '[A] frag first vlan 10 truncated'],
+  ['ARP (family 0): proto already names it', arp, ''],
+  ['LLDP (family 0) with a VLAN tag', pkt({family: 0, proto: 'lldp', ethertype: 0x88cc, vlan: 7}), 'vlan 7'],
+]
+for (const [what, p, want] of infos) {
+  output(`output :: packetInfo for ${what} is '${want}'`, () => {
+    assert.is(packetInfo(p), want)
+  })
+}
+
+const texts: [string, PacketRecord, string][] = [
+  ['a UDP v4 packet', udp4, '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp, length 71'],
+  ['a TCP v6 packet', tcp6, '22:13:21.500000 eth0 out IP6 2001:db8::1.443 > 2001:db8::2.51000: tcp [SA], length 86'],
+  ['an ICMP packet without ports', icmp4, '22:13:22.000250 lo in IP 127.0.0.1 > 10.1.2.3: icmp echo request, length 98'],
+  ['an ICMPv6 packet', ns6, '22:13:25.000001 eth0 out IP6 fe80::1 > ff02::1:ff00:2: icmp6 neighbor solicitation, length 86'],
+  ['an ARP packet (family 0)', arp, '22:13:23.999999 eth0 in arp, length 42'],
+  ['a packet with a numeric proto', gre, '22:13:24.000000 eth0 out IP 10.0.0.1 > 10.0.0.2: 47, length 100'],
+]
+for (const [what, p, want] of texts) {
+  output(`output :: textLine of ${what}`, () => {
+    assert.is(textLine(p), want)
+  })
+}
+
+output('output :: textLines ends every line with a newline', () => {
+  assert.is(textLines([udp4, arp]), '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp, length 71\n22:13:23.999999 eth0 in arp, length 42\n')
+  assert.is(textLines([]), '')
+})
+
+// ---- the table ----
+
+const MIN_WIDTH = 74 // the narrowest layout: fixed columns, two 12-wide endpoints, 12 for INFO
+const tablePackets = [udp4, tcp6, icmp4, arp, gre, ns6, longV6]
+
+/** Where each column starts in a row: widths plus one space between columns. */
+function columnStarts(layout: TableLayout): Map<string, number> {
+  const starts = new Map<string, number>()
+  let at = 0
+  for (const c of layout.columns) {
+    starts.set(c.title, at)
+    at += c.width + 1
+  }
+  return starts
+}
+
+output('output :: the table header at 80 columns', () => {
+  assert.is(tableHeader(tableLayout(80)), 'TIME         IFACE  DIR PROTO SOURCE          DESTINATION       LEN INFO')
+})
+
+output('output :: a table row at 80 columns', () => {
+  assert.is(tableRow(tableLayout(80), tcp6), '22:13:21.500 eth0   out tcp   [2001:d…:1]:443 [2001:d…]:51000    86 [SA]')
+})
+
+output('output :: a table row without INFO (UDP) at 80 columns ends with LEN', () => {
+  assert.is(tableRow(tableLayout(80), udp4), '22:13:20.123 lo     in  udp   127.0.0.1:40000 127.0.0.1:53       71')
+})
+
+for (const width of [80, 81, 120, 200, 300, 40]) {
+  const layout = tableLayout(width)
+  const starts = columnStarts(layout)
+
+  output(`output :: tableLayout(${width}) is ${Math.max(width, MIN_WIDTH)} wide`, () => {
+    assert.is(layout.width, Math.max(width, MIN_WIDTH))
+    assert.is(layout.width, layout.columns.reduce((sum, c) => sum + c.width, 0) + layout.columns.length - 1)
+    assert.equal(layout.columns.map((c) => c.title), ['TIME', 'IFACE', 'DIR', 'PROTO', 'SOURCE', 'DESTINATION', 'LEN', 'INFO'])
+  })
+
+  output(`output :: at ${width} columns the header fits and has no trailing spaces`, () => {
+    const header = tableHeader(layout)
+    assert.ok(header.length <= layout.width, `${header.length} > ${layout.width}`)
+    assert.is(header, header.trimEnd())
+    for (const c of layout.columns) {
+      if (c.align === 'left') assert.is(header.indexOf(c.title), starts.get(c.title), c.title)
+      else assert.is(header.indexOf(c.title) + c.title.length, starts.get(c.title)! + c.width, c.title)
+    }
+  })
+
+  output(`output :: at ${width} columns every row fits in ${layout.width}`, () => {
+    for (const p of tablePackets) {
+      const row = tableRow(layout, p)
+      assert.ok(row.length <= layout.width, `${row.length} > ${layout.width}: ${row}`)
+    }
+  })
+
+  output(`output :: at ${width} columns no row has trailing spaces`, () => {
+    for (const p of tablePackets) {
+      const row = tableRow(layout, p)
+      assert.is(row, row.trimEnd(), `the ${p.proto} row ends with a space: ${JSON.stringify(row)}`)
+    }
+  })
+
+  output(`output :: at ${width} columns every row lines up with the header`, () => {
+    const header = tableHeader(layout)
+    const endpointWidth = layout.columns[4].width
+    const lenEnd = header.indexOf('LEN') + 3 // LEN is right-aligned: numbers end where the title ends
+    for (const p of tablePackets) {
+      const row = tableRow(layout, p)
+      assert.is(row.indexOf(elide(endpoint(p.src, p.sport), endpointWidth), header.indexOf('PROTO')), header.indexOf('SOURCE'), row)
+      assert.is(row.indexOf(elide(endpoint(p.dst, p.dport), endpointWidth), header.indexOf('DESTINATION')), header.indexOf('DESTINATION'), row)
+      assert.is(row.slice(lenEnd - 5, lenEnd).trimStart(), String(p.len), row)
+      const info = packetInfo(p)
+      if (info) {
+        assert.is(row[lenEnd], ' ', row)
+        assert.is(row.slice(header.indexOf('INFO')), truncate(info, layout.columns[7].width), row)
+      }
+    }
+  })
+
+  output(`output :: at ${width} columns a long IPv6 endpoint is elided with … and keeps its port`, () => {
+    const row = tableRow(layout, longV6)
+    const w = layout.columns[4].width
+    const source = row.slice(starts.get('SOURCE')!, starts.get('SOURCE')! + w).trimEnd()
+    const full = '[2001:db8:85a3:1234:5678:8a2e:370:7334]:65535'
+    if (full.length <= w) {
+      assert.is(source, full)
+    } else {
+      assert.is(source.length, w)
+      assert.ok(source.includes('…'), source)
+      // the port's digits always survive; at the narrowest (12) the "]:" before them does not
+      assert.ok(source.endsWith(w >= 15 ? ']:65535' : '65535'), source)
+      assert.ok(source.startsWith('[2001:'), source)
+    }
+  })
+}
+
+output('output :: at 80 columns a long IPv6 source is exactly [2001:d…]:65535', () => {
+  const row = tableRow(tableLayout(80), longV6)
+  assert.ok(row.includes(' [2001:d…]:65535 '), row)
+  assert.ok(row.includes(' [ffff:f…]:65535 '), row)
+})
+
+output('output :: at 200 columns the longest IPv6 endpoint is not elided', () => {
+  const row = tableRow(tableLayout(200), longV6)
+  assert.ok(row.includes(' [ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535 '), row)
+})
+
+output('output :: a long interface name is elided to the IFACE column', () => {
+  const row = tableRow(tableLayout(80), longV6)
+  assert.is(row.slice(13, 19), 'enp…f6')
+})
+
+output('output :: tableRows ends every row with a newline', () => {
+  const layout = tableLayout(120)
+  assert.is(tableRows(layout, [tcp6, arp]), `${tableRow(layout, tcp6)}\n${tableRow(layout, arp)}\n`)
+  assert.is(tableRows(layout, []), '')
+})
+
+// ---- NDJSON and sinks ----
+
+const ready: ReadyRecord = {v: 1, type: 'ready', ts: 1700000000.000001, interfaces: [{ifindex: 1, name: 'lo'}], ring_size: 8388608}
+const allRecords: SidecarRecord[] = [
+  udp4, tcp6, arp, longV6, ready,
+  {v: 1, type: 'stats', ts: 1700000005.25, seen: 9, matched: 8, emitted: 5, dropped: 3, written: 5, final: true},
+  {v: 1, type: 'error', code: 'runtime', message: 'ring buffer: "poll" failed\n', detail: 'ünïcode ✓'},
+]
+
+output('output :: ndjsonLines round trips every record', () => {
+  const text = ndjsonLines(allRecords)
+  assert.ok(text.endsWith('\n'))
+  const lines = text.slice(0, -1).split('\n')
+  assert.is(lines.length, allRecords.length)
+  lines.forEach((line, i) => assert.equal(JSON.parse(line), allRecords[i]))
+})
+
+output('output :: ndjsonLines writes one compact object a line', () => {
+  assert.is(ndjsonLines([{v: 1, type: 'error', code: 'runtime', message: 'x'}]), '{"v":1,"type":"error","code":"runtime","message":"x"}\n')
+  assert.is(ndjsonLines([]), '')
+})
+
+output('output :: defaultFormat is a table on a terminal and text otherwise', () => {
+  assert.is(defaultFormat(true), 'table')
+  assert.is(defaultFormat(false), 'text')
+  assert.is(defaultFormat(undefined), 'text')
+})
+
+function collect(): {out: string[]; write: (text: string) => void} {
+  const out: string[] = []
+  return {out, write: (text) => out.push(text)}
+}
+
+output("output :: packetSink('json') passes raw packet text through untouched", () => {
+  const {out, write} = collect()
+  const sink = packetSink('json', write)
+  const raw = '{"v":1,"type":"packet","ts":1700000000.100000,"odd":  true}\nnot even JSON\n'
+  assert.type(sink.rawPackets, 'function')
+  assert.is(sink.packets, undefined)
+  assert.is(sink.ready, undefined)
+  sink.rawPackets!(raw)
+  assert.equal(out, [raw])
+})
+
+output("output :: packetSink('text') renders a batch as text lines", () => {
+  const {out, write} = collect()
+  const sink = packetSink('text', write)
+  assert.is(sink.rawPackets, undefined)
+  sink.ready?.(ready)
+  sink.packets!([udp4, icmp4])
+  assert.equal(out, [
+    '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp, length 71\n22:13:22.000250 lo in IP 127.0.0.1 > 10.1.2.3: icmp echo request, length 98\n',
+  ])
+})
+
+output("output :: packetSink('table') writes the header on ready(), then rows", () => {
+  const {out, write} = collect()
+  const sink = packetSink('table', write, 120)
+  assert.is(sink.rawPackets, undefined)
+  sink.ready!(ready)
+  sink.packets!([tcp6])
+  sink.packets!([arp, gre])
+  const layout = tableLayout(120)
+  assert.equal(out, [
+    `${tableHeader(layout)}\n`,
+    `${tableRow(layout, tcp6)}\n`,
+    `${tableRow(layout, arp)}\n${tableRow(layout, gre)}\n`,
+  ])
+  assert.is(out[0].length, 120 - layout.columns[7].width + 'INFO'.length + 1)
+})
+
+output("output :: packetSink('table') without a width (stdout not a terminal) lays out 80 columns", () => {
+  const {out, write} = collect()
+  packetSink('table', write, undefined).ready!(ready)
+  assert.equal(out, ['TIME         IFACE  DIR PROTO SOURCE          DESTINATION       LEN INFO\n'])
+})
+
+output.run()
