@@ -12,6 +12,7 @@
 #include <linux/ipv6.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <stdbool.h>
 #include "sockwatch.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
@@ -28,6 +29,10 @@ const volatile __u32 loopback_ifindex = 1;
 /* Past this much unread data a submit wakes the sidecar; below it the sidecar
  * drains on its own timer, so a busy ring costs no wake-up per event. */
 const volatile __u64 wakeup_bytes = 2 << 20;
+
+/* Set by the sidecar from --clause flags; frozen, so the verifier drops the
+ * filter code entirely when there are no clauses. */
+const volatile struct sw_filter filter = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -235,6 +240,83 @@ trunc:
 	e->flags |= SW_EV_TRUNC;
 }
 
+static __always_inline bool addr_match(const volatile struct sw_literal *l, const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return (w[0] & l->mask[0]) == l->addr[0] && (w[1] & l->mask[1]) == l->addr[1] &&
+	       (w[2] & l->mask[2]) == l->addr[2] && (w[3] & l->mask[3]) == l->addr[3];
+}
+
+static __always_inline bool port_in(const volatile struct sw_literal *l, __u16 port)
+{
+	return port >= l->lo && port <= l->hi;
+}
+
+/* One literal, with exactly the semantics of the CLI's predicate (src/filter/). */
+static __always_inline bool literal_match(const volatile struct sw_literal *l,
+					  const struct sw_event *e)
+{
+	bool ports = e->flags & SW_EV_PORTS;
+	bool r;
+
+	switch (l->kind) {
+	case SW_LIT_DIR:
+		r = e->dir == l->value;
+		break;
+	case SW_LIT_IFINDEX:
+		r = e->ifindex == l->value;
+		break;
+	case SW_LIT_FAMILY:
+		r = e->family == l->value;
+		break;
+	case SW_LIT_PROTO:
+		r = e->family && e->proto == l->value;
+		break;
+	case SW_LIT_SRC:
+		r = e->family == l->family && addr_match(l, e->saddr);
+		break;
+	case SW_LIT_DST:
+		r = e->family == l->family && addr_match(l, e->daddr);
+		break;
+	case SW_LIT_HOST:
+		r = e->family == l->family && (addr_match(l, e->saddr) || addr_match(l, e->daddr));
+		break;
+	case SW_LIT_SPORT:
+		r = ports && port_in(l, e->sport);
+		break;
+	case SW_LIT_DPORT:
+		r = ports && port_in(l, e->dport);
+		break;
+	case SW_LIT_PORT:
+		r = ports && (port_in(l, e->sport) || port_in(l, e->dport));
+		break;
+	default:
+		r = false;
+	}
+	return r != l->negate;
+}
+
+static __always_inline bool filter_match(const struct sw_event *e)
+{
+	if (filter.n == 0)
+		return true;
+	for (int c = 0; c < SW_MAX_CLAUSES && c < filter.n; c++) {
+		const volatile struct sw_clause *cl = &filter.clause[c];
+		bool all = true;
+
+		for (int i = 0; i < SW_MAX_LITERALS && i < cl->n; i++) {
+			if (!literal_match(&cl->lit[i], e)) {
+				all = false;
+				break;
+			}
+		}
+		if (all)
+			return true;
+	}
+	return false;
+}
+
 SEC("socket")
 int sockwatch(struct __sk_buff *skb)
 {
@@ -266,6 +348,8 @@ int sockwatch(struct __sk_buff *skb)
 	else if (e.ethertype == ETH_P_IPV6)
 		parse_ipv6(skb, &e, &c);
 
+	if (!filter_match(&e))
+		return 0;
 	cnt->matched++;
 	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "filter.h"
 #include "records.h"
 #include "sockwatch.skel.h"
 
@@ -48,6 +49,8 @@ _Static_assert(sizeof(struct sw_counters) == 32, "sw_counters layout changed");
 static struct env {
 	const char *ifnames[MAX_IFACES];
 	int n_ifaces;
+	const char *clauses[SW_MAX_CLAUSES];
+	int n_clauses;
 	unsigned long long ring_size;
 	unsigned long long count;
 	unsigned long stats_ms;
@@ -64,18 +67,19 @@ const char *argp_program_version = "sockwatch-sidecar 0.1.0";
 static const char doc[] =
 	"Capture packets with an eBPF socket filter and write them as NDJSON.\n"
 	"\n"
-	"USAGE: sockwatch-sidecar [-i IFACE]... [-c COUNT] [-d SECONDS] [--ring-size BYTES]\n"
+	"USAGE: sockwatch-sidecar [-i IFACE]... [-c COUNT] [-d SECONDS] [--clause LITERALS]...\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    sockwatch-sidecar                 # every interface until Ctrl-C\n"
 	"    sockwatch-sidecar -i lo -c 10     # ten packets on loopback\n"
 	"    sockwatch-sidecar -d 5 | jq -c 'select(.type==\"packet\")'\n"
+	"    sockwatch-sidecar --clause proto=6,port=443-443 --clause proto=17,dport=53-53\n"
 	"\n"
 	"Records on stdout (one JSON object a line, see docs/events.md): ready, packet,\n"
 	"stats, error. Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 missing\n"
 	"privilege, 4 no such interface, 5 the kernel refused the program.";
 
-enum { OPT_RING = 256, OPT_STATS, OPT_POLL };
+enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_CLAUSE };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable; default: all)" },
@@ -84,6 +88,8 @@ static const struct argp_option opts[] = {
 	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size, a power of two (default 8M; K/M suffixes)" },
 	{ "stats-interval", OPT_STATS, "MS", 0, "Write a stats record every MS milliseconds (default 1000; 0: only at exit)" },
 	{ "poll-ms", OPT_POLL, "MS", 0, "Drain the ring at least every MS milliseconds (default 10)" },
+	{ "clause", OPT_CLAUSE, "LITERALS", 0, "Only packets matching one of the clauses (repeatable, at most 8): "
+	  "[!]kind=value,... with kinds dir, iface, family, proto, src, dst, host, sport, dport, port (docs/filters.md)" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug log on stderr" },
 	{},
 };
@@ -146,6 +152,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		else
 			env.poll_ms = v;
 		break;
+	case OPT_CLAUSE:
+		if (env.n_clauses == SW_MAX_CLAUSES)
+			argp_error(state, "at most %d --clause flags", SW_MAX_CLAUSES);
+		env.clauses[env.n_clauses++] = arg;
+		break;
 	case 'v':
 		env.verbose = true;
 		break;
@@ -203,6 +214,7 @@ static const char *log_last_lines(int lines)
 
 static struct out out;
 static unsigned long long written;
+static struct sw_filter filter;
 
 /* An error record on stdout and one sentence on stderr; returns exit_code. */
 static int fail(int exit_code, const char *code, const char *detail, const char *fmt, ...)
@@ -400,6 +412,20 @@ int main(int argc, char **argv)
 		}
 	}
 
+	for (int i = 0; i < env.n_clauses; i++) {
+		char msg[512];
+
+		err = filter_add_clause(&filter, env.clauses[i], msg, sizeof(msg));
+		if (err == -2) {
+			exit_code = fail(EXIT_NOIF, "no_such_interface", NULL, "%s", msg);
+			goto cleanup;
+		} else if (err) {
+			fprintf(stderr, "sockwatch-sidecar: %s\n", msg);
+			exit_code = EXIT_USAGE;
+			goto cleanup;
+		}
+	}
+
 	skel = sockwatch_bpf__open();
 	if (!skel) {
 		exit_code = fail(EXIT_RUNTIME, "open_failed", log_last_lines(4),
@@ -408,6 +434,7 @@ int main(int argc, char **argv)
 	}
 	skel->rodata->loopback_ifindex = find_loopback();
 	skel->rodata->wakeup_bytes = env.ring_size / 4;
+	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
 	err = bpf_map__set_max_entries(skel->maps.events, env.ring_size);
 	if (err) {
 		exit_code = fail(EXIT_RUNTIME, "ring_size", NULL,
