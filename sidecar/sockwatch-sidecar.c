@@ -3,6 +3,7 @@
  * sockwatch-sidecar: load the socket filter, attach it to AF_PACKET sockets,
  * drain its ring buffer and write NDJSON records to stdout.
  */
+#define _GNU_SOURCE /* vasprintf */
 #include <argp.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -169,34 +170,37 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* libbpf's log: all of it with -v, and always the tail, for error records. */
+/* libbpf's log: all of it with -v, and always the tail of what is not debug
+ * chatter, for error records (the verifier's verdict comes in one long call). */
 static char log_tail[LOG_TAIL];
 static size_t log_len;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	char line[512];
-	int n;
+	char *text = NULL;
+	size_t n, keep;
+	int len;
 
-	n = vsnprintf(line, sizeof(line), fmt, args);
-	if (n < 0)
-		return n;
+	len = vasprintf(&text, fmt, args);
+	if (len < 0)
+		return len;
 	if (env.verbose)
-		fputs(line, stderr);
-	if (level == LIBBPF_DEBUG)
-		return n;
-	n = strlen(line);
-	if (log_len + n >= LOG_TAIL) {
-		size_t keep = n >= LOG_TAIL / 2 ? 0 : LOG_TAIL / 2;
-		memmove(log_tail, log_tail + log_len - keep, keep);
-		log_len = keep;
-		if ((size_t)n >= LOG_TAIL)
-			n = LOG_TAIL - 1;
+		fputs(text, stderr);
+	if (level != LIBBPF_DEBUG) {
+		n = len;
+		if (n >= LOG_TAIL) {
+			memcpy(log_tail, text + n - (LOG_TAIL - 1), LOG_TAIL - 1);
+			log_len = LOG_TAIL - 1;
+		} else {
+			keep = log_len + n >= LOG_TAIL ? LOG_TAIL - 1 - n : log_len;
+			memmove(log_tail, log_tail + log_len - keep, keep);
+			memcpy(log_tail + keep, text, n);
+			log_len = keep + n;
+		}
+		log_tail[log_len] = 0;
 	}
-	memcpy(log_tail + log_len, line, n);
-	log_len += n;
-	log_tail[log_len] = 0;
-	return n;
+	free(text);
+	return len;
 }
 
 /* The last few lines of libbpf's log: the verifier's verdict is at the end. */
