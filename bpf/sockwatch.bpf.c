@@ -29,6 +29,9 @@ const volatile __u32 loopback_ifindex = 1;
 /* Past this much unread data a submit wakes the sidecar; below it the sidecar
  * drains on its own timer, so a busy ring costs no wake-up per event. */
 const volatile __u64 wakeup_bytes = 2 << 20;
+/* Tests only (sidecar --test-reject): makes the verifier refuse the program,
+ * to check how a refusal reaches the user. Dead code when false. */
+const volatile bool test_reject = false;
 
 /* Set by the sidecar from --clause flags; frozen, so the verifier drops the
  * filter code entirely when there are no clauses. */
@@ -317,6 +320,9 @@ int sockwatch(struct __sk_buff *skb)
 	__u32 zero = 0;
 	__u64 flags;
 	long err;
+
+	if (test_reject)
+		return *(int *)(long)skb->len; /* a scalar used as a pointer */
 
 	/* Loopback hands every packet to taps twice, going out and coming in;
 	 * keep only the incoming copy, as libpcap does. */

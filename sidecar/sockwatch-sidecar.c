@@ -27,6 +27,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "filter.h"
+#include "links.h"
 #include "records.h"
 #include "sockwatch.skel.h"
 
@@ -58,6 +59,7 @@ static struct env {
 	unsigned long poll_ms;
 	double duration;
 	bool verbose;
+	bool test_reject;
 } env = {
 	.ring_size = 8 << 20,
 	.stats_ms = 1000,
@@ -80,7 +82,7 @@ static const char doc[] =
 	"stats, error. Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 missing\n"
 	"privilege, 4 no such interface, 5 the kernel refused the program.";
 
-enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_CLAUSE };
+enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_CLAUSE, OPT_TEST_REJECT };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable; default: all)" },
@@ -92,6 +94,7 @@ static const struct argp_option opts[] = {
 	{ "clause", OPT_CLAUSE, "LITERALS", 0, "Only packets matching one of the clauses (repeatable, at most 8): "
 	  "[!]kind=value,... with kinds dir, iface, family, proto, src, dst, host, sport, dport, port (docs/filters.md)" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug log on stderr" },
+	{ "test-reject", OPT_TEST_REJECT, NULL, OPTION_HIDDEN, "Load a variant the verifier refuses (for tests)" },
 	{},
 };
 
@@ -160,6 +163,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		env.verbose = true;
+		break;
+	case OPT_TEST_REJECT:
+		env.test_reject = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -362,7 +368,7 @@ static int64_t clock_offset(void)
 }
 
 /* epoll tags */
-enum { TAG_RING = 0, TAG_SIGNAL = 1, TAG_SOCK = 2 };
+enum { TAG_RING = 0, TAG_SIGNAL = 1, TAG_LINKS = 2, TAG_SOCK = 3 };
 
 int main(int argc, char **argv)
 {
@@ -372,11 +378,12 @@ int main(int argc, char **argv)
 	int n_socks = 0, live_socks;
 	struct sockwatch_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
-	struct epoll_event ev, evs[MAX_IFACES + 2];
+	struct epoll_event ev, evs[MAX_IFACES + 3];
 	struct sw_counters cnt;
 	uint64_t deadline = 0, next_stats = 0, t;
 	pid_t parent = getppid();
-	int epfd = -1, sigfd = -1, prog_fd;
+	int epfd = -1, sigfd = -1, linkfd = -1, prog_fd;
+	bool dead[MAX_IFACES] = {};
 	int err, exit_code = EXIT_OK;
 	bool exiting = false, draining = true;
 	sigset_t sigs;
@@ -438,6 +445,7 @@ int main(int argc, char **argv)
 	}
 	skel->rodata->loopback_ifindex = find_loopback();
 	skel->rodata->wakeup_bytes = env.ring_size / 4;
+	skel->rodata->test_reject = env.test_reject;
 	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
 	err = bpf_map__set_max_entries(skel->maps.events, env.ring_size);
 	if (err) {
@@ -453,9 +461,14 @@ int main(int argc, char **argv)
 			exit_code = fail_perm("loading the eBPF program failed", -err);
 			goto cleanup;
 		}
-		exit_code = fail(EXIT_KERNEL, "load_failed", log_last_lines(6),
-				 "the kernel refused the eBPF program (%s); run with -v for the whole verifier log",
-				 strerror(-err));
+		if (strstr(log_tail, "END PROG LOAD LOG"))
+			exit_code = fail(EXIT_KERNEL, "load_failed", log_last_lines(6),
+					 "the kernel's verifier refused the eBPF program; its last lines follow "
+					 "(run with -v for the whole log)");
+		else
+			exit_code = fail(EXIT_KERNEL, "load_failed", log_last_lines(6),
+					 "the kernel refused the eBPF program or one of its maps (%s); "
+					 "run with -v for libbpf's log", strerror(-err));
 		goto cleanup;
 	}
 
@@ -498,6 +511,12 @@ int main(int argc, char **argv)
 	ev.events = EPOLLIN;
 	ev.data.u32 = TAG_SIGNAL;
 	err = err ?: epoll_ctl(epfd, EPOLL_CTL_ADD, sigfd, &ev);
+	if (env.n_ifaces) {
+		linkfd = links_open();
+		ev.events = EPOLLIN;
+		ev.data.u32 = TAG_LINKS;
+		err = err ?: linkfd < 0 ? (errno = -linkfd, -1) : epoll_ctl(epfd, EPOLL_CTL_ADD, linkfd, &ev);
+	}
 	for (int i = 0; i < n_socks && !err; i++) {
 		ev.events = 0; /* errors only: the socket queues nothing */
 		ev.data.u32 = TAG_SOCK + i;
@@ -526,7 +545,7 @@ int main(int argc, char **argv)
 		t = now_ms();
 		if (deadline && deadline - t < (uint64_t)timeout)
 			timeout = deadline > t ? deadline - t : 0;
-		n = epoll_wait(epfd, evs, MAX_IFACES + 2, timeout);
+		n = epoll_wait(epfd, evs, MAX_IFACES + 3, timeout);
 		if (n < 0 && errno != EINTR) {
 			exit_code = fail(EXIT_RUNTIME, "runtime", NULL, "epoll_wait: %s", strerror(errno));
 			break;
@@ -541,20 +560,32 @@ int main(int argc, char **argv)
 					exiting = true;
 				continue;
 			}
-			if (evs[i].data.u32 < TAG_SOCK)
-				continue;
-			getsockopt(socks[idx], SOL_SOCKET, SO_ERROR, &soerr, &len);
-			if (env.n_ifaces && !if_indextoname(ifaces[idx].ifindex, (char[IF_NAMESIZE]){ 0 })) {
-				fprintf(stderr, "sockwatch-sidecar: interface '%s' was removed\n", ifaces[idx].name);
-				epoll_ctl(epfd, EPOLL_CTL_DEL, socks[idx], NULL);
-				if (--live_socks == 0) {
-					exit_code = EXIT_NOIF;
-					exiting = true;
+			if (evs[i].data.u32 == TAG_LINKS) {
+				int gone[MAX_IFACES], n_gone = links_removed(linkfd, gone, MAX_IFACES);
+
+				for (int g = 0; g < n_gone; g++) {
+					for (int k = 0; k < n_socks; k++) {
+						if (dead[k] || (int)ifaces[k].ifindex != gone[g])
+							continue;
+						fprintf(stderr, "sockwatch-sidecar: interface '%s' was removed\n",
+							ifaces[k].name);
+						dead[k] = true;
+						if (--live_socks == 0) {
+							exit_code = EXIT_NOIF;
+							exiting = true;
+						}
+					}
 				}
-			} else if (soerr) {
+				continue;
+			}
+			if (evs[i].data.u32 < TAG_SOCK)
+				continue; /* the ring: drained below, woken or not */
+			/* a bound socket says ENETDOWN when its link goes down; it
+			 * resumes by itself when the link comes back up */
+			getsockopt(socks[idx], SOL_SOCKET, SO_ERROR, &soerr, &len);
+			if (soerr)
 				fprintf(stderr, "sockwatch-sidecar: interface '%s': %s\n", ifaces[idx].name,
 					strerror(soerr));
-			}
 		}
 
 		err = ring_buffer__consume(rb);
@@ -608,6 +639,8 @@ cleanup:
 		close(epfd);
 	if (sigfd >= 0)
 		close(sigfd);
+	if (linkfd >= 0)
+		close(linkfd);
 	out_free(&out);
 	return exit_code;
 }

@@ -2,6 +2,7 @@
 // sentence on stderr and the right exit code, never a stack trace.
 import {Command, Errors, Flags} from '@oclif/core'
 import {InputError} from './lib/duration.js'
+import {closingLine} from './output/format.js'
 import {EXIT, SidecarError} from './sidecar/errors.js'
 
 export abstract class BaseCommand extends Command {
@@ -15,6 +16,7 @@ export abstract class BaseCommand extends Command {
 
   protected async catch(error: Error & {exitCode?: number}): Promise<void> {
     if (error instanceof SidecarError) {
+      if (error.partial) this.logToStderr(closingLine(error.partial))
       this.logToStderr(`sockwatch: ${error.message}`)
       const tail = error.stderrTail.trim()
       if (tail) {

@@ -25,6 +25,8 @@ export interface CaptureSink {
   ready?(record: ReadyRecord): void
   stats?(record: StatsRecord): void
   stderr?(text: string): void
+  /** A promise while the consumer cannot take more: reading pauses until then. */
+  drained?(): Promise<void> | undefined
 }
 
 export interface CaptureResult {
@@ -102,6 +104,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
     for await (const chunk of sidecar.stdout) {
       splitter.push(chunk as string, onLine)
       flush()
+      const slow = sink.drained?.()
+      if (slow) await slow
     }
     splitter.end(onLine)
     flush()
@@ -118,7 +122,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
     throw new SidecarError(`the capture engine wrote a record this CLI cannot read (${badLine.message}); the sidecar and the CLI are probably from different builds: run 'make'`, {cause: badLine, stderrTail: exit.stderrTail})
   }
   if (failure) {
-    throw new SidecarError(failure.message, {exitCode: exit.exitCode, code: failure.code, stderrTail: failure.detail ?? ''})
+    const partial = stats?.final ? {captured, dropped: stats.dropped} : undefined
+    throw new SidecarError(failure.message, {exitCode: exit.exitCode, code: failure.code, stderrTail: failure.detail ?? '', partial})
   }
   if (exit.signal) {
     const why = SIGNAL_HINT[exit.signal] ?? `it was ended by ${exit.signal}`

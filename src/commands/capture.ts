@@ -3,6 +3,7 @@ import {BaseCommand} from '../base-command.js'
 import {capture} from '../capture/session.js'
 import {parseDuration} from '../lib/duration.js'
 import {watchOutput} from '../lib/process-io.js'
+import {closingLine} from '../output/format.js'
 import {defaultFormat, packetSink} from '../output/sink.js'
 
 export default class Capture extends BaseCommand {
@@ -23,6 +24,7 @@ export default class Capture extends BaseCommand {
     duration: Flags.string({char: 'd', description: 'Stop after this long: 10s, 500ms, 2m, 1h.'}),
     format: Flags.option({options: ['table', 'text', 'json'] as const, description: 'Output format (default: table on a terminal, text otherwise).'})(),
     json: Flags.boolean({description: 'NDJSON, one object a line: short for --format json.', exclusive: ['format']}),
+    'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).'}),
     'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED'}),
   }
 
@@ -43,9 +45,14 @@ export default class Capture extends BaseCommand {
             sink.ready?.(r)
           },
           stderr: (text) => process.stderr.write(text),
+          drained: io.drained,
         },
       )
-      this.logToStderr(`${result.captured} packets captured, ${result.dropped} dropped`)
+      await io.flushed()
+      this.logToStderr(closingLine(result))
+      if (flags['fail-on-drop'] && result.dropped > 0) {
+        this.error(`the kernel dropped ${result.dropped} packets (--fail-on-drop); a larger --ring-size absorbs longer bursts`, {exit: 1})
+      }
     } finally {
       io.dispose()
     }

@@ -6,6 +6,10 @@ export interface OutputWatch {
   signal: AbortSignal
   /** Writes to stdout until the reader goes away, then drops text. */
   write(text: string): void
+  /** A promise while stdout's buffer is full (a slow reader), else undefined. */
+  drained(): Promise<void> | undefined
+  /** Resolves once everything written has reached the reader (or it left). */
+  flushed(): Promise<void>
   dispose(): void
 }
 
@@ -25,6 +29,24 @@ export function watchOutput(stdout: NodeJS.WriteStream = process.stdout): Output
     signal: controller.signal,
     write(text) {
       if (!closed) stdout.write(text)
+    },
+    drained() {
+      if (closed || !stdout.writableNeedDrain) return undefined
+      // Not reading the sidecar meanwhile is the back-pressure: it blocks,
+      // the kernel's ring fills, and what cannot fit is counted as dropped.
+      return new Promise((resolve) => {
+        const done = () => {
+          stdout.off('drain', done)
+          controller.signal.removeEventListener('abort', done)
+          resolve()
+        }
+        stdout.on('drain', done)
+        controller.signal.addEventListener('abort', done)
+      })
+    },
+    flushed() {
+      if (closed) return Promise.resolve()
+      return new Promise((resolve) => stdout.write('', () => resolve()))
     },
     dispose() {
       for (const s of signals) process.off(s, stop)

@@ -58,3 +58,8 @@ export function truncate(text: string, width: number): string {
   if (text.length <= width) return text
   return width <= 1 ? text.slice(0, width) : text.slice(0, width - 1) + '…'
 }
+
+/** The line every capture ends with on stderr, as tcpdump does. */
+export function closingLine(r: {captured: number; dropped: number}): string {
+  return `${r.captured} packets captured, ${r.dropped} dropped`
+}

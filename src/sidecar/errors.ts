@@ -15,6 +15,8 @@ export interface SidecarErrorInit {
   signal?: string
   code?: string
   stderrTail?: string
+  /** What was captured before the failure, when the sidecar still reported it. */
+  partial?: {captured: number; dropped: number}
   cause?: unknown
 }
 
@@ -26,6 +28,7 @@ export class SidecarError extends Error {
   readonly code?: string
   readonly signal?: string
   readonly stderrTail: string
+  readonly partial?: {captured: number; dropped: number}
 
   constructor(message: string, init: SidecarErrorInit = {}) {
     super(message, {cause: init.cause})
@@ -34,5 +37,6 @@ export class SidecarError extends Error {
     this.code = init.code
     this.signal = init.signal
     this.stderrTail = init.stderrTail ?? ''
+    this.partial = init.partial
   }
 }
