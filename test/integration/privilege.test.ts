@@ -25,8 +25,17 @@ priv.before(() => {
 
 priv.after(() => rmSync(dir, {recursive: true, force: true}))
 
-const asNobody = (cmd: string, args: string[]) =>
-  startProc('setpriv', [...NOBODY, cmd, ...args], {env: {...process.env, HOME: dir}, cwd: dir})
+/** A copy of the sidecar carrying only CAP_BPF + CAP_NET_RAW, runnable by nobody. */
+function setcapCopy(): string {
+  const bin = join(dir, 'sockwatch-sidecar')
+  copyFileSync(SIDECAR, bin)
+  chmodSync(bin, 0o755)
+  execFileSync('setcap', ['cap_bpf,cap_net_raw+ep', bin])
+  return bin
+}
+
+const asNobody = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+  startProc('setpriv', [...NOBODY, cmd, ...args], {env: {...process.env, HOME: dir, ...env}, cwd: dir})
 
 priv('privilege :: the sidecar as nobody: exit 3, a permission record naming both fixes and its path', async () => {
   const proc = asNobody(SIDECAR, ['-i', 'lo', '-c', '1'])
@@ -50,10 +59,7 @@ priv('privilege :: the CLI as nobody: exit 3, one sentence, no stack trace', asy
 })
 
 priv('privilege :: with setcap cap_bpf,cap_net_raw+ep, nobody captures real packets, kernel filter and all', async () => {
-  const bin = join(dir, 'sockwatch-sidecar')
-  copyFileSync(SIDECAR, bin)
-  chmodSync(bin, 0o755)
-  execFileSync('setcap', ['cap_bpf,cap_net_raw+ep', bin])
+  const bin = setcapCopy()
   const before = await sendUdp('127.0.0.1', 1, 1) // sent before the capture: must not show up
   const proc = asNobody(bin, ['-i', 'lo', '--stats-interval', '0', '--clause', 'proto=17,family=4,host=127.0.0.0/8,!dport=1-1023'])
   await proc.waitFor('stdout', (l) => l.includes('"type":"ready"'))
@@ -63,6 +69,33 @@ priv('privilege :: with setcap cap_bpf,cap_net_raw+ep, nobody captures real pack
   const packets = proc.stdout.filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'packet') as PacketRecord[]
   assert.is(packets.filter((p) => p.sport === flow.sport && p.dport === flow.dport).length, 12)
   assert.not.ok(packets.some((p) => p.sport === before.sport), 'a packet from before the capture')
+})
+
+priv('privilege :: doctor as root: every check passes, exit 0', async () => {
+  const proc = startProc(CLI, ['doctor'])
+  assert.is((await proc.exited).code, 0, proc.stdout.join('\n'))
+  const lines = proc.stdout.filter(Boolean)
+  assert.is(lines.length, 6)
+  assert.ok(lines.every((l) => l.startsWith('✔ ')), lines.join('\n'))
+  assert.ok(lines.includes('✔ load and attach: loaded the filter and attached it to lo'))
+})
+
+priv('privilege :: doctor as nobody: privileges and attach fail with their fixes, exit 1', async () => {
+  const proc = asNobody(CLI, ['doctor', '--json'])
+  assert.is((await proc.exited).code, 1)
+  const checks = JSON.parse(proc.stdout.join('\n')) as {name: string; ok: boolean; fix?: string}[]
+  const byName = Object.fromEntries(checks.map((c) => [c.name, c]))
+  assert.is(byName.kernel.ok, true)
+  assert.is(byName.privileges.ok, false)
+  assert.match(byName.privileges.fix!, `sudo setcap cap_bpf,cap_net_raw+ep ${SIDECAR}`)
+  assert.is(byName['load and attach'].ok, false)
+})
+
+priv('privilege :: doctor as nobody with a setcap sidecar: file capabilities count, exit 0', async () => {
+  const bin = setcapCopy()
+  const proc = asNobody(CLI, ['doctor'], {SOCKWATCH_SIDECAR: bin})
+  assert.is((await proc.exited).code, 0, proc.stdout.join('\n'))
+  assert.ok(proc.stdout.some((l) => l.startsWith('✔ privileges: the sidecar binary carries cap_net_raw,cap_bpf=ep')), proc.stdout.join('\n'))
 })
 
 priv.run()
