@@ -142,4 +142,26 @@ rel('reliability :: the verifier refuses the program: its last lines and one sen
   noStackTrace(cli)
 })
 
+/** Peak resident memory of a process, in KiB (VmHWM). */
+const peakKiB = (pid: number) => Number(/^VmHWM:\s+(\d+) kB$/m.exec(readStatus(pid))?.[1] ?? Number.NaN)
+
+rel('reliability :: a reader that stops reading: the CLI waits instead of buffering, nothing is lost unreported', async () => {
+  const cli = startProc('ip', ['netns', 'exec', ns.name, CLI, 'capture', '-i', 'lo', '--json', '--ring-size', '65536'])
+  await cli.waitFor('stderr', /^sockwatch: capturing on lo/)
+  cli.child.stdout!.pause() // the slow consumer: reads nothing while the flood runs
+  sendUdpFrom(ns.name, '127.0.0.1', 'sink', FLOOD * 5, 64)
+  const peak = peakKiB(cli.child.pid!)
+  cli.child.stdout!.resume()
+  const {code} = await cli.stop('SIGTERM')
+  assert.is(code, 0)
+  const closing = cli.stderr.map((l) => /^(\d+) packets captured, (\d+) dropped$/.exec(l)).find(Boolean)
+  assert.ok(closing, cli.stderr.join('\n'))
+  const [captured, dropped] = [Number(closing![1]), Number(closing![2])]
+  assert.is(captured + dropped, FLOOD * 5)
+  assert.ok(dropped > 0, 'a stalled reader must show up as drops')
+  assert.is(cli.stdout.filter(Boolean).length, captured)
+  console.log(`    slow reader: ${captured} captured, ${dropped} dropped, CLI peak RSS ${Math.round(peak / 1024)} MiB`)
+  assert.ok(peak < 200 * 1024, `CLI peak RSS ${peak} KiB`)
+})
+
 rel.run()
