@@ -1,6 +1,8 @@
 // Shared by every command: turns the library's typed errors into one clear
 // sentence on stderr and the right exit code, never a stack trace.
 import {Command, Errors, Flags} from '@oclif/core'
+import {ReplayError} from './capture/replay.js'
+import {FilterError} from './filter/index.js'
 import {InputError} from './lib/duration.js'
 import {closingLine} from './output/format.js'
 import {EXIT, SidecarError} from './sidecar/errors.js'
@@ -23,6 +25,15 @@ export abstract class BaseCommand extends Command {
         this.logToStderr(tail.split('\n').slice(-10).map((l) => `  | ${l}`).join('\n'))
       }
       this.exit(error.exitCode)
+    }
+    if (error instanceof FilterError) {
+      // the expression with a caret under the offending word, then usage's exit code
+      this.logToStderr(`sockwatch: ${error.message}\n${error.caret().split('\n').map((l) => `  ${l}`).join('\n')}`)
+      this.exit(EXIT.usage)
+    }
+    if (error instanceof ReplayError) {
+      this.logToStderr(`sockwatch: ${error.message}`)
+      this.exit(EXIT.runtime)
     }
     if (error instanceof InputError) {
       throw new Errors.CLIError(error.message, {exit: EXIT.usage})

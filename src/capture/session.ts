@@ -1,10 +1,9 @@
 // One capture: start the sidecar, route its records, and return what it saw.
 import {EXIT, SidecarError} from '../sidecar/errors.js'
-import {LineSplitter} from '../sidecar/lines.js'
 import {findSidecar} from '../sidecar/locate.js'
-import {PACKET_PREFIX, parseRecord} from '../sidecar/records.js'
 import type {ErrorRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
 import {spawnSidecar} from '../sidecar/spawn.js'
+import {pump, RecordRouter, type PacketSink} from './router.js'
 
 export interface CaptureOptions {
   interfaces?: string[]
@@ -15,18 +14,16 @@ export interface CaptureOptions {
   verbose?: boolean
   /** Aborting ends the capture cleanly: the sidecar drains and reports. */
   signal?: AbortSignal
+  /** Kernel filter clauses, encoded for the sidecar's --clause (docs/filters.md). */
+  clauses?: string[]
+  /** The exact predicate, when the kernel runs only a superset of the filter. */
+  predicate?: (p: PacketRecord) => boolean
 }
 
-export interface CaptureSink {
-  /** Raw packet lines, newline-terminated, untouched (no parsing needed). */
-  rawPackets?(text: string): void
-  /** Parsed packets, a batch per chunk of the stream. */
-  packets?(batch: PacketRecord[]): void
+export interface CaptureSink extends PacketSink {
   ready?(record: ReadyRecord): void
   stats?(record: StatsRecord): void
   stderr?(text: string): void
-  /** A promise while the consumer cannot take more: reading pauses until then. */
-  drained?(): Promise<void> | undefined
 }
 
 export interface CaptureResult {
@@ -41,7 +38,9 @@ export interface CaptureResult {
 export function sidecarArgs(options: CaptureOptions): string[] {
   const args: string[] = []
   for (const name of options.interfaces ?? []) args.push('-i', name)
-  if (options.count !== undefined) args.push('-c', String(options.count))
+  // with a user-space predicate the sidecar cannot know which packets count
+  if (options.count !== undefined && !options.predicate) args.push('-c', String(options.count))
+  for (const clause of options.clauses ?? []) args.push('--clause', clause)
   if (options.durationMs !== undefined) args.push('-d', String(options.durationMs / 1000))
   if (options.ringSize !== undefined) args.push('--ring-size', options.ringSize)
   if (options.verbose) args.push('-v')
@@ -62,60 +61,32 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   options.signal?.addEventListener('abort', stop, {once: true})
   if (options.signal?.aborted) stop()
 
-  const limit = options.count ?? Number.POSITIVE_INFINITY
-  const splitter = new LineSplitter()
-  let captured = 0
   let stats: StatsRecord | undefined
   let failure: ErrorRecord | undefined
   let badLine: Error | undefined
-
-  const other = (line: string, n: number) => {
-    const record = parseRecord(line, n)
-    switch (record.type) {
-      case 'packet': return record
-      case 'ready': sink.ready?.(record); break
-      case 'stats': stats = record; sink.stats?.(record); break
-      case 'error': failure = record; break
-    }
-    return undefined
-  }
-
-  // --json passes packet lines through as the sidecar wrote them: no JSON.parse.
-  const passThrough = sink.rawPackets !== undefined
-  let raw = ''
-  let batch: PacketRecord[] = []
-  const onLine = (line: string, n: number) => {
-    const isPacket = line.startsWith(PACKET_PREFIX)
-    const packet = passThrough && isPacket ? undefined : isPacket ? parseRecord(line, n) as PacketRecord : other(line, n)
-    if ((isPacket || packet) && captured < limit) {
-      captured++
-      if (passThrough) raw += line + '\n'
-      else batch.push(packet!)
-    }
-  }
-  const flush = () => {
-    if (raw) sink.rawPackets!(raw)
-    if (batch.length) sink.packets?.(batch)
-    raw = ''
-    batch = []
-  }
+  const router = new RecordRouter(sink, {
+    limit: options.count,
+    predicate: options.predicate,
+    onFull: stop, // the sidecar keeps going when only user space knows what counts
+    trustPrefix: true,
+    onRecord(record) {
+      if (record.type === 'ready') sink.ready?.(record)
+      else if (record.type === 'stats') {
+        stats = record
+        sink.stats?.(record)
+      } else failure = record
+    },
+  })
 
   try {
-    for await (const chunk of sidecar.stdout) {
-      splitter.push(chunk as string, onLine)
-      flush()
-      const slow = sink.drained?.()
-      if (slow) await slow
-    }
-    splitter.end(onLine)
-    flush()
+    await pump(sidecar.stdout, router, sink)
   } catch (error) {
     badLine = error as Error
-    flush() // the good packets before the bad line are still the user's
     stop()
   } finally {
     options.signal?.removeEventListener('abort', stop)
   }
+  const captured = router.count
 
   const exit = await sidecar.exited
   if (badLine) {

@@ -1,42 +1,83 @@
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
+import {openInput, replay} from '../capture/replay.js'
 import {capture} from '../capture/session.js'
+import {compileFilter, encodeClauses, explainFilter, matches} from '../filter/index.js'
 import {parseDuration} from '../lib/duration.js'
 import {watchOutput} from '../lib/process-io.js'
 import {closingLine} from '../output/format.js'
 import {defaultFormat, packetSink} from '../output/sink.js'
+import type {RecordError} from '../sidecar/records.js'
+
+const SHOWN_BAD_LINES = 20
 
 export default class Capture extends BaseCommand {
   static summary = "Show packets as they reach this host's sockets."
 
-  static description = `Loads an eBPF socket filter, watches every interface (or those given with -i) and prints one line a packet: a table on a terminal, tcpdump-like text in a pipe, or NDJSON with --json. On exit it prints "N packets captured, M dropped" on stderr; drops are packets the kernel could not queue for sockwatch, and are never hidden.`
+  static description = `Loads an eBPF socket filter, watches every interface (or those given with -i) and prints one line a packet: a table on a terminal, tcpdump-like text in a pipe, or NDJSON with --json. FILTER is a tcpdump-like expression (docs/filters.md), evaluated in the kernel where it can be. On exit it prints "N packets captured, M dropped" on stderr; drops are packets the kernel could not queue for sockwatch, and are never hidden.`
 
   static examples = [
     {description: 'Watch loopback as a live table', command: '<%= config.bin %> <%= command.id %> -i lo'},
+    {description: 'HTTPS and DNS only, filtered in the kernel', command: "<%= config.bin %> <%= command.id %> 'tcp port 443 or udp port 53'"},
     {description: 'Twenty packets from any interface, as text', command: '<%= config.bin %> <%= command.id %> -c 20 --format text'},
-    {description: 'DNS queries, live, with jq', command: `<%= config.bin %> <%= command.id %> --json | jq -c 'select(.dport == 53) | {src, dst, len}'`},
-    {description: 'TCP SYNs for ten seconds', command: `<%= config.bin %> <%= command.id %> -d 10s --json | jq -c 'select(.flags == "S")'`},
+    {description: 'DNS queries, live, with jq', command: `<%= config.bin %> <%= command.id %> --json udp dst port 53 | jq -c '{src, dst, len}'`},
+    {description: 'TCP SYNs for ten seconds', command: `<%= config.bin %> <%= command.id %> -d 10s --json tcp | jq -c 'select(.flags == "S")'`},
+    {description: 'Save now, read later', command: '<%= config.bin %> <%= command.id %> --json > cap.ndjson; <%= config.bin %> <%= command.id %> -r cap.ndjson not port 22'},
+    {description: 'What runs in the kernel for a filter', command: "<%= config.bin %> <%= command.id %> --explain 'host 10.0.0.1 and not port 22'"},
   ]
 
+  static strict = false
+
+  static args = {
+    // ignoreStdin: oclif would otherwise read piped stdin as the filter (and eat -r -'s input)
+    filter: Args.string({description: "tcpdump-like filter: trailing words or one quoted string, e.g. tcp and port 443 (docs/filters.md).", ignoreStdin: true}),
+  }
+
   static flags = {
-    interface: Flags.string({char: 'i', multiple: true, description: 'Interface to capture on; repeat for more (default: all).'}),
+    interface: Flags.string({char: 'i', multiple: true, description: 'Interface to capture on; repeat for more (default: all).', exclusive: ['read']}),
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets.'}),
-    duration: Flags.string({char: 'd', description: 'Stop after this long: 10s, 500ms, 2m, 1h.'}),
+    duration: Flags.string({char: 'd', description: 'Stop after this long: 10s, 500ms, 2m, 1h.', exclusive: ['read']}),
     format: Flags.option({options: ['table', 'text', 'json'] as const, description: 'Output format (default: table on a terminal, text otherwise).'})(),
     json: Flags.boolean({description: 'NDJSON, one object a line: short for --format json.', exclusive: ['format']}),
-    'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).'}),
-    'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED'}),
+    read: Flags.string({char: 'r', description: "Read a saved 'capture --json' stream from a file ('-' for stdin) instead of the kernel; needs no privilege."}),
+    strict: Flags.boolean({description: 'With --read: stop at the first malformed line instead of skipping it.', dependsOn: ['read']}),
+    explain: Flags.boolean({description: 'Print what the filter runs in the kernel and what user space checks, then exit.'}),
+    'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
+    'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED', exclusive: ['read']}),
   }
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Capture)
+    const {flags, argv} = await this.parse(Capture)
+    const filter = compileFilter(argv as string[])
+    if (flags.explain) {
+      for (const line of explainFilter(filter)) this.log(line)
+      return
+    }
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
     const format = flags.json ? 'json' : flags.format ?? defaultFormat(process.stdout.isTTY)
     const io = watchOutput()
-    const sink = packetSink(format, io.write, process.stdout.columns)
+    const sink = {...packetSink(format, io.write, process.stdout.columns), drained: io.drained}
     try {
+      if (flags.read !== undefined) {
+        let bad = 0
+        const onBadLine = (error: RecordError) => {
+          if (++bad <= SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${error.message} (skipped)`)
+        }
+        const input = await openInput(flags.read)
+        // nothing filtered the file: the whole filter runs here
+        const predicate = filter.ast.type === 'all' ? undefined : (p: Parameters<typeof matches>[1]) => matches(filter.ast, p)
+        const result = await replay(input, sink, {count: flags.count, predicate, strict: flags.strict, onBadLine})
+        await io.flushed()
+        if (bad > SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${bad - SHOWN_BAD_LINES} more malformed lines not shown`)
+        this.logToStderr(`${result.read} packets read, ${result.skipped} malformed lines skipped`)
+        return
+      }
       const result = await capture(
-        {interfaces: flags.interface, count: flags.count, durationMs, ringSize: flags['ring-size'], verbose: flags.verbose, signal: io.signal},
+        {
+          interfaces: flags.interface, count: flags.count, durationMs, ringSize: flags['ring-size'], verbose: flags.verbose, signal: io.signal,
+          clauses: encodeClauses(filter.clauses),
+          predicate: filter.exact ? undefined : (p) => matches(filter.ast, p),
+        },
         {
           ...sink,
           // like tcpdump's "listening on": people and tests know capture has begun
@@ -45,7 +86,6 @@ export default class Capture extends BaseCommand {
             sink.ready?.(r)
           },
           stderr: (text) => process.stderr.write(text),
-          drained: io.drained,
         },
       )
       await io.flushed()

@@ -117,6 +117,7 @@ function preview(text: string): string {
 
 /** Parses one NDJSON line into a record, or throws a RecordError naming the line. */
 export function parseRecord(text: string, line: number): SidecarRecord {
+  if (text.trim() === '') throw new RecordError(line, 'an empty line')
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -127,6 +128,7 @@ export function parseRecord(text: string, line: number): SidecarRecord {
     throw new RecordError(line, `not a JSON object: ${JSON.stringify(preview(text))}`)
   }
   const rec = value as Record<string, unknown>
+  if (rec.v === undefined) throw new RecordError(line, 'a JSON object without "v", the record version: not a sockwatch record')
   if (rec.v !== SCHEMA_VERSION) {
     throw new RecordError(line, `record version ${JSON.stringify(rec.v)} is not ${SCHEMA_VERSION}, the version this sockwatch reads`)
   }

@@ -30,15 +30,12 @@ export interface SpawnOptions {
 
 /** Spawns the sidecar; never rejects: a failed start shows up in exited. */
 export function spawnSidecar(options: SpawnOptions): RunningSidecar {
-  const controller = new AbortController()
   const child = execa(options.path, options.args, {
     buffer: false,
     stdin: 'ignore',
     reject: false,
-    cancelSignal: controller.signal,
     killSignal: 'SIGTERM',
     forceKillAfterDelay: options.forceKillAfterMs ?? 3000,
-    // The sidecar decides when to exit; a cancel only asks it to.
     cleanup: true,
   })
   let tail = ''
@@ -50,14 +47,17 @@ export function spawnSidecar(options: SpawnOptions): RunningSidecar {
   child.stdout.setEncoding('utf8')
   const exited = child.then((result) => ({
     exitCode: result.exitCode,
-    signal: result.isCanceled && result.exitCode === 0 ? undefined : result.signal,
-    // execa's own text only when the sidecar could not start at all
-    stderrTail: tail || (result.failed && !result.isCanceled && !result.exitCode && !result.signal ? result.shortMessage ?? '' : ''),
+    signal: result.signal,
+    stderrTail: tail,
   }))
   return {
     pid: child.pid,
     stdout: child.stdout,
-    stop: () => controller.abort(),
+    // SIGTERM asks; the sidecar drains, reports and exits 0 (SIGKILL after the grace period).
+    // Not execa's cancelSignal: cancelling stops reading the very stats we wait for.
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    },
     exited,
   }
 }

@@ -194,8 +194,9 @@ const badFlags: [string[], string][] = [
   [['--format', 'xml'], 'Expected --format=xml to be one of: table, text, json'],
   [['--json', '--format', 'text'], '--format=text cannot also be provided when using --json'],
   [['--bogus'], 'Nonexistent flag: --bogus'],
-  [['-c', '1', 'extra'], 'Unexpected argument: extra'],
-  [['extra'], 'extra'],
+  // trailing words are a filter expression: a bad one points at the word
+  [['-c', '1', 'extra'], "got 'extra'"],
+  [['extra'], "expected a primitive such as 'tcp', 'host 10.0.0.1' or 'port 443', got 'extra'"],
   [['-i'], 'Flag --interface expects a value'],
 ]
 for (const [flags, message] of badFlags) {
@@ -205,7 +206,7 @@ for (const [flags, message] of badFlags) {
     assert.is(r.status, 2, r.stderr)
     assert.is(r.stdout, '')
     assert.ok(r.stderr.includes(message), r.stderr)
-    assert.is(r.stderr.split('\n').filter((l) => /error/i.test(l)).length, 1, r.stderr)
+    assert.is(r.stderr.split('\n').filter((l) => /error|^sockwatch: /i.test(l)).length, 1, r.stderr)
     noStack(r.stderr)
     assert.not.ok(existsSync(file), 'the sidecar was started')
   })

@@ -26,14 +26,15 @@ for (const [name, text] of good) {
 // [what, line text, line number, the exact message]
 const bad: [string, string, number, string][] = [
   ['a line that is not JSON', 'hello', 1, 'line 1: not JSON: "hello"'],
-  ['an empty line', '', 9, 'line 9: not JSON: ""'],
+  ['an empty line', '', 9, 'line 9: an empty line'],
+  ['a line of spaces', '   ', 4, 'line 4: an empty line'],
   ['truncated JSON', '{"v":1,"type":"packet","ts":17', 7, 'line 7: not JSON: "{\\"v\\":1,\\"type\\":\\"packet\\",\\"ts\\":17"'],
   ['a long non-JSON line, quoting only its start', 'x'.repeat(100), 4, `line 4: not JSON: "${'x'.repeat(57)}..."`],
   ['a JSON array', '[1,2]', 3, 'line 3: not a JSON object: "[1,2]"'],
   ['a JSON number', '42', 12, 'line 12: not a JSON object: "42"'],
   ['JSON null', 'null', 5, 'line 5: not a JSON object: "null"'],
   ['a JSON string', '"packet"', 6, 'line 6: not a JSON object: "\\"packet\\""'],
-  ['a record without v', '{"type":"stats","ts":1,"seen":0,"matched":0,"emitted":0,"dropped":0,"written":0,"final":true}', 2, 'line 2: record version undefined is not 1, the version this sockwatch reads'],
+  ['a record without v', '{"type":"stats","ts":1,"seen":0,"matched":0,"emitted":0,"dropped":0,"written":0,"final":true}', 2, 'line 2: a JSON object without "v", the record version: not a sockwatch record'],
   ['a record with v 2', '{"v":2,"type":"stats","ts":1,"seen":0,"matched":0,"emitted":0,"dropped":0,"written":0,"final":true}', 8, 'line 8: record version 2 is not 1, the version this sockwatch reads'],
   ['a record with v "1"', '{"v":"1","type":"error","code":"runtime","message":"x"}', 8, 'line 8: record version "1" is not 1, the version this sockwatch reads'],
   ['an unknown record type', '{"v":1,"type":"hello"}', 10, 'line 10: unknown record type "hello"'],
