@@ -67,7 +67,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   const router = new RecordRouter(sink, {
     limit: options.count,
     predicate: options.predicate,
-    onFull: stop, // the sidecar keeps going when only user space knows what counts
+    // with a predicate only user space knows what counts; otherwise the sidecar stops itself at -c
+    onFull: options.predicate ? stop : undefined,
     trustPrefix: true,
     onRecord(record) {
       if (record.type === 'ready') sink.ready?.(record)

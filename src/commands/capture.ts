@@ -34,7 +34,8 @@ export default class Capture extends BaseCommand {
   }
 
   static flags = {
-    interface: Flags.string({char: 'i', multiple: true, description: 'Interface to capture on; repeat for more (default: all).', exclusive: ['read']}),
+    // non-greedy: '-i lo tcp' is an interface and a filter, not two interfaces
+    interface: Flags.string({char: 'i', multiple: true, multipleNonGreedy: true, description: 'Interface to capture on; repeat for more (default: all).', exclusive: ['read']}),
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets.'}),
     duration: Flags.string({char: 'd', description: 'Stop after this long: 10s, 500ms, 2m, 1h.', exclusive: ['read']}),
     format: Flags.option({options: ['table', 'text', 'json'] as const, description: 'Output format (default: table on a terminal, text otherwise).'})(),

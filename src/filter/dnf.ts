@@ -8,9 +8,6 @@ export type Dnf = Clause[]
 export const NOTHING: Dnf = []
 export const EVERYTHING: Dnf = [[]]
 
-/** A clause's literals as one comparable string. */
-export const clauseKey = (clause: Clause): string => clause.map(literalText).join(',')
-
 /** The literals without those another one implies (of two equivalent ones, the first stays); one pass. */
 function dropImplied(lits: Literal[]): Literal[] {
   const alive = lits.map(() => true)
@@ -80,7 +77,7 @@ function mergeExactly(a: Clause, b: Clause): Clause | undefined {
 }
 
 /** Whether every packet `b` accepts, `a` accepts too (so `a or b` is `a`). */
-export function subsumes(a: Clause, b: Clause): boolean {
+function subsumes(a: Clause, b: Clause): boolean {
   return a.every((x) => b.some((y) => implies(y, x)))
 }
 
@@ -142,7 +139,3 @@ export function andDnf(a: Dnf, b: Dnf): Dnf {
   return simplifyDnf(out)
 }
 
-/** One literal as a DNF. */
-export function literalDnf(literal: Literal): Dnf {
-  return [[literal]]
-}

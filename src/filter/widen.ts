@@ -28,7 +28,7 @@ function bestCover(x: Literal, others: Clause): Literal | undefined {
 }
 
 /** One clause accepting every packet `a` or `b` accepts, maybe more; null if neither can accept any. */
-export function joinClauses(a: Clause, b: Clause): Clause | null {
+function joinClauses(a: Clause, b: Clause): Clause | null {
   const out: Literal[] = []
   for (const x of a) if (b.some((y) => implies(y, x))) out.push(x)
   for (const y of b) if (a.some((x) => implies(x, y))) out.push(y)

@@ -3,7 +3,8 @@
 for shapes the test machine's kernel cannot make itself (it has no VLAN devices):
 802.1Q and QinQ tags, IPv4 options, IPv6 extension headers, GRE, a non-IP frame.
 
-Usage: craft-frames.py IFACE DST_MAC SRC_IP4 DST_IP4 SRC_IP6 DST_IP6
+Usage: craft-frames.py IFACE DST_MAC SRC_IP4 DST_IP4 SRC_IP6 DST_IP6 [NAME]
+Sends every frame, or only NAME ('other' is a frame no host answers: a marker).
 Prints one JSON object: the frames sent, by name, with their on-wire lengths."""
 import json
 import socket
@@ -60,8 +61,11 @@ frames = {
     'gre': eth(0x0800, ipv4(47, struct.pack('!HH', 0, 0x0800) + ipv4(17, udp(1, 2, 4)))),
     'other': eth(0x88b5, b'\0' * 46),
 }
+only = sys.argv[7] if len(sys.argv) > 7 else None
 sent = {}
 for name, frame in frames.items():
+    if only and name != only:
+        continue
     sock.send(frame)
     sent[name] = len(frame)
 print(json.dumps(sent))

@@ -2,6 +2,8 @@
 // so loopback carries only the test's packets: jq, head, Ctrl-C, SIGTERM.
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
+import {execFileSync} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
 import {CLI} from '../helpers/integration-capture.js'
 import {makeNetns} from '../helpers/integration-netns.js'
 import {preflight} from '../helpers/integration-preflight.js'
@@ -9,6 +11,7 @@ import {startProc, type Proc} from '../helpers/integration-proc.js'
 import {assertSchema} from '../helpers/integration-schema.js'
 import {sendUdpFrom} from '../helpers/integration-traffic.js'
 
+const KNOCK = fileURLToPath(new URL('../helpers/tcp-knock.mjs', import.meta.url))
 const cli = suite('capture cli')
 let ns: {name: string; remove(): void}
 
@@ -127,6 +130,28 @@ cli('capture cli :: -d 300ms ends by itself', async () => {
   const {code} = await proc.exited
   assert.is(code, 0)
   assert.is(proc.stderr[proc.stderr.length - 1], '0 packets captured, 0 dropped')
+})
+
+cli('capture cli :: a filter the kernel can only narrow: the CLI applies the rest exactly', async () => {
+  const proc = await startCli(['--json', 'tcp and tcpflags syn'])
+  execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, KNOCK, '127.0.0.1', '9', '3']) // SYN, then RST, three times
+  send(2) // UDP: filtered out in the kernel
+  await proc.waitFor('stdout', () => proc.stdout.filter(Boolean).length === 3)
+  const {code} = await proc.stop('SIGTERM')
+  assert.is(code, 0)
+  const records = proc.stdout.filter(Boolean).map((l) => JSON.parse(l))
+  assert.equal(records.map((r) => [r.proto, r.flags, r.dport]), Array(3).fill(['tcp', 'S', 9]))
+  assert.is(proc.stderr[proc.stderr.length - 1], '3 packets captured, 0 dropped')
+})
+
+cli('capture cli :: a bad filter: exit 2, the word pointed at, nothing loaded', async () => {
+  const proc = startProc(CLI, ['capture', '-i', 'lo', 'tcp', 'and', 'port', 'http'])
+  assert.is((await proc.exited).code, 2)
+  assert.equal(proc.stderr.filter(Boolean), [
+    "sockwatch: expected a port number after 'port', got 'http'",
+    '  tcp and port http',
+    '               ^^^^',
+  ])
 })
 
 cli('capture cli :: an unknown interface: exit 4 and one sentence, no stack trace', async () => {

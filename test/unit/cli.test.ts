@@ -92,6 +92,21 @@ cli('cli :: the sidecar gets -i, -c, -d (in seconds), --ring-size and -v from th
   assert.is(readFileSync(file, 'utf8'), ['-i', 'lo', '-i', 'eth0', '-c', '3', '-d', '1.5', '--ring-size', '1M', '-v'].join('\n') + '\n')
 })
 
+const filterArgs: [string[], string[]][] = [
+  [['-i', 'lo', 'tcp', 'and', 'port', '443'], ['-i', 'lo', '--clause', 'proto=6,port=443-443']],
+  [['-i', 'lo', '-i', 'eth0', 'udp'], ['-i', 'lo', '-i', 'eth0', '--clause', 'proto=17']],
+  [['tcp port 443 or udp port 53'], ['--clause', 'proto=6,port=443-443', '--clause', 'proto=17,port=53-53']],
+  [['-c', '2', 'tcp and tcpflags syn'], ['--clause', 'proto=6']], // the CLI checks the flag, so it counts, not the sidecar
+]
+for (const [flags, sidecar] of filterArgs) {
+  cli(`cli :: 'capture ${flags.join(' ')}' hands the sidecar ${sidecar.join(' ')}`, () => {
+    const file = argsFile()
+    const r = runCli(['capture', '--json', ...flags], records('capture.ndjson', {FAKE_ARGS: file}))
+    assert.is(r.status, 0, r.stderr)
+    assert.is(readFileSync(file, 'utf8'), sidecar.join('\n') + '\n')
+  })
+}
+
 cli('cli :: without flags the sidecar gets no arguments', () => {
   const file = argsFile()
   const r = runCli(['capture'], records('capture.ndjson', {FAKE_ARGS: file}))
