@@ -2,7 +2,7 @@
 // optionally filtered, passed through raw when nothing needs parsing.
 import {LineSplitter} from '../sidecar/lines.js'
 import {PACKET_PREFIX, parseRecord, RecordError} from '../sidecar/records.js'
-import type {ErrorRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
+import type {PacketRecord, SidecarRecord} from '../sidecar/records.js'
 
 export interface PacketSink {
   /** Raw packet lines, newline-terminated, untouched (no parsing needed). */
@@ -21,7 +21,7 @@ export interface RouterOptions {
   /** Gets a line that is not a valid record; without it such a line throws. */
   onBadLine?: (error: RecordError) => void
   /** Gets every record that is not a packet. */
-  onRecord?: (record: ReadyRecord | StatsRecord | ErrorRecord) => void
+  onRecord?: (record: Exclude<SidecarRecord, PacketRecord>) => void
   /** Called once, when the limit is reached. */
   onFull?: () => void
   /** Pass packet lines with the sidecar's exact prefix through unparsed: only for

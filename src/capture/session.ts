@@ -1,7 +1,7 @@
 // One capture: start the sidecar, route its records, and return what it saw.
 import {EXIT, SidecarError} from '../sidecar/errors.js'
 import {findSidecar} from '../sidecar/locate.js'
-import type {ErrorRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
+import type {ErrorRecord, FlowRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
 import {spawnSidecar} from '../sidecar/spawn.js'
 import {pump, RecordRouter, type PacketSink} from './router.js'
 
@@ -14,6 +14,9 @@ export interface CaptureOptions {
   verbose?: boolean
   /** Aborting ends the capture cleanly: the sidecar drains and reports. */
   signal?: AbortSignal
+  /** 'flows': the kernel counts per flow and the sidecar writes flow records every intervalMs. */
+  mode?: 'packets' | 'flows'
+  intervalMs?: number
   /** Kernel filter clauses, encoded for the sidecar's --clause (docs/filters.md). */
   clauses?: string[]
   /** The exact predicate, when the kernel runs only a superset of the filter. */
@@ -22,6 +25,8 @@ export interface CaptureOptions {
 
 export interface CaptureSink extends PacketSink {
   ready?(record: ReadyRecord): void
+  /** Flows mode: each flow record, as the sidecar reads its table. */
+  flow?(record: FlowRecord): void
   stats?(record: StatsRecord): void
   stderr?(text: string): void
 }
@@ -41,6 +46,8 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   // with a user-space predicate the sidecar cannot know which packets count
   if (options.count !== undefined && !options.predicate) args.push('-c', String(options.count))
   for (const clause of options.clauses ?? []) args.push('--clause', clause)
+  if (options.mode === 'flows') args.push('--mode', 'flows')
+  if (options.intervalMs !== undefined) args.push('--interval', String(options.intervalMs))
   if (options.durationMs !== undefined) args.push('-d', String(options.durationMs / 1000))
   if (options.ringSize !== undefined) args.push('--ring-size', options.ringSize)
   if (options.verbose) args.push('-v')
@@ -75,7 +82,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
       else if (record.type === 'stats') {
         stats = record
         sink.stats?.(record)
-      } else failure = record
+      } else if (record.type === 'flow') sink.flow?.(record)
+      else failure = record
     },
   })
 

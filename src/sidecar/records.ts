@@ -29,6 +29,26 @@ export interface PacketRecord {
   ethertype?: number
 }
 
+/** Flows mode: one flow's packets and bytes since the previous batch of flow records. */
+export interface FlowRecord {
+  v: 1
+  type: 'flow'
+  ifindex: number
+  ifname: string
+  dir: Direction
+  family: 0 | 4 | 6
+  proto: string | number
+  src?: string
+  dst?: string
+  sport?: number
+  dport?: number
+  ethertype?: number
+  packets: number
+  bytes: number
+  first: number
+  last: number
+}
+
 export interface ReadyRecord {
   v: 1
   type: 'ready'
@@ -47,6 +67,10 @@ export interface StatsRecord {
   dropped: number
   written: number
   final: boolean
+  /** Bytes (len) of the matched packets. */
+  matched_bytes?: number
+  /** Flows mode: flow records written so far. */
+  flows?: number
 }
 
 export interface ErrorRecord {
@@ -57,7 +81,7 @@ export interface ErrorRecord {
   detail?: string
 }
 
-export type SidecarRecord = PacketRecord | ReadyRecord | StatsRecord | ErrorRecord
+export type SidecarRecord = PacketRecord | FlowRecord | ReadyRecord | StatsRecord | ErrorRecord
 export type RecordType = SidecarRecord['type']
 
 // JSON types as the schema names them; 'integer' is a whole number.
@@ -75,13 +99,17 @@ export const RECORD_FIELDS: Record<RecordType, FieldSpec> = {
     required: {...COMMON, ts: 'number', ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', len: 'integer'},
     optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', icmp_type: 'integer', icmp_code: 'integer', frag: 'string', vlan: 'integer', truncated: 'boolean', ethertype: 'integer'},
   },
+  flow: {
+    required: {...COMMON, ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', packets: 'integer', bytes: 'integer', first: 'number', last: 'number'},
+    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', ethertype: 'integer'},
+  },
   ready: {
     required: {...COMMON, ts: 'number', interfaces: 'array', ring_size: 'integer'},
     optional: {},
   },
   stats: {
     required: {...COMMON, ts: 'number', seen: 'integer', matched: 'integer', emitted: 'integer', dropped: 'integer', written: 'integer', final: 'boolean'},
-    optional: {},
+    optional: {matched_bytes: 'integer', flows: 'integer'},
   },
   error: {
     required: {...COMMON, code: 'string', message: 'string'},
