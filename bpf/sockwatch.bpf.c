@@ -32,6 +32,8 @@ const volatile __u64 wakeup_bytes = 2 << 20;
 /* Tests only (sidecar --test-reject): makes the verifier refuse the program,
  * to check how a refusal reaches the user. Dead code when false. */
 const volatile bool test_reject = false;
+/* Flows mode (sidecar --mode flows): count per flow instead of emitting events. */
+const volatile bool flows_mode = false;
 
 /* Set by the sidecar from --clause flags; frozen, so the verifier drops the
  * filter code entirely when there are no clauses. */
@@ -41,6 +43,13 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* resized by the sidecar (--ring-size) */
 } events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 65536); /* resized by the sidecar (--flow-entries) */
+	__type(key, struct sw_flow_key);
+	__type(value, struct sw_flow_val);
+} flows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -311,6 +320,47 @@ static __always_inline bool filter_match(const struct sw_event *e)
 	return false;
 }
 
+/* Adds the packet to its flow; per-CPU values, so no atomics. A flow the LRU
+ * evicts before the sidecar reads it shows up as matched minus what was read. */
+static __always_inline void count_flow(const struct sw_event *e)
+{
+	struct sw_flow_val *v, init;
+	struct sw_flow_key k;
+
+	__builtin_memset(&k, 0, sizeof(k));
+	__builtin_memcpy(k.saddr, e->saddr, 16);
+	__builtin_memcpy(k.daddr, e->daddr, 16);
+	k.ifindex = e->ifindex;
+	if (e->flags & SW_EV_PORTS) {
+		k.sport = e->sport;
+		k.dport = e->dport;
+	}
+	if (!e->family)
+		k.ethertype = e->ethertype;
+	k.family = e->family;
+	k.proto = e->proto;
+	k.dir = e->dir;
+
+	v = bpf_map_lookup_elem(&flows, &k);
+	if (!v) {
+		init.packets = 1;
+		init.bytes = e->len;
+		init.first_ns = e->ts_ns;
+		init.last_ns = e->ts_ns;
+		if (bpf_map_update_elem(&flows, &k, &init, BPF_NOEXIST) == 0)
+			return;
+		/* another CPU made it first: add to our CPU's share */
+		v = bpf_map_lookup_elem(&flows, &k);
+		if (!v)
+			return;
+	}
+	if (!v->first_ns)
+		v->first_ns = e->ts_ns;
+	v->packets++;
+	v->bytes += e->len;
+	v->last_ns = e->ts_ns;
+}
+
 SEC("socket")
 int sockwatch(struct __sk_buff *skb)
 {
@@ -349,6 +399,11 @@ int sockwatch(struct __sk_buff *skb)
 	if (!filter_match(&e))
 		return 0;
 	cnt->matched++;
+	cnt->matched_bytes += e.len;
+	if (flows_mode) {
+		count_flow(&e);
+		return 0;
+	}
 	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	/* Branch-free on purpose: as an if/else, clang picks the counter by

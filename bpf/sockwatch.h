@@ -38,12 +38,34 @@ struct sw_event {
 	__u8 pad;
 };
 
-/* One per CPU; the sidecar sums them. matched == emitted + dropped. */
+/* One per CPU; the sidecar sums them. In packets mode matched == emitted + dropped. */
 struct sw_counters {
-	__u64 seen;    /* packets the program judged (loopback's outgoing copy excluded) */
-	__u64 matched; /* packets that passed the filter */
-	__u64 emitted; /* events submitted to the ring buffer */
-	__u64 dropped; /* ring buffer full: reserve failed */
+	__u64 seen;          /* packets the program judged (loopback's outgoing copy excluded) */
+	__u64 matched;       /* packets that passed the filter */
+	__u64 emitted;       /* events submitted to the ring buffer */
+	__u64 dropped;       /* ring buffer full: reserve failed */
+	__u64 matched_bytes; /* sum of len over matched packets */
+};
+
+/* Flows mode: the kernel counts per flow in an LRU hash; no event per packet. */
+struct sw_flow_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 ifindex;
+	__u16 sport; /* 0 without ports */
+	__u16 dport;
+	__u16 ethertype; /* family 0 only */
+	__u8 family;
+	__u8 proto;
+	__u8 dir;
+	__u8 pad[3];
+};
+
+struct sw_flow_val { /* per CPU */
+	__u64 packets;
+	__u64 bytes;
+	__u64 first_ns; /* CLOCK_MONOTONIC */
+	__u64 last_ns;
 };
 
 /*

@@ -88,62 +88,70 @@ static void out_tcp_flags(struct out *o, uint8_t f)
 	out_ch(o, '"');
 }
 
-void rec_packet(struct out *o, const struct sw_event *e)
+/* What packets and flows share: interface, direction, protocol, addresses, ports. */
+static void out_l3(struct out *o, __u32 ifindex, __u8 dir, __u8 family, __u8 proto, __u16 ethertype,
+		   const __u8 *saddr, const __u8 *daddr, bool ports, __u16 sport, __u16 dport)
 {
 	const char *name;
 
-	out_str(o, "{\"v\":1,\"type\":\"packet\",\"ts\":");
-	out_ts(o, e->ts_ns);
 	out_str(o, ",\"ifindex\":");
-	out_u64(o, e->ifindex);
+	out_u64(o, ifindex);
 	out_str(o, ",\"ifname\":");
-	out_jstr(o, ifname(e->ifindex));
-	out_str(o, e->dir == SW_DIR_OUT ? ",\"dir\":\"out\"" : ",\"dir\":\"in\"");
+	out_jstr(o, ifname(ifindex));
+	out_str(o, dir == SW_DIR_OUT ? ",\"dir\":\"out\"" : ",\"dir\":\"in\"");
 	out_str(o, ",\"family\":");
-	out_u64(o, e->family);
+	out_u64(o, family);
 
-	if (e->family == 0) {
+	if (family == 0) {
 		static const char hex[] = "0123456789abcdef";
 
 		out_str(o, ",\"proto\":\"");
-		name = ethertype_name(e->ethertype);
+		name = ethertype_name(ethertype);
 		if (name) {
 			out_str(o, name);
 		} else {
 			out_str(o, "0x");
 			for (int s = 12; s >= 0; s -= 4)
-				out_ch(o, hex[(e->ethertype >> s) & 15]);
+				out_ch(o, hex[(ethertype >> s) & 15]);
 		}
 		out_str(o, "\",\"ethertype\":");
-		out_u64(o, e->ethertype);
+		out_u64(o, ethertype);
 	} else {
 		out_str(o, ",\"proto\":");
-		name = ip_proto_name(e->proto);
+		name = ip_proto_name(proto);
 		if (name) {
 			out_ch(o, '"');
 			out_str(o, name);
 			out_ch(o, '"');
 		} else {
-			out_u64(o, e->proto);
+			out_u64(o, proto);
 		}
 		out_str(o, ",\"src\":\"");
-		if (e->family == 4)
-			out_ipv4(o, e->saddr);
+		if (family == 4)
+			out_ipv4(o, saddr);
 		else
-			out_ipv6(o, e->saddr);
+			out_ipv6(o, saddr);
 		out_str(o, "\",\"dst\":\"");
-		if (e->family == 4)
-			out_ipv4(o, e->daddr);
+		if (family == 4)
+			out_ipv4(o, daddr);
 		else
-			out_ipv6(o, e->daddr);
+			out_ipv6(o, daddr);
 		out_ch(o, '"');
 	}
-	if (e->flags & SW_EV_PORTS) {
+	if (ports) {
 		out_str(o, ",\"sport\":");
-		out_u64(o, e->sport);
+		out_u64(o, sport);
 		out_str(o, ",\"dport\":");
-		out_u64(o, e->dport);
+		out_u64(o, dport);
 	}
+}
+
+void rec_packet(struct out *o, const struct sw_event *e)
+{
+	out_str(o, "{\"v\":1,\"type\":\"packet\",\"ts\":");
+	out_ts(o, e->ts_ns);
+	out_l3(o, e->ifindex, e->dir, e->family, e->proto, e->ethertype, e->saddr, e->daddr,
+	       e->flags & SW_EV_PORTS, e->sport, e->dport);
 	out_str(o, ",\"len\":");
 	out_u64(o, e->len);
 	if (e->flags & SW_EV_PORTS && e->proto == 6)
@@ -162,6 +170,25 @@ void rec_packet(struct out *o, const struct sw_event *e)
 	}
 	if (e->flags & SW_EV_TRUNC)
 		out_str(o, ",\"truncated\":true");
+	out_str(o, "}\n");
+}
+
+void rec_flow(struct out *o, const struct sw_flow_key *k, const struct sw_flow_val *v)
+{
+	/* a flow keyed with both ports 0 is one of a protocol without ports */
+	bool ports = k->sport || k->dport;
+
+	out_str(o, "{\"v\":1,\"type\":\"flow\"");
+	out_l3(o, k->ifindex, k->dir, k->family, k->proto, k->ethertype, k->saddr, k->daddr, ports,
+	       k->sport, k->dport);
+	out_str(o, ",\"packets\":");
+	out_u64(o, v->packets);
+	out_str(o, ",\"bytes\":");
+	out_u64(o, v->bytes);
+	out_str(o, ",\"first\":");
+	out_ts(o, v->first_ns);
+	out_str(o, ",\"last\":");
+	out_ts(o, v->last_ns);
 	out_str(o, "}\n");
 }
 
@@ -194,7 +221,7 @@ void rec_ready(struct out *o, const struct sw_iface *ifs, int n_ifs, uint64_t ri
 	out_str(o, "}\n");
 }
 
-void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, bool final)
+void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, int64_t flows, bool final)
 {
 	out_str(o, "{\"v\":1,\"type\":\"stats\"");
 	out_now(o);
@@ -208,6 +235,12 @@ void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, boo
 	out_u64(o, c->dropped);
 	out_str(o, ",\"written\":");
 	out_u64(o, written);
+	out_str(o, ",\"matched_bytes\":");
+	out_u64(o, c->matched_bytes);
+	if (flows >= 0) {
+		out_str(o, ",\"flows\":");
+		out_u64(o, flows);
+	}
 	out_str(o, final ? ",\"final\":true}\n" : ",\"final\":false}\n");
 }
 

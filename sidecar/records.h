@@ -22,7 +22,9 @@ void rec_set_clock_offset(int64_t realtime_minus_mono_ns);
 
 void rec_packet(struct out *o, const struct sw_event *e);
 void rec_ready(struct out *o, const struct sw_iface *ifs, int n_ifs, uint64_t ring_size);
-void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, bool final);
+void rec_flow(struct out *o, const struct sw_flow_key *k, const struct sw_flow_val *v);
+/* flows: flow records written so far, or -1 in packets mode (left out) */
+void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, int64_t flows, bool final);
 void rec_error(struct out *o, const char *code, const char *message, const char *detail);
 
 #endif

@@ -27,6 +27,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "filter.h"
+#include "flows.h"
 #include "links.h"
 #include "records.h"
 #include "sockwatch.skel.h"
@@ -46,7 +47,8 @@ enum {
 #define LOG_TAIL 2048
 
 _Static_assert(sizeof(struct sw_event) == 64, "sw_event layout changed: update docs and tests");
-_Static_assert(sizeof(struct sw_counters) == 32, "sw_counters layout changed");
+_Static_assert(sizeof(struct sw_counters) == 40, "sw_counters layout changed");
+_Static_assert(sizeof(struct sw_flow_key) == 48, "sw_flow_key layout changed");
 
 static struct env {
 	const char *ifnames[MAX_IFACES];
@@ -60,7 +62,12 @@ static struct env {
 	double duration;
 	bool verbose;
 	bool test_reject;
+	bool flows;
+	unsigned long interval_ms;
+	unsigned long long flow_entries;
 } env = {
+	.interval_ms = 1000,
+	.flow_entries = 65536,
 	.ring_size = 8 << 20,
 	.stats_ms = 1000,
 	.poll_ms = 10,
@@ -82,7 +89,7 @@ static const char doc[] =
 	"stats, error. Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 missing\n"
 	"privilege, 4 no such interface, 5 the kernel refused the program.";
 
-enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_CLAUSE, OPT_TEST_REJECT };
+enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_CLAUSE, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable; default: all)" },
@@ -93,6 +100,9 @@ static const struct argp_option opts[] = {
 	{ "poll-ms", OPT_POLL, "MS", 0, "Drain the ring at least every MS milliseconds (default 10)" },
 	{ "clause", OPT_CLAUSE, "LITERALS", 0, "Only packets matching one of the clauses (repeatable, at most 8): "
 	  "[!]kind=value,... with kinds dir, iface, family, proto, src, dst, host, sport, dport, port (docs/filters.md)" },
+	{ "mode", OPT_MODE, "MODE", 0, "packets (default): a record a packet; flows: the kernel counts per flow and flow records come every --interval" },
+	{ "interval", OPT_INTERVAL, "MS", 0, "Flows mode: read and clear the flow table every MS milliseconds (default 1000)" },
+	{ "flow-entries", OPT_FLOW_ENTRIES, "N", 0, "Flows mode: size of the kernel's LRU flow table (default 65536)" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug log on stderr" },
 	{ "test-reject", OPT_TEST_REJECT, NULL, OPTION_HIDDEN, "Load a variant the verifier refuses (for tests)" },
 	{},
@@ -166,6 +176,25 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_TEST_REJECT:
 		env.test_reject = true;
+		break;
+	case OPT_MODE:
+		if (strcmp(arg, "packets") && strcmp(arg, "flows"))
+			argp_error(state, "--mode is packets or flows, got '%s'", arg);
+		env.flows = !strcmp(arg, "flows");
+		break;
+	case OPT_INTERVAL:
+		if (parse_size(arg, &v) || strpbrk(arg, "kKmM") || v == 0 || v > 3600000)
+			argp_error(state, "--interval takes milliseconds from 1 to 3600000, got '%s'", arg);
+		env.interval_ms = v;
+		break;
+	case OPT_FLOW_ENTRIES:
+		if (parse_size(arg, &v) || v < 64 || v > (1 << 24))
+			argp_error(state, "--flow-entries takes a number from 64 to 16M, got '%s'", arg);
+		env.flow_entries = v;
+		break;
+	case ARGP_KEY_END:
+		if (env.flows && env.count)
+			argp_error(state, "--count counts packet records, which flows mode does not write");
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -299,10 +328,33 @@ static int read_counters(int map_fd, struct sw_counters *sum)
 		sum->matched += vals[i].matched;
 		sum->emitted += vals[i].emitted;
 		sum->dropped += vals[i].dropped;
+		sum->matched_bytes += vals[i].matched_bytes;
 	}
 cleanup:
 	free(vals);
 	return err;
+}
+
+/* In flows mode, moves the flow table out as flow records; then a stats
+ * record. Returns 0, or -errno (-EPIPE: the reader left). */
+static int report(struct sockwatch_bpf *skel, long long *flow_records, bool final)
+{
+	struct sw_counters cnt;
+	long n;
+	int err;
+
+	if (env.flows) {
+		n = flows_drain(bpf_map__fd(skel->maps.flows), &out);
+		if (n < 0)
+			return n;
+		*flow_records += n;
+	}
+	err = read_counters(bpf_map__fd(skel->maps.counters), &cnt);
+	if (err)
+		return err;
+	out_room(&out);
+	rec_stats(&out, &cnt, written, env.flows ? *flow_records : -1, final);
+	return 0;
 }
 
 static unsigned int find_loopback(void)
@@ -379,8 +431,8 @@ int main(int argc, char **argv)
 	struct sockwatch_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct epoll_event ev, evs[MAX_IFACES + 3];
-	struct sw_counters cnt;
-	uint64_t deadline = 0, next_stats = 0, t;
+	uint64_t deadline = 0, next_stats = 0, period, t;
+	long long flow_records = 0;
 	pid_t parent = getppid();
 	int epfd = -1, sigfd = -1, linkfd = -1, prog_fd;
 	bool dead[MAX_IFACES] = {};
@@ -446,6 +498,15 @@ int main(int argc, char **argv)
 	skel->rodata->loopback_ifindex = find_loopback();
 	skel->rodata->wakeup_bytes = env.ring_size / 4;
 	skel->rodata->test_reject = env.test_reject;
+	skel->rodata->flows_mode = env.flows;
+	if (env.flows)
+		env.ring_size = 4096; /* unused: no events in flows mode */
+	err = bpf_map__set_max_entries(skel->maps.flows, env.flows ? env.flow_entries : 64);
+	if (err) {
+		exit_code = fail(EXIT_RUNTIME, "flow_table", NULL, "could not size the flow table: %s",
+				 strerror(-err));
+		goto cleanup;
+	}
 	memcpy((void *)&skel->rodata->filter, &filter, sizeof(filter));
 	err = bpf_map__set_max_entries(skel->maps.events, env.ring_size);
 	if (err) {
@@ -536,8 +597,10 @@ int main(int argc, char **argv)
 	t = now_ms();
 	if (env.duration > 0)
 		deadline = t + (uint64_t)(env.duration * 1000);
-	if (env.stats_ms)
-		next_stats = t + env.stats_ms;
+	/* flows mode reports every --interval; packets mode every --stats-interval */
+	period = env.flows ? env.interval_ms : env.stats_ms;
+	if (period)
+		next_stats = t + period;
 
 	while (!exiting) {
 		int timeout = env.poll_ms, n;
@@ -604,10 +667,14 @@ int main(int argc, char **argv)
 		if (deadline && t >= deadline)
 			exiting = true;
 		if (next_stats && t >= next_stats && !exiting) {
-			next_stats = t + env.stats_ms;
-			if (!read_counters(bpf_map__fd(skel->maps.counters), &cnt)) {
-				out_room(&out);
-				rec_stats(&out, &cnt, written, false);
+			next_stats = t + period;
+			err = report(skel, &flow_records, false);
+			if (err == -EPIPE || out_flush(&out))
+				goto cleanup;
+			if (err) {
+				exit_code = fail(EXIT_RUNTIME, "runtime", NULL, "reading the kernel's tables: %s",
+						 strerror(-err));
+				break;
 			}
 		}
 	}
@@ -619,13 +686,13 @@ int main(int argc, char **argv)
 	n_socks = 0;
 	if (draining && ring_buffer__consume(rb) == -EPIPE)
 		goto cleanup;
-	err = read_counters(bpf_map__fd(skel->maps.counters), &cnt);
+	err = report(skel, &flow_records, true);
+	if (err == -EPIPE)
+		goto cleanup;
 	if (err) {
-		exit_code = fail(EXIT_RUNTIME, "runtime", NULL, "reading the counters: %s", strerror(-err));
+		exit_code = fail(EXIT_RUNTIME, "runtime", NULL, "reading the kernel's tables: %s", strerror(-err));
 		goto cleanup;
 	}
-	out_room(&out);
-	rec_stats(&out, &cnt, written, true);
 	if (exit_code == EXIT_NOIF)
 		fail(EXIT_NOIF, "interface_gone", NULL, "every interface being captured was removed");
 	out_flush(&out);
