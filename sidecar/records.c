@@ -77,6 +77,13 @@ static void out_ts(struct out *o, uint64_t mono_ns)
 	out_mem(o, frac, 6);
 }
 
+/* ,"name":value — key is written with its leading comma and quotes */
+static void out_kv(struct out *o, const char *key, uint64_t v)
+{
+	out_str(o, key);
+	out_u64(o, v);
+}
+
 static void out_tcp_flags(struct out *o, uint8_t f)
 {
 	static const char letters[8] = "FSRPAUEC";
@@ -94,13 +101,11 @@ static void out_l3(struct out *o, __u32 ifindex, __u8 dir, __u8 family, __u8 pro
 {
 	const char *name;
 
-	out_str(o, ",\"ifindex\":");
-	out_u64(o, ifindex);
+	out_kv(o, ",\"ifindex\":", ifindex);
 	out_str(o, ",\"ifname\":");
 	out_jstr(o, ifname(ifindex));
 	out_str(o, dir == SW_DIR_OUT ? ",\"dir\":\"out\"" : ",\"dir\":\"in\"");
-	out_str(o, ",\"family\":");
-	out_u64(o, family);
+	out_kv(o, ",\"family\":", family);
 
 	if (family == 0) {
 		static const char hex[] = "0123456789abcdef";
@@ -139,10 +144,8 @@ static void out_l3(struct out *o, __u32 ifindex, __u8 dir, __u8 family, __u8 pro
 		out_ch(o, '"');
 	}
 	if (ports) {
-		out_str(o, ",\"sport\":");
-		out_u64(o, sport);
-		out_str(o, ",\"dport\":");
-		out_u64(o, dport);
+		out_kv(o, ",\"sport\":", sport);
+		out_kv(o, ",\"dport\":", dport);
 	}
 }
 
@@ -152,21 +155,17 @@ void rec_packet(struct out *o, const struct sw_event *e)
 	out_ts(o, e->ts_ns);
 	out_l3(o, e->ifindex, e->dir, e->family, e->proto, e->ethertype, e->saddr, e->daddr,
 	       e->flags & SW_EV_PORTS, e->sport, e->dport);
-	out_str(o, ",\"len\":");
-	out_u64(o, e->len);
+	out_kv(o, ",\"len\":", e->len);
 	if (e->flags & SW_EV_PORTS && e->proto == 6)
 		out_tcp_flags(o, e->tcp_flags);
 	if (e->flags & SW_EV_ICMP) {
-		out_str(o, ",\"icmp_type\":");
-		out_u64(o, e->icmp_type);
-		out_str(o, ",\"icmp_code\":");
-		out_u64(o, e->icmp_code);
+		out_kv(o, ",\"icmp_type\":", e->icmp_type);
+		out_kv(o, ",\"icmp_code\":", e->icmp_code);
 	}
 	if (e->flags & SW_EV_FRAG)
 		out_str(o, e->flags & SW_EV_FRAG_LATER ? ",\"frag\":\"later\"" : ",\"frag\":\"first\"");
 	if (e->flags & SW_EV_VLAN) {
-		out_str(o, ",\"vlan\":");
-		out_u64(o, e->vlan);
+		out_kv(o, ",\"vlan\":", e->vlan);
 	}
 	if (e->flags & SW_EV_TRUNC)
 		out_str(o, ",\"truncated\":true");
@@ -181,10 +180,8 @@ void rec_flow(struct out *o, const struct sw_flow_key *k, const struct sw_flow_v
 	out_str(o, "{\"v\":1,\"type\":\"flow\"");
 	out_l3(o, k->ifindex, k->dir, k->family, k->proto, k->ethertype, k->saddr, k->daddr, ports,
 	       k->sport, k->dport);
-	out_str(o, ",\"packets\":");
-	out_u64(o, v->packets);
-	out_str(o, ",\"bytes\":");
-	out_u64(o, v->bytes);
+	out_kv(o, ",\"packets\":", v->packets);
+	out_kv(o, ",\"bytes\":", v->bytes);
 	out_str(o, ",\"first\":");
 	out_ts(o, v->first_ns);
 	out_str(o, ",\"last\":");
@@ -225,21 +222,14 @@ void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, int
 {
 	out_str(o, "{\"v\":1,\"type\":\"stats\"");
 	out_now(o);
-	out_str(o, ",\"seen\":");
-	out_u64(o, c->seen);
-	out_str(o, ",\"matched\":");
-	out_u64(o, c->matched);
-	out_str(o, ",\"emitted\":");
-	out_u64(o, c->emitted);
-	out_str(o, ",\"dropped\":");
-	out_u64(o, c->dropped);
-	out_str(o, ",\"written\":");
-	out_u64(o, written);
-	out_str(o, ",\"matched_bytes\":");
-	out_u64(o, c->matched_bytes);
+	out_kv(o, ",\"seen\":", c->seen);
+	out_kv(o, ",\"matched\":", c->matched);
+	out_kv(o, ",\"emitted\":", c->emitted);
+	out_kv(o, ",\"dropped\":", c->dropped);
+	out_kv(o, ",\"written\":", written);
+	out_kv(o, ",\"matched_bytes\":", c->matched_bytes);
 	if (flows >= 0) {
-		out_str(o, ",\"flows\":");
-		out_u64(o, flows);
+		out_kv(o, ",\"flows\":", flows);
 	}
 	out_str(o, final ? ",\"final\":true}\n" : ",\"final\":false}\n");
 }

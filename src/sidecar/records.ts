@@ -6,10 +6,8 @@ export const SCHEMA_VERSION = 1
 
 export type Direction = 'in' | 'out'
 
-export interface PacketRecord {
-  v: 1
-  type: 'packet'
-  ts: number
+/** What a packet and a flow are keyed by: interface, direction, protocol, endpoints. */
+export interface FlowKey {
   ifindex: number
   ifname: string
   dir: Direction
@@ -19,6 +17,13 @@ export interface PacketRecord {
   dst?: string
   sport?: number
   dport?: number
+  ethertype?: number
+}
+
+export interface PacketRecord extends FlowKey {
+  v: 1
+  type: 'packet'
+  ts: number
   len: number
   flags?: string
   icmp_type?: number
@@ -26,23 +31,12 @@ export interface PacketRecord {
   frag?: 'first' | 'later'
   vlan?: number
   truncated?: boolean
-  ethertype?: number
 }
 
 /** Flows mode: one flow's packets and bytes since the previous batch of flow records. */
-export interface FlowRecord {
+export interface FlowRecord extends FlowKey {
   v: 1
   type: 'flow'
-  ifindex: number
-  ifname: string
-  dir: Direction
-  family: 0 | 4 | 6
-  proto: string | number
-  src?: string
-  dst?: string
-  sport?: number
-  dport?: number
-  ethertype?: number
   packets: number
   bytes: number
   first: number
