@@ -5,6 +5,7 @@ import {capture} from '../capture/session.js'
 import {compileFilter, encodeClauses, explainFilter, matches} from '../filter/index.js'
 import {parseDuration} from '../lib/duration.js'
 import {watchOutput} from '../lib/process-io.js'
+import {startStatusBar} from '../lib/status.js'
 import {closingLine} from '../output/format.js'
 import {defaultFormat, packetSink} from '../output/sink.js'
 import type {RecordError} from '../sidecar/records.js'
@@ -57,7 +58,10 @@ export default class Capture extends BaseCommand {
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
     const format = flags.json ? 'json' : flags.format ?? defaultFormat(process.stdout.isTTY)
     const io = watchOutput()
-    const sink = {...packetSink(format, io.write, process.stdout.columns), drained: io.drained}
+    // a live status line on a terminal's stderr (never in a pipe, never for -r)
+    const status = flags.read === undefined ? startStatusBar() : undefined
+    const rendered = packetSink(format, status ? status.wrap(io.write) : io.write, process.stdout.columns)
+    const sink = {...(status ? status.count(rendered) : rendered), drained: io.drained}
     try {
       if (flags.read !== undefined) {
         let bad = 0
@@ -86,15 +90,18 @@ export default class Capture extends BaseCommand {
             this.logToStderr(`sockwatch: capturing on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C to stop`)
             sink.ready?.(r)
           },
+          stats: (r) => status?.dropped(r.dropped),
           stderr: (text) => process.stderr.write(text),
         },
       )
       await io.flushed()
+      status?.stop()
       this.logToStderr(closingLine(result))
       if (flags['fail-on-drop'] && result.dropped > 0) {
         this.error(`the kernel dropped ${result.dropped} packets (--fail-on-drop); a larger --ring-size absorbs longer bursts`, {exit: 1})
       }
     } finally {
+      status?.stop()
       io.dispose()
     }
   }
