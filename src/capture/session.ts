@@ -17,6 +17,8 @@ export interface CaptureOptions {
   /** 'flows': the kernel counts per flow and the sidecar writes flow records every intervalMs. */
   mode?: 'packets' | 'flows'
   intervalMs?: number
+  /** Flows mode: entries in the kernel's LRU flow table. */
+  flowEntries?: number
   /** Kernel filter clauses, encoded for the sidecar's --clause (docs/filters.md). */
   clauses?: string[]
   /** The exact predicate, when the kernel runs only a superset of the filter. */
@@ -48,6 +50,7 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   for (const clause of options.clauses ?? []) args.push('--clause', clause)
   if (options.mode === 'flows') args.push('--mode', 'flows')
   if (options.intervalMs !== undefined) args.push('--interval', String(options.intervalMs))
+  if (options.flowEntries !== undefined) args.push('--flow-entries', String(options.flowEntries))
   if (options.durationMs !== undefined) args.push('-d', String(options.durationMs / 1000))
   if (options.ringSize !== undefined) args.push('--ring-size', options.ringSize)
   if (options.verbose) args.push('-v')

@@ -202,8 +202,9 @@ export class Aggregator {
         this.overflowInterval.bytes += bytes
         return
       }
-      // the record itself is kept, not a copy: key fields are built only for the rows shown
-      e = {text, record: r, packets: 0, bytes: 0, first, last, epoch: this.epoch, intervalPackets: 0, intervalBytes: 0}
+      // only what the key needs is kept (not the whole record); key fields are built for the rows shown
+      const record: Keyed = {family: r.family, proto: r.proto, src: r.src, dst: r.dst, sport: r.sport, dport: r.dport, ifname: r.ifname}
+      e = {text, record, packets: 0, bytes: 0, first, last, epoch: this.epoch, intervalPackets: 0, intervalBytes: 0}
       this.entries.set(text, e)
     }
     e.packets += packets

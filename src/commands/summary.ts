@@ -1,0 +1,127 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../base-command.js'
+import {openInput} from '../capture/replay.js'
+import {compileFilter, encodeClauses} from '../filter/index.js'
+import {InputError, parseDuration} from '../lib/duration.js'
+import {watchOutput} from '../lib/process-io.js'
+import {clockTime} from '../output/format.js'
+import {SidecarError} from '../sidecar/errors.js'
+import type {RecordError} from '../sidecar/records.js'
+import {Aggregator, GROUP_BY, SORT_BY} from '../summary/aggregate.js'
+import type {Summary as SummaryData} from '../summary/aggregate.js'
+import {summaryClosingLine, summaryNdjson, summaryTable} from '../summary/render.js'
+import type {RenderOptions} from '../summary/render.js'
+import {assertFlowsFilter, liveSummary, readSummary} from '../summary/sources.js'
+
+const SHOWN_BAD_LINES = 20
+/** How often the kernel's flow table is read when --interval is not given (ms). */
+const READ_MS = 1000
+/** The longest --interval the sidecar takes (ms). */
+const MAX_INTERVAL_MS = 3_600_000
+/** Home the cursor and clear the screen: a TTY's live view redraws in place. */
+const CLEAR = '\x1b[H\x1b[2J'
+
+export default class Summary extends BaseCommand {
+  static summary = 'Top talkers: packets and bytes per flow, host pair, address, port, protocol or interface.'
+
+  static description = `Counts traffic per key (--by) and prints the top N (--top) by bytes or packets, then "other" (everything else) and the total, so the rows always add up. Live, the kernel counts per flow (flows mode) and no record crosses per packet; -r summarises a saved 'capture --json' stream instead, with no privilege. FILTER is a tcpdump-like expression (docs/filters.md). Without -d or -c it runs until Ctrl-C. On exit it prints "N packets in K flows, D dropped" on stderr. Every flag, the output and the accounting: docs/summary.md.`
+
+  static examples = [
+    {description: 'Top 10 flows until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Who talks to whom on eth0 for ten seconds, by packets', command: '<%= config.bin %> <%= command.id %> -i eth0 -d 10s --by pair --sort packets'},
+    {description: 'A live top view of destination ports, redrawn every 2 seconds', command: '<%= config.bin %> <%= command.id %> --by dport --interval 2s'},
+    {description: 'DNS servers asked most, as NDJSON', command: "<%= config.bin %> <%= command.id %> -d 30s --by dst --json udp dst port 53 | jq -c 'select(.type == \"row\")'"},
+    {description: 'A saved capture, per source', command: '<%= config.bin %> <%= command.id %> -r cap.ndjson --by src --top 5'},
+    {description: 'A filter on TCP flags: summarise packets', command: '<%= config.bin %> capture -d 10s --json tcpflags syn | <%= config.bin %> <%= command.id %> -r - --by dst'},
+  ]
+
+  static strict = false
+
+  static args = {
+    // ignoreStdin: oclif would otherwise read piped stdin as the filter (and eat -r -'s input)
+    filter: Args.string({description: 'tcpdump-like filter: trailing words or one quoted string, e.g. udp port 53 (docs/filters.md).', ignoreStdin: true}),
+  }
+
+  static flags = {
+    top: Flags.integer({min: 1, default: 10, description: 'Rows to show; the rest is summed as "other".'}),
+    by: Flags.option({options: GROUP_BY, default: 'flow' as const, description: 'What a row is: flow (protocol, addresses, ports), pair (two hosts, either direction), src, dst, sport, dport, proto, iface.'})(),
+    sort: Flags.option({options: SORT_BY, default: 'bytes' as const, description: 'Rank rows by bytes or packets.'})(),
+    // non-greedy: '-i lo tcp' is an interface and a filter, not two interfaces
+    interface: Flags.string({char: 'i', multiple: true, multipleNonGreedy: true, description: 'Interface to count on; repeat for more (default: all).', exclusive: ['read']}),
+    count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets (live: at the first table read that reaches it).'}),
+    duration: Flags.string({char: 'd', description: 'Stop after this long: 10s, 500ms, 2m, 1h.', exclusive: ['read']}),
+    interval: Flags.string({description: 'Live: a new table every interval (redrawn in place on a terminal), e.g. 2s.', exclusive: ['read']}),
+    json: Flags.boolean({description: 'NDJSON: a "row" object a row, then "other", then "totals" (one batch per --interval).'}),
+    read: Flags.string({char: 'r', description: "Summarise a saved 'capture --json' stream from a file ('-' for stdin) instead of the kernel; needs no privilege."}),
+    strict: Flags.boolean({description: 'With --read: stop at the first malformed line instead of skipping it.', dependsOn: ['read']}),
+    'flow-entries': Flags.integer({min: 64, max: 16_777_216, description: "Live: entries in the kernel's LRU flow table (default 65536); flows that fall out are counted as unattributed.", helpGroup: 'ADVANCED', exclusive: ['read']}),
+  }
+
+  async run(): Promise<void> {
+    const {flags, argv} = await this.parse(Summary)
+    const filter = compileFilter(argv as string[])
+    const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
+    const intervalMs = flags.interval === undefined ? undefined : parseDuration(flags.interval)
+    if (intervalMs !== undefined && intervalMs > MAX_INTERVAL_MS) throw new InputError(`--interval is at most 1h, got '${flags.interval}'`)
+    if (flags.read === undefined) assertFlowsFilter(filter)
+    const aggregator = new Aggregator({by: flags.by})
+    const result = (dropped?: number | null): SummaryData => aggregator.result({top: flags.top, sort: flags.sort, dropped})
+    const render = (s: SummaryData, options: RenderOptions) => (flags.json ? summaryNdjson(s, options) : summaryTable(s, options))
+    const io = watchOutput()
+    /** Prints the summary, then the closing line on stderr once stdout has taken it. */
+    const finish = async (summary: SummaryData, text: string, more: {skipped?: number} = {}) => {
+      io.write(text)
+      await io.flushed()
+      this.logToStderr(summaryClosingLine(summary, more))
+    }
+    try {
+      if (flags.read !== undefined) {
+        let bad = 0
+        const onBadLine = (error: RecordError) => {
+          if (++bad <= SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${error.message} (skipped)`)
+        }
+        const input = await openInput(flags.read)
+        const {skipped} = await readSummary(input, aggregator, {filter: filter.ast, count: flags.count, strict: flags.strict, onBadLine})
+        if (bad > SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${bad - SHOWN_BAD_LINES} more malformed lines not shown`)
+        const summary = result(null)
+        await finish(summary, render(summary, {}), {skipped})
+        return
+      }
+
+      // with --interval: a block per read of the kernel's table, redrawn in place on a terminal
+      const redraw = !flags.json && process.stdout.isTTY === true
+      let blocks = 0
+      let lastSeconds = 0
+      const block = (s: SummaryData, seconds: number, ts: number, final: boolean) => {
+        const title = flags.json ? undefined : `${clockTime(ts, 3)}  last ${seconds.toFixed(1)} s`
+        const before = redraw ? CLEAR : blocks++ > 0 && !flags.json ? '\n' : ''
+        return before + render(s, {intervalSeconds: seconds, ts, final, title})
+      }
+      try {
+        const stats = await liveSummary(
+          {interfaces: flags.interface, durationMs, intervalMs: intervalMs ?? READ_MS, count: flags.count, clauses: encodeClauses(filter.clauses), verbose: flags.verbose, signal: io.signal, flowEntries: flags['flow-entries']},
+          aggregator,
+          {
+            ready: (r) => this.logToStderr(`sockwatch: counting flows on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C for the summary`),
+            tick: ({stats, seconds}) => {
+              lastSeconds = seconds
+              // the final block is printed below, with the final numbers
+              if (intervalMs !== undefined && !stats.final) io.write(block(result(stats.dropped), seconds, stats.ts, false))
+            },
+            stderr: (text) => process.stderr.write(text),
+          },
+        )
+        const summary = result(stats.dropped)
+        await finish(summary, intervalMs === undefined ? render(summary, {}) : block(summary, lastSeconds, stats.ts, true))
+      } catch (error) {
+        // the final stats came before the failure: what was counted is still the user's
+        if (!(error instanceof SidecarError) || !error.partial) throw error
+        const summary = result(error.partial.dropped)
+        await finish(summary, render(summary, {}))
+        throw new SidecarError(error.message, {exitCode: error.exitCode, code: error.code, signal: error.signal, stderrTail: error.stderrTail})
+      }
+    } finally {
+      io.dispose()
+    }
+  }
+}

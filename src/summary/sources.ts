@@ -1,0 +1,149 @@
+// Feeds an aggregator: from a saved NDJSON stream (packet and flow records), or
+// live from the kernel's flow table (the sidecar in flows mode).
+import type {Readable} from 'node:stream'
+import {ReplayError} from '../capture/replay.js'
+import {pump, RecordRouter} from '../capture/router.js'
+import {capture, type CaptureOptions} from '../capture/session.js'
+import type {CompiledFilter, FilterNode} from '../filter/index.js'
+import {matches} from '../filter/index.js'
+import {InputError} from '../lib/duration.js'
+import type {FlowRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
+import {RecordError} from '../sidecar/records.js'
+import type {Aggregator, Counts} from './aggregate.js'
+
+/** Whether a filter looks at something only a packet record has (TCP flags): flow records cannot be checked against it. */
+export function needsPackets(node: FilterNode): boolean {
+  switch (node.type) {
+    case 'and':
+    case 'or': return needsPackets(node.left) || needsPackets(node.right)
+    case 'not': return needsPackets(node.expr)
+    case 'tcpflag': return true
+    default: return false
+  }
+}
+
+/** Refuses, with what to run instead, a filter the kernel's flow counts cannot apply exactly. */
+export function assertFlowsFilter(filter: CompiledFilter): void {
+  if (filter.exact) return
+  const why = needsPackets(filter.ast)
+    ? 'looks at TCP flags, which only packet records carry'
+    : "does not fit the kernel's filter (at most 8 clauses of 8 tests), so it needs a check on each packet"
+  throw new InputError(`the filter '${filter.text}' ${why}, and live summary counts flows in the kernel: summarise packets instead, with sockwatch capture --json '${filter.text}' | sockwatch summary -r -`)
+}
+
+export interface ReadOptions {
+  /** The filter's tree; flows are checked against it too (not when it needs packet fields). */
+  filter?: FilterNode
+  /** Stop once this many packets are counted (a flow record counts whole). */
+  count?: number
+  /** Stop at the first malformed line instead of skipping it. */
+  strict?: boolean
+  onBadLine?: (error: RecordError) => void
+}
+
+export interface ReadResult {
+  /** Malformed lines skipped. */
+  skipped: number
+}
+
+/** Adds the packet and flow records of a saved stream to the aggregator; other records are ignored. */
+export async function readSummary(input: Readable, aggregator: Aggregator, options: ReadOptions = {}): Promise<ReadResult> {
+  const filter = options.filter && options.filter.type !== 'all' ? options.filter : undefined
+  const limit = options.count ?? Number.POSITIVE_INFINITY
+  const flowsUnchecked = filter !== undefined && needsPackets(filter)
+  let skipped = 0
+  let flowPackets = 0
+  let stopped = false
+  const stop = () => {
+    stopped = true
+    input.destroy()
+  }
+  const router: RecordRouter = new RecordRouter(
+    {packets: (batch) => {
+      for (const p of batch) aggregator.addPacket(p)
+    }},
+    {
+      limit: options.count,
+      predicate: filter && ((p: PacketRecord) => matches(filter, p)),
+      onFull: stop,
+      onBadLine: options.strict ? undefined : (error) => {
+        skipped++
+        options.onBadLine?.(error)
+      },
+      onRecord(record) {
+        if (record.type !== 'flow' || stopped) return
+        if (flowsUnchecked) throw new ReplayError("the input has flow records (flows mode), which a filter on TCP flags cannot check: filter on what flows carry (addresses, ports, protocols, interfaces, direction), or summarise a 'capture --json' stream")
+        if (filter && !matches(filter, record as unknown as PacketRecord)) return
+        aggregator.addFlow(record)
+        flowPackets += record.packets
+        if (router.count + flowPackets >= limit) stop()
+      },
+    },
+  )
+  try {
+    await pump(input, router, {})
+  } catch (error) {
+    if (error instanceof RecordError) throw new ReplayError(`${error.message}${options.strict ? ' (--strict stops at the first malformed line)' : ''}`, {cause: error})
+    // reading stops early once --count packets are in: not an error
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE' || !stopped) throw error
+  }
+  return {skipped}
+}
+
+export interface LiveOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'clauses' | 'flowEntries'> {
+  /** How often the sidecar reads the kernel's flow table (ms). */
+  intervalMs: number
+  /** Stop once the kernel has counted at least this many matched packets (checked at each read). */
+  count?: number
+  signal?: AbortSignal
+}
+
+export interface LiveTick {
+  stats: StatsRecord
+  /** Seconds since the previous read (or since ready, for the first). */
+  seconds: number
+}
+
+export interface LiveHooks {
+  ready?(record: ReadyRecord): void
+  /** After each batch of flow records and its stats, before the next interval starts (the final one included). */
+  tick?(tick: LiveTick): void
+  stderr?(text: string): void
+}
+
+/** Unattributed traffic: what the kernel matched minus what came in flow records (never below zero). */
+export function unattributed(stats: StatsRecord, attributed: Counts): Counts {
+  return {
+    packets: Math.max(0, stats.matched - attributed.packets),
+    bytes: stats.matched_bytes === undefined ? 0 : Math.max(0, stats.matched_bytes - attributed.bytes),
+  }
+}
+
+/** Counts flows live until -d, -c (at interval granularity), or the signal; returns the final stats. */
+export async function liveSummary(options: LiveOptions, aggregator: Aggregator, hooks: LiveHooks = {}): Promise<StatsRecord> {
+  const enough = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, enough.signal]) : enough.signal
+  let since: number | undefined
+  const result = await capture(
+    {
+      mode: 'flows', intervalMs: options.intervalMs, interfaces: options.interfaces, durationMs: options.durationMs, flowEntries: options.flowEntries,
+      clauses: options.clauses, verbose: options.verbose, signal,
+    },
+    {
+      ready(record) {
+        since = record.ts
+        hooks.ready?.(record)
+      },
+      flow: (record: FlowRecord) => aggregator.addFlow(record),
+      stats(record) {
+        aggregator.setUnattributed(unattributed(record, aggregator.attributed))
+        hooks.tick?.({stats: record, seconds: since === undefined ? 0 : Math.max(0, record.ts - since)})
+        since = record.ts
+        if (!record.final) aggregator.nextInterval() // the final numbers keep their last interval
+        if (options.count !== undefined && record.matched >= options.count) enough.abort()
+      },
+      stderr: hooks.stderr,
+    },
+  )
+  return result.stats
+}
