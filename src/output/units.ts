@@ -6,11 +6,12 @@ export function humanCount(n: number): string {
   const units = ['k', 'M', 'G', 'T']
   let value = n
   let unit = -1
-  while (value >= 1000 && unit < units.length - 1) {
+  // 999.6k would print as 1000k: step up while the rounded figure reaches 1000
+  while ((value >= 1000 || (unit >= 0 && Math.round(value) >= 1000)) && unit < units.length - 1) {
     value /= 1000
     unit++
   }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)}${units[unit]}`
+  return `${value < 9.95 ? value.toFixed(1) : Math.round(value)}${units[unit]}`
 }
 
 /** 512 B, 1.2 kB, 3.4 MB (powers of 1000, as network tools count). */

@@ -5,7 +5,7 @@ import {clock, humanBytes, humanCount} from '../../src/output/units.js'
 
 const units = suite('units')
 
-const counts: [number, string][] = [[0, '0'], [999, '999'], [1000, '1.0k'], [1234, '1.2k'], [12_345, '12k'], [3_400_000, '3.4M'], [2e9, '2.0G']]
+const counts: [number, string][] = [[0, '0'], [999, '999'], [1000, '1.0k'], [1234, '1.2k'], [12_345, '12k'], [3_400_000, '3.4M'], [2e9, '2.0G'], [999_600, '1.0M'], [9_960, '10k'], [999_499, '999k']]
 for (const [n, text] of counts) units(`units :: ${n} reads ${text}`, () => assert.is(humanCount(n), text))
 
 const bytes: [number, string][] = [[0, '0 B'], [512, '512 B'], [1200, '1.2 kB'], [3_400_000, '3.4 MB']]
