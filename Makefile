@@ -76,5 +76,16 @@ run: deps all
 test: deps all
 	node scripts/test.mjs $(ARGS)
 
+# The loopback flood for the benchmark; then sockwatch beside tcpdump on it.
+# `make bench ARGS='--n 200000 --repeats 1'` passes flags (bench/run.mjs --help).
+GEN := $(OUT)/sockwatch-gen
+
+$(GEN): bench/gen.c | $(OUT)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+bench: deps all $(GEN)
+	node bench/run.mjs $(ARGS)
+
 clean:
 	rm -rf $(OUT) dist
