@@ -6,7 +6,7 @@ import type {PacketRecord, SidecarRecord} from '../sidecar/records.js'
 
 export interface PacketSink {
   /** Raw packet lines, newline-terminated, untouched (no parsing needed). */
-  rawPackets?(text: string): void
+  rawPackets?(text: string | Buffer): void
   /** Parsed packets, a batch per chunk of the stream. */
   packets?(batch: PacketRecord[]): void
   /** A promise while the consumer cannot take more: reading pauses until then. */

@@ -3,6 +3,7 @@ import {EXIT, SidecarError} from '../sidecar/errors.js'
 import {findSidecar} from '../sidecar/locate.js'
 import type {ErrorRecord, FlowRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
 import {spawnSidecar} from '../sidecar/spawn.js'
+import {BytePassThrough} from './passthrough.js'
 import {pump, RecordRouter, type PacketSink} from './router.js'
 
 export interface CaptureOptions {
@@ -66,7 +67,9 @@ const SIGNAL_HINT: Record<string, string> = {
 /** Runs one capture to its end; throws SidecarError when the engine fails. */
 export async function capture(options: CaptureOptions, sink: CaptureSink): Promise<CaptureResult> {
   const path = await findSidecar()
-  const sidecar = spawnSidecar({path, args: sidecarArgs(options), onStderr: options.verbose ? sink.stderr : undefined})
+  // raw bytes straight through when nothing in user space needs a parsed packet
+  const bytes = sink.rawPackets !== undefined && !options.predicate
+  const sidecar = spawnSidecar({path, args: sidecarArgs(options), onStderr: options.verbose ? sink.stderr : undefined, bytes})
   const stop = () => sidecar.stop()
   options.signal?.addEventListener('abort', stop, {once: true})
   if (options.signal?.aborted) stop()
@@ -90,15 +93,25 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
     },
   })
 
+  const passThrough = bytes ? new BytePassThrough(options.count ?? Number.POSITIVE_INFINITY, sink.rawPackets!, router.line) : undefined
   try {
-    await pump(sidecar.stdout, router, sink)
+    if (passThrough) {
+      for await (const chunk of sidecar.stdout) {
+        passThrough.push(chunk as Buffer)
+        const slow = sink.drained?.()
+        if (slow) await slow
+      }
+      passThrough.end()
+    } else {
+      await pump(sidecar.stdout, router, sink)
+    }
   } catch (error) {
     badLine = error as Error
     stop()
   } finally {
     options.signal?.removeEventListener('abort', stop)
   }
-  const captured = router.count
+  const captured = passThrough ? passThrough.count : router.count
 
   const exit = await sidecar.exited
   if (badLine) {

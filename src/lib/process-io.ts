@@ -5,7 +5,7 @@ export interface OutputWatch {
   /** Aborted on SIGINT, SIGTERM, SIGHUP or EPIPE on stdout. */
   signal: AbortSignal
   /** Writes to stdout until the reader goes away, then drops text. */
-  write(text: string): void
+  write(text: string | Uint8Array): void
   /** A promise while stdout's buffer is full (a slow reader), else undefined. */
   drained(): Promise<void> | undefined
   /** Resolves once everything written has reached the reader (or it left). */

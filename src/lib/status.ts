@@ -46,9 +46,9 @@ export function startStatusBar(stderr: NodeJS.WriteStream = process.stderr, ever
     },
     count: (sink) => ({
       ...sink,
-      rawPackets: sink.rawPackets && ((text: string) => {
-        for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) captured++
-        sink.rawPackets!(text)
+      rawPackets: sink.rawPackets && ((data: string | Buffer) => {
+        for (let i = data.indexOf('\n'); i !== -1; i = data.indexOf('\n', i + 1)) captured++
+        sink.rawPackets!(data)
       }),
       packets: sink.packets && ((batch: Parameters<NonNullable<PacketSink['packets']>>[0]) => {
         captured += batch.length

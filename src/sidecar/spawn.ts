@@ -12,7 +12,7 @@ export interface SidecarExit {
 
 export interface RunningSidecar {
   pid?: number
-  /** UTF-8 text chunks of NDJSON. */
+  /** NDJSON: UTF-8 text chunks, or Buffers with the bytes option. */
   stdout: Readable
   /** Asks it to finish: it drains, writes its final stats, and exits 0. */
   stop(): void
@@ -26,6 +26,8 @@ export interface SpawnOptions {
   forceKillAfterMs?: number
   /** Called with each chunk of the sidecar's stderr (for --verbose). */
   onStderr?: (text: string) => void
+  /** Leave stdout as bytes (Buffers) instead of decoding it to text. */
+  bytes?: boolean
 }
 
 /** Spawns the sidecar; never rejects: a failed start shows up in exited. */
@@ -44,7 +46,7 @@ export function spawnSidecar(options: SpawnOptions): RunningSidecar {
     options.onStderr?.(text)
     tail = (tail + text).slice(-STDERR_TAIL)
   })
-  child.stdout.setEncoding('utf8')
+  if (!options.bytes) child.stdout.setEncoding('utf8')
   const exited = child.then((result) => ({
     exitCode: result.exitCode,
     signal: result.signal,
