@@ -33,7 +33,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-all: sidecar cli
+all: sidecar cli $(OUT)/sockwatch-gen
 
 sidecar: $(SIDECAR)
 cli: dist/.built
