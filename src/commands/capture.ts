@@ -1,5 +1,6 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
+import {filterArgs, sourceFlags} from '../source-flags.js'
 import {openInput, replay} from '../capture/replay.js'
 import {capture} from '../capture/session.js'
 import {compileFilter, encodeClauses, explainFilter, matches} from '../filter/index.js'
@@ -29,20 +30,13 @@ export default class Capture extends BaseCommand {
 
   static strict = false
 
-  static args = {
-    // ignoreStdin: oclif would otherwise read piped stdin as the filter (and eat -r -'s input)
-    filter: Args.string({description: "tcpdump-like filter: trailing words or one quoted string, e.g. tcp and port 443 (docs/filters.md).", ignoreStdin: true}),
-  }
+  static args = filterArgs('tcp and port 443')
 
   static flags = {
-    // non-greedy: '-i lo tcp' is an interface and a filter, not two interfaces
-    interface: Flags.string({char: 'i', multiple: true, multipleNonGreedy: true, description: 'Interface to capture on; repeat for more (default: all).', exclusive: ['read']}),
+    ...sourceFlags,
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets.'}),
-    duration: Flags.string({char: 'd', description: 'Stop after this long: 10s, 500ms, 2m, 1h.', exclusive: ['read']}),
     format: Flags.option({options: ['table', 'text', 'json'] as const, description: 'Output format (default: table on a terminal, text otherwise).'})(),
     json: Flags.boolean({description: 'NDJSON, one object a line: short for --format json.', exclusive: ['format']}),
-    read: Flags.string({char: 'r', description: "Read a saved 'capture --json' stream from a file ('-' for stdin) instead of the kernel; needs no privilege."}),
-    strict: Flags.boolean({description: 'With --read: stop at the first malformed line instead of skipping it.', dependsOn: ['read']}),
     explain: Flags.boolean({description: 'Print what the filter runs in the kernel and what user space checks, then exit.'}),
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED', exclusive: ['read']}),

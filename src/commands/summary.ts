@@ -1,5 +1,6 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
+import {filterArgs, sourceFlags} from '../source-flags.js'
 import {openInput} from '../capture/replay.js'
 import {compileFilter, encodeClauses} from '../filter/index.js'
 import {InputError, parseDuration} from '../lib/duration.js'
@@ -37,23 +38,16 @@ export default class Summary extends BaseCommand {
 
   static strict = false
 
-  static args = {
-    // ignoreStdin: oclif would otherwise read piped stdin as the filter (and eat -r -'s input)
-    filter: Args.string({description: 'tcpdump-like filter: trailing words or one quoted string, e.g. udp port 53 (docs/filters.md).', ignoreStdin: true}),
-  }
+  static args = filterArgs('udp port 53')
 
   static flags = {
+    ...sourceFlags,
     top: Flags.integer({min: 1, default: 10, description: 'Rows to show; the rest is summed as "other".'}),
     by: Flags.option({options: GROUP_BY, default: 'flow' as const, description: 'What a row is: flow (protocol, addresses, ports), pair (two hosts, either direction), src, dst, sport, dport, proto, iface.'})(),
     sort: Flags.option({options: SORT_BY, default: 'bytes' as const, description: 'Rank rows by bytes or packets.'})(),
-    // non-greedy: '-i lo tcp' is an interface and a filter, not two interfaces
-    interface: Flags.string({char: 'i', multiple: true, multipleNonGreedy: true, description: 'Interface to count on; repeat for more (default: all).', exclusive: ['read']}),
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets (live: at the first table read that reaches it).'}),
-    duration: Flags.string({char: 'd', description: 'Stop after this long: 10s, 500ms, 2m, 1h.', exclusive: ['read']}),
     interval: Flags.string({description: 'Live: a new table every interval (redrawn in place on a terminal), e.g. 2s.', exclusive: ['read']}),
     json: Flags.boolean({description: 'NDJSON: a "row" object a row, then "other", then "totals" (one batch per --interval).'}),
-    read: Flags.string({char: 'r', description: "Summarise a saved 'capture --json' stream from a file ('-' for stdin) instead of the kernel; needs no privilege."}),
-    strict: Flags.boolean({description: 'With --read: stop at the first malformed line instead of skipping it.', dependsOn: ['read']}),
     'flow-entries': Flags.integer({min: 64, max: 16_777_216, description: "Live: entries in the kernel's LRU flow table (default 65536); flows that fall out are counted as unattributed.", helpGroup: 'ADVANCED', exclusive: ['read']}),
   }
 

@@ -1,0 +1,17 @@
+// What capture and summary share: the filter words, and where packets come
+// from (the kernel, on some interfaces, for a while; or a saved capture).
+import {Args, Flags} from '@oclif/core'
+
+/** Trailing words (or one quoted string) as a tcpdump-like filter. */
+export const filterArgs = (example: string) => ({
+  // ignoreStdin: oclif would otherwise read piped stdin as the filter (and eat -r -'s input)
+  filter: Args.string({description: `tcpdump-like filter: trailing words or one quoted string, e.g. ${example} (docs/filters.md).`, ignoreStdin: true}),
+})
+
+export const sourceFlags = {
+  // non-greedy: '-i lo tcp' is an interface and a filter, not two interfaces
+  interface: Flags.string({char: 'i', multiple: true, multipleNonGreedy: true, description: 'Interface to watch; repeat for more (default: all).', exclusive: ['read']}),
+  duration: Flags.string({char: 'd', description: 'Stop after this long: 10s, 500ms, 2m, 1h.', exclusive: ['read']}),
+  read: Flags.string({char: 'r', description: "Read a saved 'capture --json' stream from a file ('-' for stdin) instead of the kernel; needs no privilege."}),
+  strict: Flags.boolean({description: 'With --read: stop at the first malformed line instead of skipping it.', dependsOn: ['read']}),
+}
