@@ -32,13 +32,15 @@ const SETTLE_BYTES = 512 // the sidecar's periodic stats line is ~150 bytes
 const DRAIN_MAX_MS = 120_000 // give up waiting for output to settle after this
 const EXIT_MS = 20_000 // after SIGINT, SIGKILL the tool's group after this
 
-const TOOL_NAMES = ['alone', 'tap-only', 'tcpdump-w', 'tcpdump-text', 'sockwatch-json', 'sidecar', 'sidecar-flows']
+const TOOL_NAMES = ['alone', 'tap-only', 'tcpdump-w', 'tcpdump-text', 'sockwatch-json', 'sockwatch-filtered', 'sockwatch-summary', 'sidecar', 'sidecar-flows']
 const LABEL = {
   alone: 'generator alone',
   'tap-only': 'tap only (cBPF ret 0)',
   'tcpdump-w': 'tcpdump -w file',
   'tcpdump-text': 'tcpdump -n -l > file',
   'sockwatch-json': 'sockwatch capture --json',
+  'sockwatch-filtered': 'capture --json filtered',
+  'sockwatch-summary': 'sockwatch summary --json',
   sidecar: 'sidecar alone > file',
   'sidecar-flows': 'sidecar --mode flows',
 }
@@ -155,6 +157,9 @@ function commandFor(tool, out) {
     case 'tcpdump-w': return {argv: ['tcpdump', '-i', 'lo', '-w', out], ready: 'stderr', kind: 'pcap'}
     case 'tcpdump-text': return {argv: ['tcpdump', '-i', 'lo', '-n', '-l'], stdout: out, ready: 'stderr', kind: 'text'}
     case 'sockwatch-json': return {argv: [CLI, 'capture', '-i', 'lo', '--json', ...ringArgs], stdout: out, ready: 'stderr', kind: 'ndjson'}
+    // a kernel filter that rejects the whole flood: what filtering costs the CLI per offered packet
+    case 'sockwatch-filtered': return {argv: [CLI, 'capture', '-i', 'lo', '--json', ...ringArgs, 'udp', 'and', 'dst', 'port', '9'], stdout: out, ready: 'stderr', kind: 'ndjson'}
+    case 'sockwatch-summary': return {argv: [CLI, 'summary', '-i', 'lo', '--json', '--top', '5'], stdout: out, ready: 'stderr', kind: 'summary'}
     case 'sidecar': return {argv: [SIDECAR, '-i', 'lo', ...ringArgs], stdout: out, ready: 'file', kind: 'ndjson'}
     // the in-kernel counting that `sockwatch summary` is to stand on
     case 'sidecar-flows': return {argv: [SIDECAR, '-i', 'lo', '--mode', 'flows'], stdout: out, ready: 'file', kind: 'flows'}
@@ -166,6 +171,8 @@ const READY_LINE = {
   'tcpdump-w': /listening on/,
   'tcpdump-text': /listening on/,
   'sockwatch-json': /^sockwatch: capturing on/m,
+  'sockwatch-filtered': /^sockwatch: capturing on/m,
+  'sockwatch-summary': /^sockwatch: counting flows on/m,
   'tap-only': /^tap-only: ready/m,
 }
 
@@ -471,6 +478,14 @@ function measureOutput(run, port) {
   } else if (run.cmd.kind === 'text') {
     r.lines = countInFile(run.out, '\n')
     r.captured = countInFile(run.out, `.${port}: UDP, length`)
+  } else if (run.cmd.kind === 'summary') {
+    // the top rows and the totals the CLI printed at exit
+    const recs = fs.readFileSync(run.out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    const totals = recs.filter((x) => x.type === 'totals').at(-1)
+    r.lines = recs.length
+    r.captured = recs.filter((x) => x.type === 'row' && x.proto === 'udp' && x.dport === port).reduce((n, x) => n + x.packets, 0)
+    r.toolCaptured = totals?.packets
+    r.dropped = totals?.dropped
   } else if (run.cmd.kind === 'flows') {
     // a handful of lines: a flow record per flow and interval
     const flows = fs.readFileSync(run.out, 'utf8').split('\n').filter((l) => l.startsWith('{"v":1,"type":"flow"')).map((l) => JSON.parse(l))
@@ -485,7 +500,9 @@ function measureOutput(run, port) {
     r.toolCaptured = num(/^(\d+) packets? captured/m)
     r.receivedByFilter = num(/^(\d+) packets? received by filter/m)
     r.dropped = num(/^(\d+) packets? dropped by kernel/m)
-  } else if (run.tool === 'sockwatch-json') {
+  } else if (run.cmd.kind === 'summary') {
+    // counted above, from its totals record
+  } else if (run.tool === 'sockwatch-json' || run.tool === 'sockwatch-filtered') {
     const m = /^(\d+) packets captured, (\d+) dropped/m.exec(run.stderr)
     r.toolCaptured = m ? Number(m[1]) : undefined
     r.dropped = m ? Number(m[2]) : undefined
