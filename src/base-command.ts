@@ -14,6 +14,11 @@ export abstract class BaseCommand extends Command {
       description: "Show the capture engine's own log (libbpf, the verifier) on stderr.",
       helpGroup: 'GLOBAL',
     }),
+    color: Flags.boolean({
+      allowNo: true,
+      description: 'Colour on a terminal (the default there); --no-color or NO_COLOR turn it off. Never in a pipe.',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   protected async catch(error: Error & {exitCode?: number}): Promise<void> {

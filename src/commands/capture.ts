@@ -9,6 +9,7 @@ import {watchOutput} from '../lib/process-io.js'
 import {startStatusBar} from '../lib/status.js'
 import {closingLine} from '../output/format.js'
 import {defaultFormat, packetSink} from '../output/sink.js'
+import {styleFor} from '../output/style.js'
 import type {RecordError} from '../sidecar/records.js'
 
 const SHOWN_BAD_LINES = 20
@@ -53,8 +54,8 @@ export default class Capture extends BaseCommand {
     const format = flags.json ? 'json' : flags.format ?? defaultFormat(process.stdout.isTTY)
     const io = watchOutput()
     // a live status line on a terminal's stderr (never in a pipe, never for -r)
-    const status = flags.read === undefined ? startStatusBar() : undefined
-    const rendered = packetSink(format, status ? status.wrap(io.write) : io.write, process.stdout.columns)
+    const status = flags.read === undefined ? startStatusBar(process.stderr, 1000, styleFor(process.stderr.isTTY, process.env, flags.color)) : undefined
+    const rendered = packetSink(format, status ? status.wrap(io.write) : io.write, process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color))
     const sink = {...(status ? status.count(rendered) : rendered), drained: io.drained}
     try {
       if (flags.read !== undefined) {

@@ -2,6 +2,7 @@
 // above it (clear, write, redraw), and it is gone before the closing line.
 import type {PacketSink} from '../capture/router.js'
 import {statusLine} from '../output/status.js'
+import {styleFor, type Style} from '../output/style.js'
 
 const CLEAR = '\r\x1b[K'
 
@@ -17,7 +18,7 @@ export interface StatusBar {
 }
 
 /** A status bar on stderr, or undefined when stderr is not a terminal. */
-export function startStatusBar(stderr: NodeJS.WriteStream = process.stderr, everyMs = 1000): StatusBar | undefined {
+export function startStatusBar(stderr: NodeJS.WriteStream = process.stderr, everyMs = 1000, style: Style = styleFor(stderr.isTTY)): StatusBar | undefined {
   if (!stderr.isTTY) return undefined
   const started = Date.now()
   let captured = 0
@@ -28,7 +29,7 @@ export function startStatusBar(stderr: NodeJS.WriteStream = process.stderr, ever
   let shown = ''
   const draw = () => {
     shown = statusLine({captured, dropped, rate, elapsedMs: Date.now() - started}).slice(0, Math.max(10, (stderr.columns ?? 80) - 1))
-    stderr.write(CLEAR + shown)
+    stderr.write(CLEAR + style.dim(shown))
   }
   const timer = setInterval(() => {
     const now = Date.now()
@@ -42,7 +43,7 @@ export function startStatusBar(stderr: NodeJS.WriteStream = process.stderr, ever
     wrap: (write) => (text) => {
       if (shown) stderr.write(CLEAR)
       write(text)
-      if (shown) stderr.write(shown)
+      if (shown) stderr.write(style.dim(shown))
     },
     count: (sink) => ({
       ...sink,

@@ -1,6 +1,7 @@
 // Picks how packets reach stdout for a --format.
 import type {CaptureSink} from '../capture/session.js'
 import {tableHeader, tableLayout, tableRows} from './table.js'
+import {styleFor, type Style} from './style.js'
 import {textLines} from './text.js'
 
 export type Format = 'table' | 'text' | 'json'
@@ -11,7 +12,7 @@ export function defaultFormat(isTTY: boolean | undefined): Format {
 }
 
 /** A sink that renders packets in `format` and hands text to `write`. */
-export function packetSink(format: Format, write: (text: string) => void, columns = 80): CaptureSink {
+export function packetSink(format: Format, write: (text: string) => void, columns = 80, style: Style = styleFor(false)): CaptureSink {
   switch (format) {
     case 'json':
       return {rawPackets: write}
@@ -20,7 +21,7 @@ export function packetSink(format: Format, write: (text: string) => void, column
     case 'table': {
       const layout = tableLayout(columns)
       return {
-        ready: () => write(tableHeader(layout) + '\n'),
+        ready: () => write(style.bold(tableHeader(layout)) + '\n'),
         packets: (batch) => write(tableRows(layout, batch)),
       }
     }

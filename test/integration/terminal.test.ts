@@ -49,6 +49,8 @@ for (const width of [80, 200]) {
       const {sport, dport} = sendUdpFrom(ns.name, '127.0.0.1', 'sink', 3, 100)
       const live = await waitForScreen((l) => l.some((x) => /pkt\/s · 3 packets · 0 dropped · \d\d:\d\d:\d\d/.test(x)), 'status line')
       const header = live.find((x) => x.startsWith('TIME '))!
+      // colour on a terminal: a bold header (tmux -e keeps the escapes)
+      assert.match(tmux('capture-pane', '-e', '-p', '-t', SESSION), /\x1b\[1mTIME /)
       const rows = live.filter((x) => x.includes(`127.0.0.1:${sport}`))
       assert.is(rows.length, 3)
       for (const row of [header, ...rows]) assert.ok(row.length <= width, `${row.length} > ${width}: ${row}`)
