@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@ int links_open(void)
 int links_removed(int fd, int *ifindexes, int max)
 {
 	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+	char name[IF_NAMESIZE];
 	struct nlmsghdr *h;
 	int found = 0;
 	ssize_t n;
@@ -35,7 +37,10 @@ int links_removed(int fd, int *ifindexes, int max)
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 			struct ifinfomsg *ifi = NLMSG_DATA(h);
 
-			if (h->nlmsg_type == RTM_DELLINK && found < max)
+			/* AF_BRIDGE DELLINKs only say a port left a bridge; and
+			 * the name lookup confirms the link itself is gone */
+			if (h->nlmsg_type == RTM_DELLINK && ifi->ifi_family == AF_UNSPEC && found < max &&
+			    !if_indextoname(ifi->ifi_index, name))
 				ifindexes[found++] = ifi->ifi_index;
 		}
 	}

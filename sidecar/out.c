@@ -76,7 +76,7 @@ void out_jstr(struct out *o, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	/* bounded so one string can never overrun OUT_RESERVE */
-	size_t room = OUT_RESERVE / 2 - 16;
+	size_t room = OUT_RESERVE / 4 - 16; /* two of these fit in one record with room to spare */
 
 	out_ch(o, '"');
 	for (; *s && room > 6; s++) {

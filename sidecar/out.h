@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OUT_RESERVE 1024 /* room every record fits in */
+#define OUT_RESERVE 2048 /* room every record fits in (an error record with detail: ~1.1 KiB) */
 
 struct out {
 	char *buf;

@@ -292,6 +292,12 @@ static int fail_perm(const char *what, int err)
 		    what, strerror(err), self_path());
 }
 
+/* libbpf 1.1's ring_buffer__consume() returns only once the ring is empty,
+ * which a steady flood (or a blocked stdout) may never allow: stop each pass
+ * after this many records so signals, -d and stats are checked in between. */
+#define DRAIN_BUDGET 8192
+static unsigned int budget;
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct sw_event *e = data;
@@ -303,7 +309,20 @@ static int handle_event(void *ctx, void *data, size_t size)
 	rec_packet(&out, e);
 	if (++written == env.count)
 		return -ECANCELED;
+	if (--budget == 0)
+		return -EAGAIN; /* the record is consumed; more may be waiting */
 	return 0;
+}
+
+/* One bounded pass over the ring: 0 when it was emptied, -EAGAIN when the
+ * budget ran out first, or the callback's error. */
+static int drain_some(struct ring_buffer *rb)
+{
+	int err;
+
+	budget = DRAIN_BUDGET;
+	err = ring_buffer__consume(rb);
+	return err > 0 ? 0 : err;
 }
 
 static int read_counters(int map_fd, struct sw_counters *sum)
@@ -449,8 +468,16 @@ int main(int argc, char **argv)
 	unsigned int loopback;
 	bool dead[MAX_IFACES] = {};
 	int err, exit_code = EXIT_OK;
-	bool exiting = false, draining = true;
+	bool exiting = false, draining = true, more = false;
 	sigset_t sigs;
+
+	/* Signals arrive on a descriptor (signalfd below), so the loop never races
+	 * them; blocked first, so a Ctrl-C at start-up cannot kill us mid-setup. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 
 	argp_err_exit_status = EXIT_USAGE;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -461,14 +488,8 @@ int main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
-	/* Signals arrive on a descriptor, so the loop never races them; a write
-	 * to a closed stdout returns EPIPE instead of killing us. */
+	/* a write to a closed stdout returns EPIPE instead of killing us */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	/* Our parent (the CLI) dying must end the capture, not orphan it. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -615,7 +636,7 @@ int main(int argc, char **argv)
 		next_stats = t + period;
 
 	while (!exiting) {
-		int timeout = env.poll_ms, n;
+		int timeout = more ? 0 : env.poll_ms, n;
 
 		t = now_ms();
 		if (deadline && deadline - t < (uint64_t)timeout)
@@ -663,7 +684,10 @@ int main(int argc, char **argv)
 					strerror(soerr));
 		}
 
-		err = ring_buffer__consume(rb);
+		err = drain_some(rb);
+		more = err == -EAGAIN;
+		if (more)
+			err = 0;
 		if (err == -ECANCELED) {
 			exiting = true;
 			draining = false; /* --count reached: the rest is not wanted */
@@ -696,7 +720,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n_socks; i++)
 		close(socks[i]);
 	n_socks = 0;
-	if (draining && ring_buffer__consume(rb) == -EPIPE)
+	/* no producers now: the ring only empties, so this ends */
+	while (draining && (err = drain_some(rb)) == -EAGAIN)
+		if (out_flush(&out))
+			goto cleanup;
+	if (err == -EPIPE || out_flush(&out))
 		goto cleanup;
 	err = report(skel, &flow_records, true);
 	if (err == -EPIPE)

@@ -37,7 +37,8 @@ export function spawnSidecar(options: SpawnOptions): RunningSidecar {
     stdin: 'ignore',
     reject: false,
     killSignal: 'SIGTERM',
-    forceKillAfterDelay: options.forceKillAfterMs ?? 3000,
+    // generous: a final drain of a full ring to a slow reader takes a while
+    forceKillAfterDelay: options.forceKillAfterMs ?? 30_000,
     cleanup: true,
   })
   let tail = ''
