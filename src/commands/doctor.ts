@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {runChecks} from '../doctor/checks.js'
+import {throwIfFailed, watchOutput} from '../lib/process-io.js'
 
 export default class Doctor extends BaseCommand {
   static summary = 'Check that this machine can capture: kernel, BPF, privileges, the sidecar.'
@@ -19,12 +20,16 @@ export default class Doctor extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Doctor)
     const checks = await runChecks()
-    if (flags.json) {
-      this.log(JSON.stringify(checks, null, 2))
-    } else {
-      for (const c of checks) {
-        this.log(`${c.ok ? '✔' : c.critical ? '✘' : '!'} ${c.name}: ${c.detail}${!c.ok && c.fix ? ` — ${c.fix}` : ''}`)
-      }
+    const text = flags.json
+      ? JSON.stringify(checks, null, 2)
+      : checks.map((c) => `${c.ok ? '✔' : c.critical ? '✘' : '!'} ${c.name}: ${c.detail}${!c.ok && c.fix ? ` — ${c.fix}` : ''}`).join('\n')
+    const io = watchOutput()
+    try {
+      io.write(`${text}\n`)
+      await io.flushed()
+      throwIfFailed(io)
+    } finally {
+      io.dispose()
     }
     if (checks.some((c) => c.critical && !c.ok)) this.exit(1)
   }

@@ -4,6 +4,7 @@ import {constants} from 'node:fs'
 import {access, readFile} from 'node:fs/promises'
 import {release} from 'node:os'
 import {promisify} from 'node:util'
+import {gunzipSync} from 'node:zlib'
 import {sidecarPath} from '../sidecar/locate.js'
 
 const run = promisify(execFile)
@@ -36,14 +37,34 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-export async function jitCheck(): Promise<Check> {
-  const value = (await readText('/proc/sys/net/core/bpf_jit_enable'))?.trim()
-  const ok = value === '1' || value === '2'
-  return {
-    name: 'bpf jit', ok, critical: false,
-    detail: value === undefined ? 'no /proc/sys/net/core/bpf_jit_enable' : ok ? 'the BPF JIT compiler is on' : `bpf_jit_enable is ${value}: the filter runs interpreted, slower`,
-    fix: "turn it on with 'sysctl net.core.bpf_jit_enable=1'",
+/** The kernel's build options: /proc/config.gz or /boot/config-<release> ('' when neither is readable). */
+export async function kernelConfig(version = release()): Promise<string> {
+  try {
+    return gunzipSync(await readFile('/proc/config.gz')).toString('utf8')
+  } catch {
+    return (await readText(`/boot/config-${version}`)) ?? ''
   }
+}
+
+/**
+ * net.core.bpf_jit_enable exists only in the initial network namespace: inside a
+ * container or `ip netns` it is simply absent, which says nothing about the JIT.
+ * The kernel's build options still do (CONFIG_BPF_JIT_ALWAYS_ON).
+ */
+export function jitCheck(sysctl: string | undefined, config: string): Check {
+  const check = {name: 'bpf jit', critical: false, fix: "turn it on with 'sysctl net.core.bpf_jit_enable=1' in the host's network namespace"}
+  const value = sysctl?.trim()
+  if (value !== undefined) {
+    const ok = value === '1' || value === '2'
+    return {...check, ok, detail: ok ? 'the BPF JIT compiler is on' : `bpf_jit_enable is ${value}: the filter runs interpreted, slower`}
+  }
+  if (/^CONFIG_BPF_JIT_ALWAYS_ON=y$/m.test(config)) {
+    return {...check, ok: true, detail: 'the BPF JIT compiler is always on (CONFIG_BPF_JIT_ALWAYS_ON)'}
+  }
+  if (config && !/^CONFIG_BPF_JIT=y$/m.test(config)) {
+    return {...check, ok: false, detail: 'this kernel is built without the BPF JIT (CONFIG_BPF_JIT): the filter runs interpreted, slower', fix: 'use a kernel built with CONFIG_BPF_JIT=y'}
+  }
+  return {...check, ok: true, detail: "net.core.bpf_jit_enable is visible only from the host's network namespace, not this one; sockwatch works either way"}
 }
 
 export async function btfCheck(): Promise<Check> {
@@ -68,17 +89,33 @@ export function effectiveCaps(status: string): bigint {
 
 const has = (caps: bigint, cap: bigint) => (caps & (1n << cap)) !== 0n
 
-/** Root, or CAP_BPF + CAP_NET_RAW on this process or on the sidecar file. */
-export async function privilegeCheck(fileCaps: string): Promise<Check> {
-  const caps = effectiveCaps((await readText('/proc/self/status')) ?? '')
-  const mine = has(caps, CAP_BPF) && has(caps, CAP_NET_RAW)
-  const onFile = /cap_bpf/.test(fileCaps) && /cap_net_raw/.test(fileCaps) && /[+=][a-z]*e/.test(fileCaps)
-  const ok = mine || onFile
-  return {
-    name: 'privileges', ok, critical: true,
-    detail: mine ? 'this process has CAP_BPF and CAP_NET_RAW' : onFile ? `the sidecar binary carries ${fileCaps.trim()}` : 'neither this process nor the sidecar binary has CAP_BPF and CAP_NET_RAW',
-    fix: `run as root, or 'sudo setcap cap_bpf,cap_net_raw+ep ${sidecarPath()}'`,
+const NEEDED = [['CAP_BPF', CAP_BPF], ['CAP_NET_RAW', CAP_NET_RAW]] as const
+
+/** The needed capabilities a getcap(8) text does not grant as effective. */
+export function missingFromFile(fileCaps: string): string[] {
+  // "cap_bpf,cap_net_raw=ep" or "cap_net_raw+ep cap_bpf+ep": names, then the sets they get
+  const granted = new Set<string>()
+  for (const clause of fileCaps.trim().split(/\s+/).filter(Boolean)) {
+    const match = /^([a-z_,]+)([=+])([a-z]*)$/.exec(clause)
+    if (match && match[3].includes('e')) for (const name of match[1].split(',')) granted.add(name.toUpperCase())
   }
+  return NEEDED.filter(([name]) => !granted.has(name)).map(([name]) => name)
+}
+
+const both = (names: string[]) => names.join(' and ')
+
+/** Root, or CAP_BPF + CAP_NET_RAW on this process or on the sidecar file; names what is missing. */
+export function privilegeCheck(status: string, fileCaps: string): Check {
+  const caps = effectiveCaps(status)
+  const missing = NEEDED.filter(([, cap]) => !has(caps, cap)).map(([name]) => name)
+  const missingOnFile = missingFromFile(fileCaps)
+  const ok = missing.length === 0 || missingOnFile.length === 0
+  let detail: string
+  if (missing.length === 0) detail = 'this process has CAP_BPF and CAP_NET_RAW'
+  else if (missingOnFile.length === 0) detail = `the sidecar binary carries ${fileCaps.trim()}`
+  else if (!fileCaps.trim()) detail = `this process lacks ${both(missing)}, and the sidecar binary carries no capabilities`
+  else detail = `this process lacks ${both(missing)}, and the sidecar binary's ${fileCaps.trim()} lacks ${both(missingOnFile)}`
+  return {name: 'privileges', ok, critical: true, detail, fix: `run as root, or 'sudo setcap cap_bpf,cap_net_raw+ep ${sidecarPath()}'`}
 }
 
 /** The sidecar's file capabilities, as getcap prints them ('' when none or no getcap). */
@@ -120,7 +157,9 @@ export async function attachCheck(path: string): Promise<Check> {
 export async function runChecks(): Promise<Check[]> {
   const path = sidecarPath()
   const sidecar = await sidecarCheck(path)
-  const checks = [kernelCheck(), await jitCheck(), await btfCheck(), sidecar, await privilegeCheck(sidecar.ok ? await fileCapabilities(path) : '')]
+  const jit = jitCheck(await readText('/proc/sys/net/core/bpf_jit_enable'), await kernelConfig())
+  const privileges = privilegeCheck((await readText('/proc/self/status')) ?? '', sidecar.ok ? await fileCapabilities(path) : '')
+  const checks = [kernelCheck(), jit, await btfCheck(), sidecar, privileges]
   checks.push(sidecar.ok ? await attachCheck(path) : {name: 'load and attach', ok: false, critical: true, detail: 'skipped: no sidecar to run', fix: "run 'make'"})
   return checks
 }

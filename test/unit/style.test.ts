@@ -10,7 +10,8 @@ const cases: [string, boolean | undefined, NodeJS.ProcessEnv, boolean | undefine
   ['a terminal with NO_COLOR=1', true, {NO_COLOR: '1'}, undefined, false],
   ['a terminal with NO_COLOR empty (unset, per no-color.org)', true, {NO_COLOR: ''}, undefined, true],
   ['a terminal with --no-color', true, {}, false, false],
-  ['a pipe with --color', false, {}, true, false],
+  ['a pipe with --color', false, {}, true, true],
+  ['a pipe with --color and NO_COLOR=1 (the flag wins)', false, {NO_COLOR: '1'}, true, true],
 ]
 for (const [name, tty, env, flag, coloured] of cases) {
   style(`style :: ${name} is ${coloured ? 'coloured' : 'plain'}`, () => {
