@@ -1,6 +1,6 @@
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
-import {effectiveCaps, kernelCheck} from '../../src/doctor/checks.js'
+import {effectiveCaps, jitCheck, kernelCheck, missingFromFile, privilegeCheck} from '../../src/doctor/checks.js'
 
 const doctor = suite('doctor')
 
@@ -22,6 +22,58 @@ const statuses: [string, string, bigint][] = [
 for (const [name, status, caps] of statuses) {
   doctor(`doctor :: effective capabilities of ${name}`, () => {
     assert.is(effectiveCaps(status), caps)
+  })
+}
+
+// net.core.bpf_jit_enable exists only in the initial network namespace
+const ALWAYS_ON = 'CONFIG_BPF_JIT=y\nCONFIG_BPF_JIT_ALWAYS_ON=y\n'
+const JIT_ONLY = 'CONFIG_BPF_JIT=y\n# CONFIG_BPF_JIT_ALWAYS_ON is not set\n'
+const jits: [string, string | undefined, string, boolean, RegExp][] = [
+  ['the sysctl says 1', '1\n', '', true, /^the BPF JIT compiler is on$/],
+  ['the sysctl says 2 (debug)', '2\n', '', true, /^the BPF JIT compiler is on$/],
+  ['the sysctl says 0', '0\n', ALWAYS_ON, false, /^bpf_jit_enable is 0: the filter runs interpreted/],
+  ['no sysctl (another network namespace), JIT always on', undefined, ALWAYS_ON, true, /^the BPF JIT compiler is always on \(CONFIG_BPF_JIT_ALWAYS_ON\)$/],
+  ['no sysctl, JIT built but switchable', undefined, JIT_ONLY, true, /visible only from the host's network namespace/],
+  ['no sysctl, no kernel config readable', undefined, '', true, /visible only from the host's network namespace/],
+  ['no sysctl, a kernel without the JIT', undefined, '# CONFIG_BPF_JIT is not set\n', false, /built without the BPF JIT/],
+]
+for (const [name, sysctl, config, ok, detail] of jits) {
+  doctor(`doctor :: bpf jit when ${name}: ${ok ? 'fine' : 'a warning'}`, () => {
+    const check = jitCheck(sysctl, config)
+    assert.is(check.ok, ok)
+    assert.is(check.critical, false)
+    assert.match(check.detail, detail)
+  })
+}
+
+const fileCaps: [string, string[]][] = [
+  ['cap_bpf,cap_net_raw=ep', []],
+  ['cap_net_raw,cap_bpf+ep', []],
+  ['cap_bpf=ep', ['CAP_NET_RAW']],
+  ['cap_net_raw+ep', ['CAP_BPF']],
+  ['cap_bpf,cap_net_raw+p', ['CAP_BPF', 'CAP_NET_RAW']],
+  ['', ['CAP_BPF', 'CAP_NET_RAW']],
+]
+for (const [caps, missing] of fileCaps) {
+  doctor(`doctor :: a sidecar file with '${caps}' lacks ${missing.join(' and ') || 'nothing'}`, () => {
+    assert.equal(missingFromFile(caps), missing)
+  })
+}
+
+const BPF_ONLY = 'CapEff:\t0000008000000000\n'
+const RAW_ONLY = 'CapEff:\t0000000000002000\n'
+const privileges: [string, string, string, boolean, string][] = [
+  ['root', 'CapEff:\t000001ffffffffff\n', '', true, 'this process has CAP_BPF and CAP_NET_RAW'],
+  ['nobody, setcap sidecar', 'CapEff:\t0\n', 'cap_bpf,cap_net_raw=ep', true, 'the sidecar binary carries cap_bpf,cap_net_raw=ep'],
+  ['only CAP_BPF', BPF_ONLY, '', false, 'this process lacks CAP_NET_RAW, and the sidecar binary carries no capabilities'],
+  ['only CAP_NET_RAW', RAW_ONLY, '', false, 'this process lacks CAP_BPF, and the sidecar binary carries no capabilities'],
+  ['nobody, a sidecar with only cap_bpf', 'CapEff:\t0\n', 'cap_bpf=ep', false, "this process lacks CAP_BPF and CAP_NET_RAW, and the sidecar binary's cap_bpf=ep lacks CAP_NET_RAW"],
+]
+for (const [name, status, caps, ok, detail] of privileges) {
+  doctor(`doctor :: privileges for ${name} name what is missing`, () => {
+    const check = privilegeCheck(status, caps)
+    assert.is(check.ok, ok)
+    assert.is(check.detail, detail)
   })
 }
 
