@@ -69,6 +69,26 @@ for (const width of [80, 200]) {
   })
 }
 
+term('terminal :: stdout piped on a terminal (| cat): no status line to garble the lines', async () => {
+  tmux('new-session', '-d', '-s', SESSION, '-x', '200', '-y', '40', `ip netns exec ${ns.name} ${CLI} capture -i lo -c 10 udp | cat; echo "exit=$?"; sleep 60`)
+  try {
+    await waitForScreen((l) => l.some((x) => x.startsWith('sockwatch: capturing on lo')), 'ready line')
+    // one packet every 250 ms for 2.5 s: lines keep arriving across the status line's 1 s ticks
+    for (let i = 0; i < 10; i++) {
+      sendUdpFrom(ns.name, '127.0.0.1', 'sink', 1, 100)
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    const after = await waitForScreen((l) => l.some((x) => x === 'exit=0'), 'exit=0')
+    const packets = after.filter((x) => x.includes(' lo in IP 127.0.0.1.'))
+    assert.is(packets.length, 10, after.join('\n'))
+    for (const line of packets) assert.match(line, /^\d\d:\d\d:\d\d\.\d{6} lo in IP /)
+    assert.not.ok(after.some((x) => x.includes('pkt/s')), after.join('\n'))
+    assert.ok(after.includes('10 packets captured, 0 dropped'), after.join('\n'))
+  } finally {
+    tmux('kill-session', '-t', SESSION)
+  }
+})
+
 term('terminal :: in a pipe: no escape sequence on stdout or stderr', async () => {
   const proc = startProc('ip', ['netns', 'exec', ns.name, CLI, 'capture', '-i', 'lo', '--format', 'table'])
   await proc.waitFor('stderr', /^sockwatch: capturing on lo/)
