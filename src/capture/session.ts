@@ -1,18 +1,22 @@
 // One capture: start the sidecar, route its records, and return what it saw.
+import {basename} from 'node:path'
+import {InputError} from '../lib/duration.js'
 import {EXIT, SidecarError} from '../sidecar/errors.js'
 import {findSidecar} from '../sidecar/locate.js'
-import type {ErrorRecord, FlowRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
+import type {ErrorRecord, FlowRecord, LinkRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
 import {spawnSidecar} from '../sidecar/spawn.js'
 import {BytePassThrough} from './passthrough.js'
 import {pump, RecordRouter, type PacketSink} from './router.js'
 
 export interface CaptureOptions {
+  /** Interfaces to capture on; repeats are taken once; 'any' (alone) or none: every interface. */
   interfaces?: string[]
   count?: number
   durationMs?: number
-  ringSize?: string
-  /** Show the sidecar's own log (libbpf, verifier) on stderr. */
-  verbose?: boolean
+  /** Ring buffer bytes (src/lib/size.ts validates what people type). */
+  ringSize?: number
+  /** The sidecar's log on stderr: 1 its decisions, interface events and libbpf's warnings; 2 adds libbpf's debug log (true is 1). */
+  verbose?: number | boolean
   /** Aborting ends the capture cleanly: the sidecar drains and reports. */
   signal?: AbortSignal
   /** 'flows': the kernel counts per flow and the sidecar writes flow records every intervalMs. */
@@ -31,6 +35,8 @@ export interface CaptureSink extends PacketSink {
   /** Flows mode: each flow record, as the sidecar reads its table. */
   flow?(record: FlowRecord): void
   stats?(record: StatsRecord): void
+  /** A captured interface went down, came up or was deleted; in order with the packets around it. */
+  link?(record: LinkRecord): void
   stderr?(text: string): void
 }
 
@@ -42,10 +48,18 @@ export interface CaptureResult {
   stats: StatsRecord
 }
 
-/** The sidecar's flags for these options. */
+/** The interfaces to name to the sidecar: each once, in order; none for every interface ('any', as tcpdump). */
+export function captureInterfaces(names: readonly string[] = []): string[] {
+  const unique = [...new Set(names)]
+  if (!unique.includes('any')) return unique
+  if (unique.length > 1) throw new InputError(`-i any already means every interface: give it alone, or name each interface with -i (got ${unique.map((n) => `'${n}'`).join(', ')})`)
+  return []
+}
+
+/** The sidecar's flags for these options; an InputError for interfaces that contradict each other. */
 export function sidecarArgs(options: CaptureOptions): string[] {
   const args: string[] = []
-  for (const name of options.interfaces ?? []) args.push('-i', name)
+  for (const name of captureInterfaces(options.interfaces)) args.push('-i', name)
   // with a user-space predicate the sidecar cannot know which packets count
   if (options.count !== undefined && !options.predicate) args.push('-c', String(options.count))
   for (const clause of options.clauses ?? []) args.push('--clause', clause)
@@ -53,9 +67,26 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   if (options.intervalMs !== undefined) args.push('--interval', String(options.intervalMs))
   if (options.flowEntries !== undefined) args.push('--flow-entries', String(options.flowEntries))
   if (options.durationMs !== undefined) args.push('-d', String(options.durationMs / 1000))
-  if (options.ringSize !== undefined) args.push('--ring-size', options.ringSize)
-  if (options.verbose) args.push('-v')
+  if (options.ringSize !== undefined) args.push('--ring-size', String(options.ringSize))
+  const verbose = options.verbose === true ? 1 : Math.min(2, Math.max(0, Math.trunc(Number(options.verbose ?? 0))))
+  for (let i = 0; i < verbose; i++) args.push('-v')
   return args
+}
+
+/**
+ * The sentence the sidecar refused its flags with (exit 2 and no error record), from its
+ * stderr: its last 'sockwatch-sidecar: …' line before argp's "Try `… --help'" hint.
+ */
+export function usageSentence(stderr: string, program = 'sockwatch-sidecar'): string | undefined {
+  const lines = stderr.split('\n')
+  const hint = lines.findIndex((l) => l.startsWith('Try `'))
+  const before = hint === -1 ? lines : lines.slice(0, hint)
+  const prefixes = [...new Set([`${program}: `, 'sockwatch-sidecar: '])]
+  for (const line of before.reverse()) {
+    const prefix = prefixes.find((p) => line.startsWith(p))
+    if (prefix && line.length > prefix.length) return line.slice(prefix.length).trim()
+  }
+  return undefined
 }
 
 const SIGNAL_HINT: Record<string, string> = {
@@ -66,10 +97,11 @@ const SIGNAL_HINT: Record<string, string> = {
 
 /** Runs one capture to its end; throws SidecarError when the engine fails. */
 export async function capture(options: CaptureOptions, sink: CaptureSink): Promise<CaptureResult> {
+  const args = sidecarArgs(options)
   const path = await findSidecar()
   // raw bytes straight through when nothing in user space needs a parsed packet
   const bytes = sink.rawPackets !== undefined && !options.predicate
-  const sidecar = spawnSidecar({path, args: sidecarArgs(options), onStderr: options.verbose ? sink.stderr : undefined, bytes})
+  const sidecar = spawnSidecar({path, args, onStderr: options.verbose ? sink.stderr : undefined, bytes})
   const stop = () => sidecar.stop()
   options.signal?.addEventListener('abort', stop, {once: true})
   if (options.signal?.aborted) stop()
@@ -77,7 +109,7 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   let stats: StatsRecord | undefined
   let failure: ErrorRecord | undefined
   let badLine: Error | undefined
-  const router = new RecordRouter(sink, {
+  const router: RecordRouter = new RecordRouter(sink, {
     limit: options.count,
     predicate: options.predicate,
     // with a predicate only user space knows what counts; otherwise the sidecar stops itself at -c
@@ -89,7 +121,10 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
         stats = record
         sink.stats?.(record)
       } else if (record.type === 'flow') sink.flow?.(record)
-      else failure = record
+      else if (record.type === 'link') {
+        router.flush() // the packets before it go out first
+        sink.link?.(record)
+      } else failure = record
     },
   })
 
@@ -125,6 +160,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
     const why = SIGNAL_HINT[exit.signal] ?? `it was ended by ${exit.signal}`
     throw new SidecarError(`the capture engine stopped unexpectedly: ${why}`, {signal: exit.signal, stderrTail: exit.stderrTail})
   }
+  const refused = exit.exitCode === EXIT.usage ? usageSentence(exit.stderrTail, basename(path)) : undefined
+  if (refused) throw new SidecarError(refused, {exitCode: EXIT.usage})
   if (exit.exitCode !== EXIT.ok || !stats?.final) {
     throw new SidecarError(`the capture engine stopped unexpectedly (exit code ${exit.exitCode ?? 'unknown'}) without its final statistics`, {exitCode: exit.exitCode, stderrTail: exit.stderrTail})
   }

@@ -5,9 +5,11 @@ import {openInput, replay} from '../capture/replay.js'
 import {capture} from '../capture/session.js'
 import {compileFilter, encodeClauses, explainFilter, matches} from '../filter/index.js'
 import {parseDuration} from '../lib/duration.js'
+import {parseRingSize} from '../lib/size.js'
 import {watchOutput} from '../lib/process-io.js'
 import {startStatusBar} from '../lib/status.js'
 import {closingLine} from '../output/format.js'
+import {linkLine} from '../output/link.js'
 import {defaultFormat, packetSink} from '../output/sink.js'
 import {styleFor} from '../output/style.js'
 import type {RecordError} from '../sidecar/records.js'
@@ -51,11 +53,14 @@ export default class Capture extends BaseCommand {
       return
     }
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
+    const ringSize = flags['ring-size'] === undefined ? undefined : parseRingSize(flags['ring-size'])
     const format = flags.json ? 'json' : flags.format ?? defaultFormat(process.stdout.isTTY)
     const io = watchOutput()
     // a live status line on a terminal's stderr (never in a pipe, never for -r)
     const status = flags.read === undefined ? startStatusBar(process.stderr, 1000, styleFor(process.stderr.isTTY, process.env, flags.color)) : undefined
-    const rendered = packetSink(format, status ? status.wrap(io.write) : io.write, process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color))
+    const toStdout = status ? status.wrap(io.write) : io.write
+    const toStderr = (text: string) => (status ? status.wrap((t) => process.stderr.write(t)) : (t: string) => process.stderr.write(t))(text)
+    const rendered = packetSink(format, toStdout, process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color))
     const sink = {...(status ? status.count(rendered) : rendered), drained: io.drained}
     try {
       if (flags.read !== undefined) {
@@ -74,7 +79,7 @@ export default class Capture extends BaseCommand {
       }
       const result = await capture(
         {
-          interfaces: flags.interface, count: flags.count, durationMs, ringSize: flags['ring-size'], verbose: flags.verbose, signal: io.signal,
+          interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: flags.verbose, signal: io.signal,
           clauses: encodeClauses(filter.clauses),
           predicate: filter.exact ? undefined : (p) => matches(filter.ast, p),
         },
@@ -86,6 +91,8 @@ export default class Capture extends BaseCommand {
             sink.ready?.(r)
           },
           stats: (r) => status?.dropped(r.dropped),
+          // an interface down, up or deleted: in --json a record among the packets, else a line on stderr
+          link: (r) => (format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : toStderr(`${linkLine(r)}\n`)),
           stderr: (text) => process.stderr.write(text),
         },
       )

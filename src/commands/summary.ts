@@ -6,6 +6,7 @@ import {compileFilter, encodeClauses} from '../filter/index.js'
 import {InputError, parseDuration} from '../lib/duration.js'
 import {watchOutput} from '../lib/process-io.js'
 import {clockTime} from '../output/format.js'
+import {linkLine} from '../output/link.js'
 import {SidecarError} from '../sidecar/errors.js'
 import type {RecordError} from '../sidecar/records.js'
 import {Aggregator, GROUP_BY, SORT_BY} from '../summary/aggregate.js'
@@ -102,6 +103,7 @@ export default class Summary extends BaseCommand {
               // the final block is printed below, with the final numbers
               if (intervalMs !== undefined && !stats.final) io.write(block(result(stats.dropped), seconds, stats.ts, false))
             },
+            link: (r) => this.logToStderr(linkLine(r)),
             stderr: (text) => process.stderr.write(text),
           },
         )

@@ -75,7 +75,20 @@ export interface ErrorRecord {
   detail?: string
 }
 
-export type SidecarRecord = PacketRecord | FlowRecord | ReadyRecord | StatsRecord | ErrorRecord
+/** A captured interface went down, came back up, or was deleted (down: also once after ready, if it starts down). */
+export interface LinkRecord {
+  v: 1
+  type: 'link'
+  ts: number
+  ifindex: number
+  ifname: string
+  state: LinkState
+}
+
+export const LINK_STATES = ['up', 'down', 'gone'] as const
+export type LinkState = (typeof LINK_STATES)[number]
+
+export type SidecarRecord = PacketRecord | FlowRecord | ReadyRecord | StatsRecord | ErrorRecord | LinkRecord
 export type RecordType = SidecarRecord['type']
 
 // JSON types as the schema names them; 'integer' is a whole number.
@@ -104,6 +117,10 @@ export const RECORD_FIELDS: Record<RecordType, FieldSpec> = {
   stats: {
     required: {...COMMON, ts: 'number', seen: 'integer', matched: 'integer', emitted: 'integer', dropped: 'integer', written: 'integer', final: 'boolean'},
     optional: {matched_bytes: 'integer', flows: 'integer'},
+  },
+  link: {
+    required: {...COMMON, ts: 'number', ifindex: 'integer', ifname: 'string', state: 'string'},
+    optional: {},
   },
   error: {
     required: {...COMMON, code: 'string', message: 'string'},

@@ -7,7 +7,7 @@ import {capture, type CaptureOptions} from '../capture/session.js'
 import type {CompiledFilter, FilterNode} from '../filter/index.js'
 import {matches} from '../filter/index.js'
 import {InputError} from '../lib/duration.js'
-import type {FlowRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
+import type {FlowRecord, LinkRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
 import {RecordError} from '../sidecar/records.js'
 import type {Aggregator, Counts} from './aggregate.js'
 
@@ -108,6 +108,8 @@ export interface LiveHooks {
   ready?(record: ReadyRecord): void
   /** After each batch of flow records and its stats, before the next interval starts (the final one included). */
   tick?(tick: LiveTick): void
+  /** A captured interface went down, came up or was deleted. */
+  link?(record: LinkRecord): void
   stderr?(text: string): void
 }
 
@@ -142,6 +144,7 @@ export async function liveSummary(options: LiveOptions, aggregator: Aggregator, 
         if (!record.final) aggregator.nextInterval() // the final numbers keep their last interval
         if (options.count !== undefined && record.matched >= options.count) enough.abort()
       },
+      link: hooks.link,
       stderr: hooks.stderr,
     },
   )
