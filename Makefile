@@ -71,7 +71,7 @@ manifest: cli
 	$(Q)npx oclif manifest >/dev/null
 
 run: deps all
-	./bin/run.js capture $(ARGS)
+	./bin/sockwatch capture $(ARGS)
 
 test: deps all
 	node scripts/test.mjs $(ARGS)
