@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <math.h>
@@ -22,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -284,12 +286,36 @@ static const char *self_path(void)
 	return path;
 }
 
+/* Which of the two capabilities this process lacks, as "CAP_BPF and CAP_NET_RAW",
+ * "CAP_NET_RAW", or "" when it has both (EPERM then came from elsewhere, e.g. an LSM). */
+static const char *missing_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+	bool bpf, raw;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return "CAP_BPF or CAP_NET_RAW";
+	bpf = data[CAP_TO_INDEX(CAP_BPF)].effective & CAP_TO_MASK(CAP_BPF);
+	raw = data[CAP_TO_INDEX(CAP_NET_RAW)].effective & CAP_TO_MASK(CAP_NET_RAW);
+	if (!bpf && !raw)
+		return "CAP_BPF and CAP_NET_RAW";
+	return !bpf ? "CAP_BPF" : !raw ? "CAP_NET_RAW" : "";
+}
+
 static int fail_perm(const char *what, int err)
 {
+	const char *missing = missing_caps();
+
+	if (!*missing)
+		return fail(EXIT_PERM, "permission", NULL,
+			    "%s: %s, though this process has CAP_BPF and CAP_NET_RAW: a security "
+			    "module (SELinux, AppArmor) or kernel.unprivileged_bpf_disabled may forbid it",
+			    what, strerror(err));
 	return fail(EXIT_PERM, "permission", NULL,
-		    "%s: %s; this needs CAP_BPF and CAP_NET_RAW: run as root, or grant them once "
-		    "with 'sudo setcap cap_bpf,cap_net_raw+ep %s'",
-		    what, strerror(err), self_path());
+		    "%s: %s; this process lacks %s (it needs CAP_BPF and CAP_NET_RAW): run as root, "
+		    "or grant them once with 'sudo setcap cap_bpf,cap_net_raw+ep %s'",
+		    what, strerror(err), missing, self_path());
 }
 
 /* libbpf 1.1's ring_buffer__consume() returns only once the ring is empty,

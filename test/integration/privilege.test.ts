@@ -54,7 +54,7 @@ priv('privilege :: the CLI as nobody: exit 3, one sentence, no stack trace', asy
   assert.is(code, 3)
   const lines = proc.stderr.filter(Boolean)
   assert.is(lines.length, 1, lines.join('\n'))
-  assert.match(lines[0], /^sockwatch: .*needs CAP_BPF and CAP_NET_RAW: run as root, or grant them once with 'sudo setcap cap_bpf,cap_net_raw\+ep \//)
+  assert.match(lines[0], /^sockwatch: .*; this process lacks CAP_BPF and CAP_NET_RAW \(it needs CAP_BPF and CAP_NET_RAW\): run as root, or grant them once with 'sudo setcap cap_bpf,cap_net_raw\+ep \//)
   assert.is(proc.stdout.filter(Boolean).length, 0)
 })
 
@@ -97,5 +97,21 @@ priv('privilege :: doctor as nobody with a setcap sidecar: file capabilities cou
   assert.is((await proc.exited).code, 0, proc.stdout.join('\n'))
   assert.ok(proc.stdout.some((l) => l.startsWith('✔ privileges: the sidecar binary carries cap_net_raw,cap_bpf=ep')), proc.stdout.join('\n'))
 })
+
+// one capability kept across the switch to nobody (ambient): the error names the other
+const onlyOne: [string, string, string][] = [
+  ['bpf', 'CAP_NET_RAW', 'opening a packet socket failed'],
+  ['net_raw', 'CAP_BPF', 'loading the eBPF program failed'],
+]
+for (const [cap, missing, step] of onlyOne) {
+  priv(`privilege :: the CLI with only cap_${cap}: '${step}', naming ${missing} as missing, exit 3`, async () => {
+    const proc = startProc('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=-all,+${cap}`, `--ambient-caps=-all,+${cap}`, CLI, 'capture', '-i', 'lo', '-c', '1'], {cwd: dir, env: {...process.env, HOME: dir}})
+    const {code} = await proc.exited
+    assert.is(code, 3, proc.stderr.join('\n'))
+    const lines = proc.stderr.filter(Boolean)
+    assert.is(lines.length, 1, lines.join('\n'))
+    assert.ok(lines[0].startsWith(`sockwatch: ${step}: Operation not permitted; this process lacks ${missing} (it needs CAP_BPF and CAP_NET_RAW): run as root`), lines[0])
+  })
+}
 
 priv.run()
