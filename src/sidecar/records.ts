@@ -1,6 +1,7 @@
 // The sidecar's NDJSON records (docs/events.md, docs/events.schema.json) and a
 // strict parser for them. test/unit/records-schema.test.ts keeps RECORD_FIELDS
-// in step with the schema.
+// and FIELD_RULES in step with the schema, in both directions.
+import {isIPv4, isIPv6} from 'node:net'
 
 export const SCHEMA_VERSION = 1
 
@@ -128,6 +129,79 @@ export const RECORD_FIELDS: Record<RecordType, FieldSpec> = {
   },
 }
 
+/**
+ * Limits on a field's value beyond its JSON type, in JSON Schema's words; each keyword
+ * applies to the values of the type it is about (minimum/maximum to numbers,
+ * minLength/pattern to strings), as in the schema.
+ */
+export interface FieldRule {
+  minimum?: number
+  maximum?: number
+  enum?: readonly (string | number | boolean)[]
+  minLength?: number
+  pattern?: string
+  minItems?: number
+  /** An array's items: objects with exactly these fields. */
+  items?: {fields: Record<string, FieldType>; rules: Record<string, FieldRule>}
+  /** IP address text of the record's family: IPv4 when family is 4, IPv6 when 6, absent when 0. */
+  address?: true
+}
+
+/** The largest count a JavaScript number holds exactly (2^53 - 1). */
+export const MAX_COUNT = Number.MAX_SAFE_INTEGER
+const COUNT: FieldRule = {minimum: 0, maximum: MAX_COUNT}
+const TS: FieldRule = {minimum: 0}
+const PORT: FieldRule = {minimum: 0, maximum: 65535}
+const BYTE: FieldRule = {minimum: 0, maximum: 255}
+
+/** The error record's codes (docs/events.md). */
+export const ERROR_CODES = ['permission', 'no_such_interface', 'interface_gone', 'open_failed', 'ring_size', 'load_failed', 'attach_failed', 'runtime', 'flow_table'] as const
+
+/**
+ * What each field may hold, by field name (the same name means the same thing in every
+ * record type). parseRecord enforces these; the schema states the same, and
+ * test/unit/records-schema.test.ts fails when one side has a limit the other lacks.
+ */
+export const FIELD_RULES: Record<string, FieldRule> = {
+  ts: TS,
+  first: TS,
+  last: TS,
+  ifindex: {minimum: 1},
+  ifname: {minLength: 1},
+  dir: {enum: ['in', 'out']},
+  family: {enum: [0, 4, 6]},
+  proto: {minLength: 1, minimum: 0, maximum: 255},
+  src: {address: true},
+  dst: {address: true},
+  sport: PORT,
+  dport: PORT,
+  ethertype: {minimum: 0, maximum: 65535},
+  len: {minimum: 0, maximum: 4_294_967_295},
+  flags: {pattern: '^F?S?R?P?A?U?E?C?$'},
+  icmp_type: BYTE,
+  icmp_code: BYTE,
+  frag: {enum: ['first', 'later']},
+  vlan: {minimum: 0, maximum: 4095},
+  truncated: {enum: [true]},
+  packets: {minimum: 1, maximum: MAX_COUNT},
+  bytes: COUNT,
+  interfaces: {
+    minItems: 1,
+    items: {fields: {ifindex: 'integer', name: 'string'}, rules: {ifindex: {minimum: 0}, name: {minLength: 1}}},
+  },
+  ring_size: {minimum: 4096},
+  seen: COUNT,
+  matched: COUNT,
+  emitted: COUNT,
+  dropped: COUNT,
+  written: COUNT,
+  matched_bytes: COUNT,
+  flows: COUNT,
+  code: {enum: ERROR_CODES},
+  message: {minLength: 1},
+  state: {enum: LINK_STATES},
+}
+
 /** A line of the stream that is not a valid record; names the line. */
 export class RecordError extends Error {
   readonly line: number
@@ -148,6 +222,66 @@ function hasType(value: unknown, type: FieldType): boolean {
     case 'array': return Array.isArray(value)
     case 'string|integer': return typeof value === 'string' || Number.isInteger(value)
   }
+}
+
+const typeWords = (type: FieldType) => (type === 'integer' ? 'an integer' : `a ${type}`)
+
+/** What a value breaking `rule` should have been, or undefined when it keeps to it. */
+function ruleProblem(value: unknown, type: FieldType, rule: FieldRule, family: unknown): string | undefined {
+  if (rule.enum && !rule.enum.includes(value as string)) return `one of ${rule.enum.map((e) => JSON.stringify(e)).join(', ')}`
+  if (typeof value === 'number') {
+    const {minimum: min, maximum: max} = rule
+    if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
+      const what = type === 'number' ? 'a number' : 'an integer'
+      return max === undefined ? `${what} of ${min} or more` : `${what} from ${min ?? '-∞'} to ${max}`
+    }
+  }
+  if (typeof value === 'string') {
+    if (rule.minLength !== undefined && value.length < rule.minLength) return rule.minLength === 1 ? 'a non-empty string' : `a string of ${rule.minLength} or more characters`
+    if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(value)) return `a string matching /${rule.pattern}/`
+    if (rule.address) {
+      if (family === 4 && !isIPv4(value)) return 'an IPv4 address (family 4)'
+      if (family === 6 && !isIPv6(value)) return 'an IPv6 address (family 6)'
+    }
+  }
+  if (rule.address && family === 0) return 'absent: family 0 is not IP'
+  if (Array.isArray(value) && rule.minItems !== undefined && value.length < rule.minItems) return `an array of at least ${rule.minItems} ${rule.minItems === 1 ? 'item' : 'items'}`
+  return undefined
+}
+
+/** Why an array item breaks `items`, or undefined. */
+function itemProblem(item: unknown, items: NonNullable<FieldRule['items']>): string | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return `should be an object, got ${JSON.stringify(item)}`
+  const rec = item as Record<string, unknown>
+  for (const [name, type] of Object.entries(items.fields)) {
+    if (!hasType(rec[name], type)) return `"${name}" should be ${typeWords(type)}, got ${JSON.stringify(rec[name]) ?? 'nothing'}`
+    const want = items.rules[name] && ruleProblem(rec[name], type, items.rules[name], undefined)
+    if (want) return `"${name}" should be ${want}, got ${JSON.stringify(rec[name])}`
+  }
+  const extra = Object.keys(rec).find((k) => !Object.hasOwn(items.fields, k))
+  return extra === undefined ? undefined : `has an unknown field ${JSON.stringify(extra)}`
+}
+
+interface FieldCheck {
+  name: string
+  type: FieldType
+  required: boolean
+  rule?: FieldRule
+}
+
+/** Per record type: its fields in checking order (required first), with their rules. */
+const checks = new Map<string, {fields: FieldCheck[]; names: Set<string>}>()
+
+function checksFor(type: RecordType) {
+  let c = checks.get(type)
+  if (!c) {
+    const spec = RECORD_FIELDS[type]
+    const field = (required: boolean) => ([name, t]: [string, FieldType]): FieldCheck => ({name, type: t, required, rule: name === 'v' || name === 'type' ? undefined : FIELD_RULES[name]})
+    const fields = [...Object.entries(spec.required).map(field(true)), ...Object.entries(spec.optional).map(field(false))]
+    c = {fields, names: new Set(fields.map((f) => f.name))}
+    checks.set(type, c)
+  }
+  return c
 }
 
 function preview(text: string): string {
@@ -171,19 +305,26 @@ export function parseRecord(text: string, line: number): SidecarRecord {
   if (rec.v !== SCHEMA_VERSION) {
     throw new RecordError(line, `record version ${JSON.stringify(rec.v)} is not ${SCHEMA_VERSION}, the version this sockwatch reads`)
   }
-  const spec = RECORD_FIELDS[rec.type as RecordType]
   if (typeof rec.type !== 'string' || !Object.hasOwn(RECORD_FIELDS, rec.type)) {
     throw new RecordError(line, `unknown record type ${JSON.stringify(rec.type)}`)
   }
-  for (const [name, type] of Object.entries(spec.required)) {
-    if (!hasType(rec[name], type)) {
-      throw new RecordError(line, `${rec.type} record's "${name}" should be ${type === 'integer' ? 'an integer' : `a ${type}`}, got ${JSON.stringify(rec[name]) ?? 'nothing'}`)
+  const {fields, names} = checksFor(rec.type as RecordType)
+  for (const {name, type, required, rule} of fields) {
+    const value = rec[name]
+    if (value === undefined && !required) continue
+    if (!hasType(value, type)) throw new RecordError(line, `${rec.type} record's "${name}" should be ${typeWords(type)}, got ${JSON.stringify(value) ?? 'nothing'}`)
+    if (!rule) continue
+    const want = ruleProblem(value, type, rule, rec.family)
+    if (want) throw new RecordError(line, `${rec.type} record's "${name}" should be ${want}, got ${JSON.stringify(value)}`)
+    if (rule.items) {
+      for (const [i, item] of (value as unknown[]).entries()) {
+        const problem = itemProblem(item, rule.items)
+        if (problem) throw new RecordError(line, `${rec.type} record's "${name}" item ${i + 1} ${problem}`)
+      }
     }
   }
-  for (const [name, type] of Object.entries(spec.optional)) {
-    if (rec[name] !== undefined && !hasType(rec[name], type)) {
-      throw new RecordError(line, `${rec.type} record's "${name}" should be ${type === 'integer' ? 'an integer' : `a ${type}`}, got ${JSON.stringify(rec[name])}`)
-    }
+  for (const name in rec) {
+    if (!names.has(name)) throw new RecordError(line, `${rec.type} record has an unknown field ${JSON.stringify(name)}`)
   }
   return rec as unknown as SidecarRecord
 }

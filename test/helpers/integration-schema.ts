@@ -1,11 +1,7 @@
 // Validates records against docs/events.schema.json, the one written contract.
-import Ajv from 'ajv'
-import {readFileSync} from 'node:fs'
-import {join} from 'node:path'
-import {ROOT} from './integration-capture.js'
+import {compileEventsSchema} from './schema-ajv.js'
 
-const schema = JSON.parse(readFileSync(join(ROOT, 'docs/events.schema.json'), 'utf8'))
-const validate = new Ajv.default({strict: false, allErrors: true}).compile(schema)
+const validate = compileEventsSchema()
 
 /** Throws naming the first record that breaks the schema. */
 export function assertSchema(records: unknown[]): void {
