@@ -1,9 +1,14 @@
 // Reads a saved NDJSON capture (a file, or stdin) instead of the kernel.
-import {createReadStream} from 'node:fs'
 import type {Readable} from 'node:stream'
-import type {PacketRecord} from '../sidecar/records.js'
+import type {PacketRecord, StatsRecord} from '../sidecar/records.js'
 import {RecordError} from '../sidecar/records.js'
+import {ReplayError} from './input.js'
 import {pump, RecordRouter, type PacketSink} from './router.js'
+
+/** A sink that also takes the saved stats records (--json writes the final ones on). */
+export interface ReplaySink extends PacketSink {
+  stats?(record: StatsRecord): void
+}
 
 export interface ReplayOptions {
   count?: number
@@ -19,31 +24,37 @@ export interface ReplayResult {
   read: number
   /** Malformed lines skipped. */
   skipped: number
+  /** Drops the capture recorded: the sum of its final stats records (one per capture saved in
+   * the file), or null when it has none (saved before they were written, or cut short). */
+  dropped: number | null
+  /** Flow records (flows mode), which are not packets: summary reads them. */
+  flows: number
 }
 
-/** A typed error for an input file that cannot be opened or a fatal bad line. */
-export class ReplayError extends Error {
-  constructor(message: string, options?: {cause?: unknown}) {
-    super(message, options)
-    this.name = 'ReplayError'
+/** Adds up what final stats records say was dropped; null until one is seen. */
+export class DropTally {
+  dropped: number | null = null
+
+  add(record: StatsRecord): void {
+    if (record.final) this.dropped = (this.dropped ?? 0) + record.dropped
   }
 }
 
-/** Opens FILE, or stdin for '-', as UTF-8 text. */
-export async function openInput(path: string, stdin: Readable = process.stdin): Promise<Readable> {
-  if (path === '-') return stdin.setEncoding('utf8')
-  const stream = createReadStream(path, {encoding: 'utf8'})
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve())
-    stream.once('error', (error: NodeJS.ErrnoException) => reject(new ReplayError(`cannot read '${path}': ${error.code === 'ENOENT' ? 'no such file' : error.message}`, {cause: error})))
-  })
-  return stream
-}
+// opening and sniffing the input live in input.ts; these names are where commands look for them
+export {openInput, ReplayError} from './input.js'
 
 /** Routes the packets of a saved capture to the sink. */
-export async function replay(input: Readable, sink: PacketSink, options: ReplayOptions = {}): Promise<ReplayResult> {
+export async function replay(input: Readable, sink: ReplaySink, options: ReplayOptions = {}): Promise<ReplayResult> {
   let skipped = 0
+  let flows = 0
+  const drops = new DropTally()
   const router = new RecordRouter(sink, {
+    onRecord(record) {
+      if (record.type === 'flow') flows++
+      if (record.type !== 'stats') return
+      drops.add(record)
+      sink.stats?.(record)
+    },
     limit: options.count,
     predicate: options.predicate,
     onFull: () => input.destroy(),
@@ -59,5 +70,5 @@ export async function replay(input: Readable, sink: PacketSink, options: ReplayO
     // reading stops early once --count packets are out: not an error
     if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE' || router.count < (options.count ?? Infinity)) throw error
   }
-  return {read: router.count, skipped}
+  return {read: router.count, skipped, dropped: drops.dropped, flows}
 }

@@ -61,6 +61,8 @@ export class RecordRouter {
       return
     }
     if (record.type !== 'packet') {
+      // what came before it reaches the sink first: a record written out (the final stats) stays in order
+      this.flush()
       this.options.onRecord?.(record)
       return
     }

@@ -8,7 +8,7 @@ import {parseDuration} from '../lib/duration.js'
 import {parseRingSize} from '../lib/size.js'
 import {watchOutput} from '../lib/process-io.js'
 import {startStatusBar} from '../lib/status.js'
-import {closingLine} from '../output/format.js'
+import {closingLine, replayClosingLine} from '../output/format.js'
 import {linkLine} from '../output/link.js'
 import {defaultFormat, packetSink} from '../output/sink.js'
 import {styleFor} from '../output/style.js'
@@ -74,7 +74,7 @@ export default class Capture extends BaseCommand {
         const result = await replay(input, sink, {count: flags.count, predicate, strict: flags.strict, onBadLine})
         await io.flushed()
         if (bad > SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${bad - SHOWN_BAD_LINES} more malformed lines not shown`)
-        this.logToStderr(`${result.read} packets read, ${result.skipped} malformed lines skipped`)
+        this.logToStderr(replayClosingLine(result))
         return
       }
       const result = await capture(
@@ -90,7 +90,10 @@ export default class Capture extends BaseCommand {
             this.logToStderr(`sockwatch: capturing on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C to stop`)
             sink.ready?.(r)
           },
-          stats: (r) => status?.dropped(r.dropped),
+          stats: (r) => {
+            status?.dropped(r.dropped)
+            sink.stats?.(r) // --json: the final one is the stream's last line
+          },
           // an interface down, up or deleted: in --json a record among the packets, else a line on stderr
           link: (r) => (format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : toStderr(`${linkLine(r)}\n`)),
           stderr: (text) => process.stderr.write(text),

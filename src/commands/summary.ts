@@ -76,9 +76,9 @@ export default class Summary extends BaseCommand {
           if (++bad <= SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${error.message} (skipped)`)
         }
         const input = await openInput(flags.read)
-        const {skipped} = await readSummary(input, aggregator, {filter: filter.ast, count: flags.count, strict: flags.strict, onBadLine})
+        const {skipped, dropped} = await readSummary(input, aggregator, {filter: filter.ast, count: flags.count, strict: flags.strict, onBadLine})
         if (bad > SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${bad - SHOWN_BAD_LINES} more malformed lines not shown`)
-        const summary = result(null)
+        const summary = result(dropped)
         await finish(summary, render(summary, {}), {skipped})
         return
       }

@@ -63,3 +63,15 @@ export function truncate(text: string, width: number): string {
 export function closingLine(r: {captured: number; dropped: number}): string {
   return `${r.captured} packets captured, ${r.dropped} dropped`
 }
+
+/** "1 packet", "2 packets". */
+export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+/** The line `capture -r` ends with: packets read, the drops the file recorded, malformed lines, and why nothing was read from a flows stream. */
+export function replayClosingLine(r: {read: number; skipped: number; dropped: number | null; flows: number}): string {
+  let line = `${plural(r.read, 'packet')} read`
+  if (r.dropped !== null) line += `, ${r.dropped} dropped when captured`
+  line += `, ${plural(r.skipped, 'malformed line')} skipped`
+  if (r.read === 0 && r.flows > 0) line += `: the input holds ${plural(r.flows, 'flow record')} (flows mode), which 'sockwatch summary -r' reads`
+  return line
+}

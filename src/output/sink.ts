@@ -15,7 +15,13 @@ export function defaultFormat(isTTY: boolean | undefined): Format {
 export function packetSink(format: Format, write: (text: string) => void, columns = 80, style: Style = styleFor(false)): CaptureSink {
   switch (format) {
     case 'json':
-      return {rawPackets: write}
+      return {
+        rawPackets: write,
+        // the last line: what the kernel counted and dropped, so a saved capture shows its completeness
+        stats: (record) => {
+          if (record.final) write(JSON.stringify(record) + '\n')
+        },
+      }
     case 'text':
       return {packets: (batch) => write(textLines(batch))}
     case 'table': {

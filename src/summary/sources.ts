@@ -1,7 +1,7 @@
 // Feeds an aggregator: from a saved NDJSON stream (packet and flow records), or
 // live from the kernel's flow table (the sidecar in flows mode).
 import type {Readable} from 'node:stream'
-import {ReplayError} from '../capture/replay.js'
+import {DropTally, ReplayError} from '../capture/replay.js'
 import {pump, RecordRouter} from '../capture/router.js'
 import {capture, type CaptureOptions} from '../capture/session.js'
 import type {CompiledFilter, FilterNode} from '../filter/index.js'
@@ -44,15 +44,18 @@ export interface ReadOptions {
 export interface ReadResult {
   /** Malformed lines skipped. */
   skipped: number
+  /** Drops recorded in the stream's final stats records (summed over the captures it holds), or null with none. */
+  dropped: number | null
 }
 
-/** Adds the packet and flow records of a saved stream to the aggregator; other records are ignored. */
+/** Adds the packet and flow records of a saved stream to the aggregator and tallies the drops its final stats record; other records are ignored. */
 export async function readSummary(input: Readable, aggregator: Aggregator, options: ReadOptions = {}): Promise<ReadResult> {
   const filter = options.filter && options.filter.type !== 'all' ? options.filter : undefined
   const limit = options.count ?? Number.POSITIVE_INFINITY
   const flowsUnchecked = filter !== undefined && needsPackets(filter)
   let skipped = 0
   let flowPackets = 0
+  const drops = new DropTally()
   let stopped = false
   const stop = () => {
     stopped = true
@@ -71,6 +74,7 @@ export async function readSummary(input: Readable, aggregator: Aggregator, optio
         options.onBadLine?.(error)
       },
       onRecord(record) {
+        if (record.type === 'stats') drops.add(record)
         if (record.type !== 'flow' || stopped) return
         if (flowsUnchecked) throw new ReplayError("the input has flow records (flows mode), which a filter on TCP flags cannot check: filter on what flows carry (addresses, ports, protocols, interfaces, direction), or summarise a 'capture --json' stream")
         if (filter && !matches(filter, record as unknown as PacketRecord)) return
@@ -87,7 +91,7 @@ export async function readSummary(input: Readable, aggregator: Aggregator, optio
     // reading stops early once --count packets are in: not an error
     if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE' || !stopped) throw error
   }
-  return {skipped}
+  return {skipped, dropped: drops.dropped}
 }
 
 export interface LiveOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'clauses' | 'flowEntries'> {

@@ -34,11 +34,12 @@ cli('cli :: the CLI is built (dist/commands/capture.js exists)', () => {
   assertBuilt()
 })
 
-cli('cli :: --json passes packet lines through byte for byte and leaves out ready and stats', () => {
+cli('cli :: --json passes packet lines through byte for byte, leaves out ready and the periodic stats, ends with the final stats', () => {
   const r = runCli(['capture', '--json'], records('capture.ndjson'))
   const packets = readNdjsonFixture('capture.ndjson').filter((l) => l.includes('"type":"packet"'))
+  const final = JSON.stringify(JSON.parse(readNdjsonFixture('capture.ndjson').at(-1)!))
   assert.is(packets.length, 5)
-  assert.is(r.stdout, packets.join('\n') + '\n')
+  assert.is(r.stdout, [...packets, final].join('\n') + '\n')
   // the sidecar's six-digit fractions survive: nothing re-serialised the lines
   assert.ok(r.stdout.includes('"ts":1700000001.500000,'))
   assert.is(r.status, 0, r.stderr)
@@ -76,10 +77,11 @@ for (const format of ['text', 'json']) {
   cli(`cli :: -c 2 stops after 2 packets though the sidecar writes 5 (--format ${format})`, () => {
     const r = runCli(['capture', '-c', '2', '--format', format], records('capture.ndjson'))
     const lines = r.stdout.split('\n')
-    assert.is(lines.length, 3, r.stdout)
-    assert.is(lines[2], '')
+    // --json ends with the final stats record
+    assert.is(lines.length, format === 'json' ? 4 : 3, r.stdout)
+    assert.is(lines.at(-1), '')
     if (format === 'text') assert.equal(lines.slice(0, 2), TEXT.slice(0, 2))
-    else assert.equal(lines.slice(0, 2), readNdjsonFixture('capture.ndjson').slice(1, 3))
+    else assert.equal(lines.slice(0, 3), [...readNdjsonFixture('capture.ndjson').slice(1, 3), JSON.stringify(JSON.parse(readNdjsonFixture('capture.ndjson').at(-1)!))])
     assert.is(r.stderr, 'sockwatch: capturing on lo, eth0; Ctrl-C to stop\n2 packets captured, 3 dropped\n')
     assert.is(r.status, 0)
   })

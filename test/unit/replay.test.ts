@@ -33,7 +33,8 @@ replay('replay :: a saved capture comes back as text, records other than packets
   assert.is(r.status, 0, r.stderr)
   assert.is(r.stdout.split('\n').filter(Boolean).length, 5)
   assert.match(r.stdout, '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp, length 71')
-  assert.is(r.stderr.trim(), '5 packets read, 0 malformed lines skipped')
+  // the fixture ends with the capture's final stats record: 3 dropped
+  assert.is(r.stderr.trim(), '5 packets read, 3 dropped when captured, 0 malformed lines skipped')
 })
 
 replay('replay :: --json passes the lines through byte for byte', () => {
@@ -72,6 +73,13 @@ const bad: [string, string, string][] = [
   ['a JSON string', '"packet"', 'line 2: not a JSON object: "\\"packet\\"" (skipped)'],
   ['a record of another version', '{"v":2,"type":"packet"}', 'line 2: record version 2 is not 1, the version this sockwatch reads (skipped)'],
   ['a wrong type', udp(1).replace('"len":71', '"len":"71"'), 'line 2: packet record\'s "len" should be an integer, got "71" (skipped)'],
+  // the right JSON types, values the schema forbids
+  ['a negative len', udp(1).replace('"len":71', '"len":-5'), 'line 2: packet record\'s "len" should be an integer from 0 to 4294967295, got -5 (skipped)'],
+  ['a len of 1e300', udp(1).replace('"len":71', '"len":1e300'), 'line 2: packet record\'s "len" should be an integer from 0 to 4294967295, got 1e+300 (skipped)'],
+  ['a port past 65535', udp(1).replace('"sport":40000', '"sport":70000'), 'line 2: packet record\'s "sport" should be an integer from 0 to 65535, got 70000 (skipped)'],
+  ['a direction that is neither in nor out', udp(1).replace('"dir":"in"', '"dir":"sideways"'), 'line 2: packet record\'s "dir" should be one of "in", "out", got "sideways" (skipped)'],
+  ['a source that is not an address', udp(1).replace('"src":"127.0.0.1"', '"src":"not-an-ip"'), 'line 2: packet record\'s "src" should be an IPv4 address (family 4), got "not-an-ip" (skipped)'],
+  ['family 9', udp(1).replace('"family":4', '"family":9'), 'line 2: packet record\'s "family" should be one of 0, 4, 6, got 9 (skipped)'],
   ['a 10 MB line, cut short', BIG, 'line 2: not JSON: "{\\"v\\":1,\\"type\\":\\"packet\\",\\"pad\\":\\"xxxxxxxxxxxxxxxxxxxxxxxxxxx..." (skipped)'],
 ]
 for (const [name, line, message] of bad) {
@@ -80,7 +88,7 @@ for (const [name, line, message] of bad) {
     const r = runCli(['capture', '-r', path, '--json'], NO_SIDECAR)
     assert.is(r.status, 0, r.stderr)
     assert.equal(r.stdout.trim().split('\n'), [udp(1), udp(3)])
-    assert.equal(r.stderr.trim().split('\n'), [`sockwatch: ${message}`, '2 packets read, 1 malformed lines skipped'])
+    assert.equal(r.stderr.trim().split('\n'), [`sockwatch: ${message}`, '2 packets read, 1 malformed line skipped'])
   })
 
   replay(`replay :: with --strict, ${name} stops the read with exit 1`, () => {
@@ -107,13 +115,13 @@ replay('replay :: past 20 malformed lines the rest are counted, not listed', () 
   const lines = r.stderr.trim().split('\n')
   assert.is(lines.length, 22)
   assert.is(lines[20], 'sockwatch: 5 more malformed lines not shown')
-  assert.is(lines[21], '1 packets read, 25 malformed lines skipped')
+  assert.is(lines[21], '1 packet read, 25 malformed lines skipped')
 })
 
 replay('replay :: a missing file: exit 1, one sentence', () => {
   const r = runCli(['capture', '-r', join(dir, 'nope.ndjson')], NO_SIDECAR)
   assert.is(r.status, 1)
-  assert.is(r.stderr.trim(), `sockwatch: cannot read '${join(dir, 'nope.ndjson')}': no such file`)
+  assert.is(r.stderr.trim(), `sockwatch: cannot read '${join(dir, 'nope.ndjson')}': no such file; give a file saved with 'sockwatch capture --json', or - for stdin`)
 })
 
 replay('replay :: -r with -i is a usage error', () => {

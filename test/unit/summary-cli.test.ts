@@ -65,9 +65,10 @@ cli('summary-cli :: -r: the top 10 flows of a saved capture, other, total; the c
     ' 9  icmp   10.0.0.1            10.0.0.53                1    98 B    0.5%',
     '10  icmp   10.0.0.53           10.0.0.1                 1    98 B    0.5%',
     '    other: 4 flows                                      5   324 B    1.8%',
-    '    total: 14 flows                                    44   18 kB  100.0%',
+    '    total: 14 flows, 0 dropped                         44   18 kB  100.0%',
   ].join('\n') + '\n')
-  assert.is(r.stderr, '44 packets in 14 flows, 0 malformed lines skipped\n')
+  // the file ends with the capture's final stats: its drops are known
+  assert.is(r.stderr, '44 packets in 14 flows, 0 dropped, 0 malformed lines skipped\n')
 })
 
 for (const by of GROUP_BY) {
@@ -76,7 +77,7 @@ for (const by of GROUP_BY) {
     assert.is(r.status, 0, r.stderr)
     const batch = parse(r.stdout)
     const totals = assertBatchAddsUp(batch)
-    assert.equal({by: totals.by, sort: totals.sort, packets: totals.packets, bytes: totals.bytes, dropped: totals.dropped, final: totals.final}, {by, sort: 'bytes', packets: 44, bytes: 18298, dropped: null, final: true})
+    assert.equal({by: totals.by, sort: totals.sort, packets: totals.packets, bytes: totals.bytes, dropped: totals.dropped, final: totals.final}, {by, sort: 'bytes', packets: 44, bytes: 18298, dropped: 0, final: true})
     const rows = batch.filter((o) => o.type === 'row')
     assert.is(rows.length, Math.min(3, totals.keys as number))
     for (const row of rows) for (const f of KEY_FIELDS[by]) assert.ok(f in row, `${f} in ${JSON.stringify(row)}`)
@@ -102,7 +103,7 @@ cli('summary-cli :: -r with a filter: only matching packets are counted', () => 
   const batch = parse(r.stdout)
   assert.equal(batch.filter((o) => o.type === 'row').map((o) => [o.dport, o.packets, o.bytes]), [[53, 3, 240], [40000, 1, 200], [40001, 1, 200], [40002, 1, 200]])
   assert.equal([assertBatchAddsUp(batch).packets, assertBatchAddsUp(batch).bytes], [6, 840])
-  assert.is(r.stderr, '6 packets in 4 destination ports, 0 malformed lines skipped\n')
+  assert.is(r.stderr, '6 packets in 4 destination ports, 0 dropped, 0 malformed lines skipped\n')
 })
 
 cli('summary-cli :: -r with a filter on TCP flags (checked per packet)', () => {
@@ -123,7 +124,7 @@ cli('summary-cli :: -r - reads stdin', () => {
   assert.is(run.status, 0, run.stderr)
   const batch = parse(run.stdout)
   assert.equal(batch.filter((o) => o.type === 'row').map((o) => [o.proto, o.packets]), [['tcp', 30], ['udp', 10], ['icmp', 2], ['arp', 2]])
-  assert.is(run.stderr, '44 packets in 4 protocols, 0 malformed lines skipped\n')
+  assert.is(run.stderr, '44 packets in 4 protocols, 0 dropped, 0 malformed lines skipped\n')
 })
 
 const udp = (dport: number, len: number) => `{"v":1,"type":"packet","ts":1700000000.5,"ifindex":1,"ifname":"lo","dir":"in","family":4,"proto":"udp","src":"127.0.0.1","dst":"127.0.0.1","sport":40000,"dport":${dport},"len":${len}}`
@@ -164,8 +165,8 @@ cli('summary-cli :: -r on a saved flows-mode stream: flow records are added up t
   assert.is(r.status, 0, r.stderr)
   const batch = parse(r.stdout)
   const totals = assertBatchAddsUp(batch)
-  // no kernel counters in -r: nothing unattributed, drops unknown
-  assert.equal([totals.packets, totals.bytes, totals.unattributed_packets, totals.dropped], [1819, 214184, 0, null])
+  // -r reads the drops from the final stats record, and attributes nothing
+  assert.equal([totals.packets, totals.bytes, totals.unattributed_packets, totals.dropped], [1819, 214184, 0, 0])
   assert.equal(batch.filter((o) => o.type === 'row').map((o) => [o.src, o.dst, o.packets]), [['10.0.0.1', '10.0.0.53', 1500], ['10.0.0.53', '10.0.0.1', 310], ['127.0.0.1', '127.0.0.1', 7], ['arp', 'arp', 2]])
 })
 
@@ -193,7 +194,7 @@ cli('summary-cli :: -r on a missing file: exit 1, one sentence', () => {
   const missing = join(tmp, 'nope.ndjson')
   const r = runCli(['summary', '-r', missing], NO_SIDECAR)
   assert.is(r.status, 1, r.stderr)
-  assert.is(r.stderr, `sockwatch: cannot read '${missing}': no such file\n`)
+  assert.is(r.stderr, `sockwatch: cannot read '${missing}': no such file; give a file saved with 'sockwatch capture --json', or - for stdin\n`)
 })
 
 // ---- live: a fake sidecar in flows mode ----

@@ -1,0 +1,173 @@
+// Opens what -r names (a file, or stdin for '-') as UTF-8 text lines: gzip is
+// undone, a BOM dropped, and anything that is not a saved 'capture --json'
+// stream (a directory, a pcap file) refused before a line is read.
+import {open} from 'node:fs/promises'
+import {Readable, Transform, pipeline, type TransformCallback} from 'node:stream'
+import {StringDecoder} from 'node:string_decoder'
+import {createGunzip} from 'node:zlib'
+import {InputError} from '../lib/duration.js'
+
+/** A typed error for an input that cannot be opened or read, or a fatal bad line. */
+export class ReplayError extends Error {
+  constructor(message: string, options?: {cause?: unknown}) {
+    super(message, options)
+    this.name = 'ReplayError'
+  }
+}
+
+const HINT = "give a file saved with 'sockwatch capture --json', or - for stdin"
+
+/** Why errno codes stop a read, in words. */
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many symbolic links',
+  ENXIO: 'it is a socket or a device that cannot be opened',
+  Z_DATA_ERROR: 'its gzip data is corrupt',
+}
+
+/** One sentence for an error met opening or reading `name`. */
+export function describeReadError(name: string, error: unknown): ReplayError {
+  if (error instanceof ReplayError) return error
+  const e = error as NodeJS.ErrnoException
+  const what = name === '-' ? 'stdin' : `'${name}'`
+  let sentence: string
+  if (e.code === 'EACCES' || e.code === 'EPERM') {
+    sentence = `cannot read ${what}: permission denied; run as a user who can read it, or pipe it in: sudo cat ${what} | sockwatch … -r -`
+  } else if (e.code === 'EIO') {
+    sentence = `cannot read ${what}: an I/O error (EIO); the disk or the file system failed`
+  } else if (e.code === 'Z_BUF_ERROR') {
+    sentence = `cannot read ${what}: its gzip data ends early (the file is cut short); ${HINT}`
+  } else if (e.code !== undefined && REASONS[e.code]) {
+    // zlib says what is wrong in its message ("invalid block type"): keep it
+    const detail = e.code.startsWith('Z_') ? ` (${e.message})` : ''
+    sentence = `cannot read ${what}: ${REASONS[e.code]}${detail}; ${HINT}`
+  } else {
+    // Node's messages start with the code ("EMFILE: too many open files, open 'x'"): keep the words
+    sentence = `cannot read ${what}: ${e.code ? e.message.replace(/^[A-Z_]+: /, '').replace(/, \w+ '.*'$/, '') : e.message}`
+  }
+  return new ReplayError(sentence, {cause: error})
+}
+
+const PCAP_MAGIC = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1] // µs and ns, either byte order
+const PCAPNG_MAGIC = 0x0a0d0d0a // a section header block, the same in either byte order
+
+/** 'pcap' or 'pcapng' when the first bytes say so. */
+export function captureFileKind(head: Buffer): 'pcap' | 'pcapng' | undefined {
+  if (head.length < 4) return undefined
+  const magic = head.readUInt32BE(0)
+  if (PCAP_MAGIC.includes(magic)) return 'pcap'
+  if (magic === PCAPNG_MAGIC) return 'pcapng'
+  return undefined
+}
+
+const isGzip = (head: Buffer) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b
+
+/** Reads at least n bytes (fewer at the end of the stream), then puts them back. */
+async function peek(stream: Readable, n: number): Promise<{head: Buffer; stream: Readable}> {
+  const chunks: Buffer[] = []
+  let size = 0
+  let ended = false
+  await new Promise<void>((resolve, reject) => {
+    const done = (error?: Error) => {
+      stream.off('data', onData)
+      stream.off('end', onEnd)
+      stream.off('error', done)
+      stream.pause()
+      if (error) reject(error)
+      else resolve()
+    }
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk)
+      size += chunk.length
+      if (size >= n) done()
+    }
+    const onEnd = () => {
+      ended = true
+      done()
+    }
+    stream.on('data', onData)
+    stream.once('end', onEnd)
+    stream.once('error', done)
+  })
+  const head = Buffer.concat(chunks)
+  if (ended) return {head, stream: Readable.from(head.length ? [head] : [], {objectMode: false})}
+  stream.unshift(head)
+  return {head, stream}
+}
+
+/** Bytes in, UTF-8 text out; drops a BOM at the start; every upstream failure becomes a ReplayError naming the input. */
+class InputText extends Transform {
+  private readonly decoder = new StringDecoder('utf8')
+  private first = true
+
+  constructor(private readonly name: string) {
+    super({decodeStrings: true, readableObjectMode: false, encoding: 'utf8'})
+  }
+
+  _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    let text = this.decoder.write(chunk)
+    if (this.first && text.length > 0) {
+      this.first = false
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    }
+    done(null, text)
+  }
+
+  _flush(done: TransformCallback): void {
+    done(null, this.decoder.end())
+  }
+
+  _destroy(error: Error | null, done: (error: Error | null) => void): void {
+    // a reader that stopped early (-c) is not a read error
+    done(error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE' ? describeReadError(this.name, error) : error)
+  }
+}
+
+function refuseCaptureFile(name: string, kind: 'pcap' | 'pcapng', gzipped: boolean): never {
+  const what = name === '-' ? 'the input on stdin' : `'${name}'`
+  throw new InputError(`${what} is a ${kind} file${gzipped ? " (gzip'd)" : ''}, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`)
+}
+
+/** Opens FILE, or stdin for '-', as UTF-8 text; throws ReplayError (cannot read) or InputError (not a saved capture). */
+export async function openInput(path: string, stdin: Readable = process.stdin): Promise<Readable> {
+  let source: Readable
+  if (path === '-') {
+    source = stdin
+  } else {
+    const handle = await open(path, 'r').catch((error: unknown) => {
+      throw describeReadError(path, error)
+    })
+    // a directory opens fine and fails at the first read: say so now
+    const stat = await handle.stat()
+    if (stat.isDirectory()) {
+      await handle.close()
+      throw describeReadError(path, Object.assign(new Error('is a directory'), {code: 'EISDIR'}))
+    }
+    source = handle.createReadStream()
+  }
+  const streams: Readable[] = [source]
+  try {
+    let {head, stream} = await peek(source, 4)
+    streams[0] = stream
+    const gzipped = isGzip(head)
+    if (gzipped) {
+      const gunzip = createGunzip()
+      // cat a.gz b.gz is one gzip stream of two members: zlib reads both
+      pipeline(stream, gunzip, () => {}) // its failures reach gunzip, and so the reader
+      streams.push(gunzip)
+      ;({head, stream} = await peek(gunzip, 4))
+      streams[streams.length - 1] = stream
+    }
+    const kind = captureFileKind(head)
+    if (kind) refuseCaptureFile(path, kind, gzipped)
+  } catch (error) {
+    for (const s of streams) if (s !== stdin) s.destroy()
+    if (error instanceof InputError) throw error
+    throw describeReadError(path, error)
+  }
+  const text = new InputText(path)
+  pipeline(streams.at(-1)!, text, () => {}) // failures reach the reader through `text`
+  return text
+}

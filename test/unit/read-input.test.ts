@@ -1,0 +1,184 @@
+// What `-r FILE|-` accepts before any line is read, for capture and summary alike:
+// a file or stdin, gzip'd or not, with or without a UTF-8 BOM; a directory or an
+// unreadable file is one sentence (exit 1), a pcap or pcapng file one sentence (exit 2).
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {gzipSync} from 'node:zlib'
+import {suite} from 'uvu'
+import * as assert from 'uvu/assert'
+import {describeReadError} from '../../src/capture/input.js'
+import {CLI, runCli} from '../helpers/unit-cli.js'
+import {fixturePath} from '../helpers/unit-fixtures.js'
+
+const input = suite('read-input')
+const dir = mkdtempSync(join(tmpdir(), 'sockwatch-read-input-'))
+input.after(() => rmSync(dir, {recursive: true, force: true}))
+
+const NO_SIDECAR = {SOCKWATCH_SIDECAR: '/nonexistent/sidecar'}
+const STACK = '    at '
+let files = 0
+/** Writes bytes to a fresh file and returns its path. */
+function file(bytes: string | Buffer, name = 'input'): string {
+  const p = join(dir, `${name}-${++files}`)
+  writeFileSync(p, bytes)
+  return p
+}
+
+/** Runs the built CLI with `stdin` as its standard input. */
+function withStdin(args: string[], stdin: Buffer | string) {
+  const {NODE_OPTIONS: _, ...env} = process.env
+  const run = spawnSync(CLI, args, {input: stdin, encoding: 'utf8', env: {...env, ...NO_SIDECAR, TZ: 'UTC', FORCE_COLOR: '0', NO_COLOR: '1'}})
+  return {status: run.status, stdout: run.stdout, stderr: run.stderr}
+}
+
+const udp = (n: number, len = 71) => `{"v":1,"type":"packet","ts":1700000000.${String(n).padStart(6, '0')},"ifindex":1,"ifname":"lo","dir":"in","family":4,"proto":"udp","src":"127.0.0.1","dst":"127.0.0.1","sport":40000,"dport":${n},"len":${len}}`
+const TWO = `${udp(1)}\n${udp(2)}\n`
+const PCAP = fixturePath('ping-lo.pcap') // tcpdump -w on lo, microseconds, little-endian
+const PCAP_NS = fixturePath('ping-lo-nano.pcap') // tcpdump --time-stamp-precision=nano -w
+/** The same pcap header with the magic in the other byte order (a big-endian writer's file). */
+const pcapBigEndian = () => Buffer.concat([Buffer.from([0xa1, 0xb2, 0xc3, 0xd4]), readFileSync(PCAP).subarray(4)])
+/** A pcapng section header block: type 0x0A0D0D0A, length 28, byte-order magic, version 1.0. */
+const PCAPNG = Buffer.from('0a0d0d0a1c0000004d3c2b1a01000000ffffffffffffffff1c000000', 'hex')
+
+const COMMANDS = ['capture', 'summary'] as const
+
+// ---- files that are not a saved capture ----
+
+const refused: [string, () => string, number, (path: string) => string][] = [
+  ['a directory', () => dir, 1, (p) => `cannot read '${p}': it is a directory; give a file saved with 'sockwatch capture --json', or - for stdin`],
+  ['a missing file', () => join(dir, 'nope.ndjson'), 1, (p) => `cannot read '${p}': no such file; give a file saved with 'sockwatch capture --json', or - for stdin`],
+  ['a pcap file (tcpdump -w)', () => PCAP, 2, (p) => `'${p}' is a pcap file, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`],
+  ['a nanosecond pcap file', () => PCAP_NS, 2, (p) => `'${p}' is a pcap file, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`],
+  ['a big-endian pcap file', () => file(pcapBigEndian(), 'be.pcap'), 2, (p) => `'${p}' is a pcap file, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`],
+  ['a pcapng file', () => file(PCAPNG, 'x.pcapng'), 2, (p) => `'${p}' is a pcapng file, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`],
+  ['a gzip\'d pcap file', () => file(gzipSync(readFileSync(PCAP)), 'x.pcap.gz'), 2, (p) => `'${p}' is a pcap file (gzip'd), which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`],
+  ['gzip data that is corrupt', () => file(Buffer.concat([gzipSync(TWO).subarray(0, 10), Buffer.from('not deflate data at all')]), 'bad.gz'), 1, (p) => `cannot read '${p}': its gzip data is corrupt (invalid block type); give a file saved with 'sockwatch capture --json', or - for stdin`],
+]
+for (const command of COMMANDS) {
+  for (const [what, make, status, message] of refused) {
+    input(`read-input :: ${command} -r: ${what} is one sentence, exit ${status}`, () => {
+      const p = make()
+      const r = runCli([command, '-r', p], NO_SIDECAR)
+      assert.is(r.stderr.trim(), `sockwatch: ${message(p)}`)
+      assert.is(r.status, status)
+      assert.is(r.stdout, '')
+      assert.not.ok(r.stderr.includes(STACK))
+    })
+  }
+
+  input(`read-input :: ${command} -r -: a pcap on stdin is named as such, exit 2`, () => {
+    const r = withStdin([command, '-r', '-'], readFileSync(PCAP))
+    assert.is(r.stderr.trim(), "sockwatch: the input on stdin is a pcap file, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'")
+    assert.is(r.status, 2)
+  })
+
+  input(`read-input :: ${command} -r -: a pcapng on stdin too`, () => {
+    const r = withStdin([command, '-r', '-'], PCAPNG)
+    assert.match(r.stderr, /^sockwatch: the input on stdin is a pcapng file, /)
+    assert.is(r.status, 2)
+  })
+}
+
+// ---- the same two packets, however they arrive ----
+
+const readable: [string, () => Buffer][] = [
+  ['plain NDJSON', () => Buffer.from(TWO)],
+  ['gzip\'d NDJSON', () => gzipSync(TWO)],
+  ['NDJSON with a UTF-8 BOM', () => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TWO)])],
+  ['gzip\'d NDJSON with a BOM', () => gzipSync(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(TWO)]))],
+  ['gzip\'d NDJSON in two gzip members (cat a.gz b.gz)', () => Buffer.concat([gzipSync(udp(1) + '\n'), gzipSync(udp(2) + '\n')])],
+]
+for (const [what, bytes] of readable) {
+  input(`read-input :: capture -r FILE: ${what}: both packets, nothing malformed`, () => {
+    const r = runCli(['capture', '-r', file(bytes()), '--json'], NO_SIDECAR)
+    assert.is(r.status, 0, r.stderr)
+    assert.is(r.stdout, TWO)
+    assert.is(r.stderr.trim(), '2 packets read, 0 malformed lines skipped')
+  })
+
+  input(`read-input :: capture -r -: ${what} on stdin: both packets, nothing malformed`, () => {
+    const r = withStdin(['capture', '-r', '-', '--json'], bytes())
+    assert.is(r.status, 0, r.stderr)
+    assert.is(r.stdout, TWO)
+    assert.is(r.stderr.trim(), '2 packets read, 0 malformed lines skipped')
+  })
+
+  input(`read-input :: summary -r FILE: ${what}: both packets counted`, () => {
+    const r = runCli(['summary', '-r', file(bytes()), '--by', 'proto'], NO_SIDECAR)
+    assert.is(r.status, 0, r.stderr)
+    assert.is(r.stderr.trim(), '2 packets in 1 protocol, 0 malformed lines skipped')
+  })
+}
+
+input('read-input :: an empty file: nothing read, no complaint', () => {
+  const r = runCli(['capture', '-r', file('')], NO_SIDECAR)
+  assert.is(r.status, 0, r.stderr)
+  assert.is(r.stderr.trim(), '0 packets read, 0 malformed lines skipped')
+})
+
+input('read-input :: a gzip\'d file cut short keeps what came before, then one sentence, exit 1', () => {
+  const many = Array.from({length: 2000}, (_, i) => udp(i + 1)).join('\n') + '\n'
+  const gz = gzipSync(many)
+  const p = file(gz.subarray(0, gz.length - 100), 'cut.gz')
+  const r = runCli(['capture', '-r', p, '--json'], NO_SIDECAR)
+  assert.is(r.status, 1)
+  assert.is(r.stderr.trim().split('\n').at(-1), `sockwatch: cannot read '${p}': its gzip data ends early (the file is cut short); give a file saved with 'sockwatch capture --json', or - for stdin`)
+  assert.ok(r.stdout.split('\n').length > 1000, 'the packets before the cut')
+})
+
+// ---- the closing line of capture -r ----
+
+const FLOWS = fixturePath('summary-flows.ndjson')
+const closing: [string, () => string, string][] = [
+  ['one packet', () => file(udp(1) + '\n'), '1 packet read, 0 malformed lines skipped'],
+  ['one malformed line', () => file(`${udp(1)}\nnoise\n${udp(2)}\n`), '2 packets read, 1 malformed line skipped'],
+  ['a flows stream', () => FLOWS, "0 packets read, 0 dropped when captured, 0 malformed lines skipped: the input holds 6 flow records (flows mode), which 'sockwatch summary -r' reads"],
+  ['one flow record', () => file(readFileSync(FLOWS, 'utf8').split('\n')[1] + '\n'), "0 packets read, 0 malformed lines skipped: the input holds 1 flow record (flows mode), which 'sockwatch summary -r' reads"],
+]
+for (const [what, make, line] of closing) {
+  input(`read-input :: capture -r closing line: ${what}`, () => {
+    const r = runCli(['capture', '-r', make(), '--format', 'text'], NO_SIDECAR)
+    assert.is(r.status, 0, r.stderr)
+    assert.is(r.stderr.trim().split('\n').at(-1), line)
+  })
+}
+
+// ---- summary -r: a line the schema forbids is skipped, not counted ----
+
+input('read-input :: summary -r: a negative len is a malformed line, not bytes taken away', () => {
+  const r = runCli(['summary', '-r', file(`${udp(1, 100)}\n${udp(1, -5)}\n`), '--json'], NO_SIDECAR)
+  assert.is(r.status, 0, r.stderr)
+  const totals = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).at(-1)
+  assert.equal([totals.packets, totals.bytes], [1, 100])
+  assert.equal(r.stderr.trim().split('\n'), [
+    'sockwatch: line 2: packet record\'s "len" should be an integer from 0 to 4294967295, got -5 (skipped)',
+    '1 packet in 1 flow, 1 malformed line skipped',
+  ])
+})
+
+input.run()
+
+// ---- the sentence for each way opening can fail ----
+
+const reasons = suite('read-input-errors')
+const errno = (code: string, message = `${code}: something, open 'x'`) => Object.assign(new Error(message), {code})
+const HINT = "; give a file saved with 'sockwatch capture --json', or - for stdin"
+const cases: [string, Error, string][] = [
+  ['ENOENT', errno('ENOENT'), `cannot read 'x': no such file${HINT}`],
+  ['EISDIR', errno('EISDIR'), `cannot read 'x': it is a directory${HINT}`],
+  ['EACCES', errno('EACCES'), "cannot read 'x': permission denied; run as a user who can read it, or pipe it in: sudo cat 'x' | sockwatch … -r -"],
+  ['EPERM', errno('EPERM'), "cannot read 'x': permission denied; run as a user who can read it, or pipe it in: sudo cat 'x' | sockwatch … -r -"],
+  ['ENOTDIR', errno('ENOTDIR'), `cannot read 'x': a part of the path is not a directory${HINT}`],
+  ['ELOOP', errno('ELOOP'), `cannot read 'x': too many symbolic links${HINT}`],
+  ['EIO', errno('EIO', "EIO: i/o error, read"), "cannot read 'x': an I/O error (EIO); the disk or the file system failed"],
+  ['an error without a code', new Error('it broke'), "cannot read 'x': it broke"],
+]
+for (const [what, error, sentence] of cases) {
+  reasons(`read-input-errors :: ${what}`, () => {
+    assert.is(describeReadError('x', error).message, sentence)
+  })
+}
+
+reasons.run()
