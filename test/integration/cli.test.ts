@@ -42,24 +42,24 @@ function pipeline(cliArgs: string, consumer: string): Proc {
 
 const cliExit = (p: Proc) => p.stderr.find((l) => l.startsWith('cli-exit='))
 
-cli('capture cli :: --json -c 10 | jq: ten exact records, then a clean exit on its own', async () => {
+cli('capture cli :: --json -c 10 | jq: ten exact records and the final stats, then a clean exit on its own', async () => {
   const proc = pipeline('--json -c 10', `jq -c '[.type, .proto, .sport, .dport, .len, .dir, .ifname]'`)
   await proc.waitFor('stderr', /^sockwatch: capturing on lo/)
   const {sport, dport} = send(10)
   assert.is((await proc.exited).code, 0)
   assert.is(cliExit(proc), 'cli-exit=0')
   const expected = JSON.stringify(['packet', 'udp', sport, dport, 14 + 20 + 8 + 100, 'in', 'lo'])
-  assert.equal(proc.stdout.filter(Boolean), Array(10).fill(expected))
+  assert.equal(proc.stdout.filter(Boolean), [...Array(10).fill(expected), '["stats",null,null,null,null,null,null]'])
   assert.ok(proc.stderr.includes('10 packets captured, 0 dropped'), proc.stderr.join('\n'))
 })
 
-cli('capture cli :: --json output is packet records only, each valid against the schema', async () => {
+cli('capture cli :: --json output is packet records, then the final stats record, each valid against the schema', async () => {
   const proc = await startCli(['--json', '-c', '4'])
   send(4)
   assert.is((await proc.exited).code, 0)
   const records = proc.stdout.filter(Boolean).map((l) => JSON.parse(l))
-  assert.is(records.length, 4)
-  assert.ok(records.every((r) => r.type === 'packet'))
+  assert.equal(records.map((r) => r.type), ['packet', 'packet', 'packet', 'packet', 'stats'])
+  assert.equal([records[4].final, records[4].written, records[4].dropped], [true, 4, 0])
   assertSchema(records)
 })
 
@@ -140,7 +140,8 @@ cli('capture cli :: a filter the kernel can only narrow: the CLI applies the res
   const {code} = await proc.stop('SIGTERM')
   assert.is(code, 0)
   const records = proc.stdout.filter(Boolean).map((l) => JSON.parse(l))
-  assert.equal(records.map((r) => [r.proto, r.flags, r.dport]), Array(3).fill(['tcp', 'S', 9]))
+  assert.equal(records.map((r) => [r.proto, r.flags, r.dport]), [...Array(3).fill(['tcp', 'S', 9]), [undefined, undefined, undefined]])
+  assert.is(records[3].type, 'stats') // the final stats, after the packets
   assert.is(proc.stderr[proc.stderr.length - 1], '3 packets captured, 0 dropped')
 })
 

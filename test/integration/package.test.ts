@@ -44,7 +44,7 @@ pkg('package :: npm pack, npm install -g into a prefix, then sockwatch capture -
   const {sport} = sendUdpFrom(ns.name, '127.0.0.1', 'sink', 3, 20)
   assert.is((await proc.exited).code, 0, proc.stderr.join('\n'))
   const records = proc.stdout.filter(Boolean).map((l) => JSON.parse(l))
-  assert.equal(records.map((r) => r.sport), [sport, sport, sport])
+  assert.equal(records.map((r) => r.sport ?? r.type), [sport, sport, sport, 'stats']) // the final stats last
   assertSchema(records)
   assert.ok(proc.stderr.includes('3 packets captured, 0 dropped'))
 })

@@ -83,7 +83,8 @@ rel('reliability :: the CLI reports those drops, and --fail-on-drop exits 1', as
   const [captured, dropped] = [Number(closing![1]), Number(closing![2])]
   assert.is(captured + dropped, FLOOD)
   assert.ok(dropped > 0)
-  assert.is(cli.stdout.filter(Boolean).length, captured)
+  assert.is(cli.stdout.filter(Boolean).length, captured + 1) // the packets, then the final stats record
+  assert.is(JSON.parse(cli.stdout.filter(Boolean).at(-1)!).dropped, dropped)
   assert.ok(cli.stderr.some((l) => l.includes(`the kernel dropped ${dropped} packets (--fail-on-drop)`)), cli.stderr.join('\n'))
   noStackTrace(cli)
 })
@@ -159,7 +160,7 @@ rel('reliability :: a reader that stops reading: the CLI waits instead of buffer
   const [captured, dropped] = [Number(closing![1]), Number(closing![2])]
   assert.is(captured + dropped, FLOOD * 5)
   assert.ok(dropped > 0, 'a stalled reader must show up as drops')
-  assert.is(cli.stdout.filter(Boolean).length, captured)
+  assert.is(cli.stdout.filter(Boolean).length, captured + 1) // the packets, then the final stats record
   console.log(`    slow reader: ${captured} captured, ${dropped} dropped, CLI peak RSS ${Math.round(peak / 1024)} MiB`)
   assert.ok(peak < 200 * 1024, `CLI peak RSS ${peak} KiB`)
 })
