@@ -39,7 +39,7 @@ export default class Capture extends BaseCommand {
     ...sourceFlags,
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets.'}),
     format: Flags.option({options: ['table', 'text', 'json'] as const, description: 'Output format (default: table on a terminal, text otherwise).'})(),
-    json: Flags.boolean({description: 'NDJSON, one object a line: short for --format json.', exclusive: ['format']}),
+    json: Flags.boolean({description: 'NDJSON, one object a line, the final stats record last: short for --format json.', exclusive: ['format']}),
     explain: Flags.boolean({description: 'Print what the filter runs in the kernel and what user space checks, then exit.'}),
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED', exclusive: ['read']}),
