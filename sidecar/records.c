@@ -246,3 +246,15 @@ void rec_error(struct out *o, const char *code, const char *message, const char 
 	}
 	out_str(o, "}\n");
 }
+
+void rec_link(struct out *o, unsigned int ifindex, const char *ifname, const char *state)
+{
+	out_str(o, "{\"v\":1,\"type\":\"link\"");
+	out_now(o);
+	out_kv(o, ",\"ifindex\":", ifindex);
+	out_str(o, ",\"ifname\":");
+	out_jstr(o, ifname);
+	out_str(o, ",\"state\":\"");
+	out_str(o, state);
+	out_str(o, "\"}\n");
+}

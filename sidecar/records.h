@@ -26,5 +26,7 @@ void rec_flow(struct out *o, const struct sw_flow_key *k, const struct sw_flow_v
 /* flows: flow records written so far, or -1 in packets mode (left out) */
 void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, int64_t flows, bool final);
 void rec_error(struct out *o, const char *code, const char *message, const char *detail);
+/* A captured interface's new state: "up", "down" or "gone". */
+void rec_link(struct out *o, unsigned int ifindex, const char *ifname, const char *state);
 
 #endif

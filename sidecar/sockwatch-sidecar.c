@@ -7,11 +7,11 @@
 #include <argp.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ctype.h>
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <math.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -45,6 +45,7 @@ enum {
 };
 
 #define MAX_IFACES 64
+#define MAX_DURATION_S (30 * 24 * 3600) /* 30 days: anything longer is a typo */
 #define OUT_BUFFER (1 << 20)
 #define LOG_TAIL 2048
 
@@ -62,7 +63,8 @@ static struct env {
 	unsigned long stats_ms;
 	unsigned long poll_ms;
 	double duration;
-	bool verbose;
+	int verbose; /* -v: our decisions and libbpf's warnings; -v -v: libbpf's debug log too */
+	bool any;    /* -i any: every interface, as with no -i */
 	bool test_reject;
 	bool flows;
 	unsigned long interval_ms;
@@ -79,25 +81,27 @@ const char *argp_program_version = "sockwatch-sidecar 0.1.0";
 static const char doc[] =
 	"Capture packets with an eBPF socket filter and write them as NDJSON.\n"
 	"\n"
-	"USAGE: sockwatch-sidecar [-i IFACE]... [-c COUNT] [-d SECONDS] [--clause LITERALS]...\n"
+	"USAGE: sockwatch-sidecar [-i IFACE]... [-c COUNT] [-d SECONDS] [--clause LITERALS]... [-v [-v]]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    sockwatch-sidecar                 # every interface until Ctrl-C\n"
 	"    sockwatch-sidecar -i lo -c 10     # ten packets on loopback\n"
+	"    sockwatch-sidecar -i lo -v        # and what it decided, on stderr\n"
 	"    sockwatch-sidecar -d 5 | jq -c 'select(.type==\"packet\")'\n"
 	"    sockwatch-sidecar --clause proto=6,port=443-443 --clause proto=17,dport=53-53\n"
 	"\n"
 	"Records on stdout (one JSON object a line, see docs/events.md): ready, packet,\n"
-	"stats, error. Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 missing\n"
-	"privilege, 4 no such interface, 5 the kernel refused the program.";
+	"flow, stats, link (an -i interface went down, up or away), error.\n"
+	"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 missing privilege,\n"
+	"4 no such interface, 5 the kernel refused the program.";
 
 enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_CLAUSE, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES };
 
 static const struct argp_option opts[] = {
-	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable; default: all)" },
+	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
 	{ "count", 'c', "N", 0, "Stop after N packets" },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (decimals allowed)" },
-	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size, a power of two (default 8M; K/M suffixes)" },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS, 0.001 to 2592000 (30 days; decimals allowed)" },
+	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size, a power of two from 4K to 1G (default 8M; K/M/G suffixes)" },
 	{ "stats-interval", OPT_STATS, "MS", 0, "Write a stats record every MS milliseconds (default 1000; 0: only at exit)" },
 	{ "poll-ms", OPT_POLL, "MS", 0, "Drain the ring at least every MS milliseconds (default 10)" },
 	{ "clause", OPT_CLAUSE, "LITERALS", 0, "Only packets matching one of the clauses (repeatable, at most 8): "
@@ -105,53 +109,78 @@ static const struct argp_option opts[] = {
 	{ "mode", OPT_MODE, "MODE", 0, "packets (default): a record a packet; flows: the kernel counts per flow and flow records come every --interval" },
 	{ "interval", OPT_INTERVAL, "MS", 0, "Flows mode: read and clear the flow table every MS milliseconds (default 1000)" },
 	{ "flow-entries", OPT_FLOW_ENTRIES, "N", 0, "Flows mode: size of the kernel's LRU flow table (default 65536)" },
-	{ "verbose", 'v', NULL, 0, "Print libbpf's debug log on stderr" },
+	{ "verbose", 'v', NULL, 0, "On stderr: what it decided and libbpf's warnings; twice: libbpf's debug log too" },
 	{ "test-reject", OPT_TEST_REJECT, NULL, OPTION_HIDDEN, "Load a variant the verifier refuses (for tests)" },
 	{},
 };
 
+/* Digits with an optional K, M or G suffix (powers of 1024); -1 for anything
+ * else, for a value past 2^64 and for one the suffix would push past it. */
 static int parse_size(const char *s, unsigned long long *out)
 {
-	char *end;
 	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
 
+	if (!isdigit((unsigned char)*s)) /* strtoull would take ' 5', '+5' and '-5' */
+		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
+	if (errno)
 		return -1;
-	if (*end == 'k' || *end == 'K')
-		v <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		v <<= 20, end++;
-	if (*end)
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || v > (ULLONG_MAX >> shift))
 		return -1;
-	*out = v;
+	*out = v << shift;
 	return 0;
+}
+
+/* Seconds as digits with an optional fraction ("2", "0.5", ".25"): no sign,
+ * exponent, hex, inf or nan, which strtod would all take. */
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	if (!*s || strspn(s, "0123456789.") != strlen(s))
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno || *end ? -1 : 0;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	unsigned long long v;
-	char *end;
 
 	switch (key) {
 	case 'i':
-		if (env.n_ifaces == MAX_IFACES)
-			argp_error(state, "at most %d interfaces", MAX_IFACES);
 		if (!*arg || strlen(arg) >= IF_NAMESIZE)
 			argp_error(state, "'%s' is not an interface name", arg);
+		if (!strcmp(arg, "any")) { /* as tcpdump: every interface */
+			env.any = true;
+			break;
+		}
+		for (int i = 0; i < env.n_ifaces; i++)
+			if (!strcmp(env.ifnames[i], arg))
+				return 0; /* named twice: captured once, not reported twice */
+		if (env.n_ifaces == MAX_IFACES)
+			argp_error(state, "at most %d interfaces", MAX_IFACES);
 		env.ifnames[env.n_ifaces++] = arg;
 		break;
 	case 'c':
-		if (parse_size(arg, &v) || strpbrk(arg, "kKmM") || v == 0)
+		if (parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0)
 			argp_error(state, "--count takes a whole number above 0, got '%s'", arg);
 		env.count = v;
 		break;
 	case 'd':
-		errno = 0;
-		env.duration = strtod(arg, &end);
-		if (errno || end == arg || *end || !(env.duration > 0) || isinf(env.duration))
-			argp_error(state, "--duration takes seconds above 0, got '%s'", arg);
+		/* the deadline is kept in milliseconds: at least one, and no overflow */
+		if (parse_seconds(arg, &env.duration) || !(env.duration >= 0.001) || env.duration > MAX_DURATION_S)
+			argp_error(state, "--duration takes seconds from 0.001 to %d (30 days), got '%s'",
+				   MAX_DURATION_S, arg);
 		break;
 	case OPT_RING:
 		if (parse_size(arg, &v) || v < 4096 || (v & (v - 1)) || v > (1ULL << 30))
@@ -160,7 +189,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STATS:
 	case OPT_POLL:
-		if (parse_size(arg, &v) || strpbrk(arg, "kKmM") || v > 3600000 ||
+		if (parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v > 3600000 ||
 		    (key == OPT_POLL && v == 0))
 			argp_error(state, "'%s' is not a number of milliseconds this flag takes", arg);
 		if (key == OPT_STATS)
@@ -174,7 +203,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.clauses[env.n_clauses++] = arg;
 		break;
 	case 'v':
-		env.verbose = true;
+		env.verbose++;
 		break;
 	case OPT_TEST_REJECT:
 		env.test_reject = true;
@@ -185,7 +214,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.flows = !strcmp(arg, "flows");
 		break;
 	case OPT_INTERVAL:
-		if (parse_size(arg, &v) || strpbrk(arg, "kKmM") || v == 0 || v > 3600000)
+		if (parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0 || v > 3600000)
 			argp_error(state, "--interval takes milliseconds from 1 to 3600000, got '%s'", arg);
 		env.interval_ms = v;
 		break;
@@ -195,6 +224,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.flow_entries = v;
 		break;
 	case ARGP_KEY_END:
+		if (env.any && env.n_ifaces)
+			argp_error(state, "-i any already means every interface: give it alone, or name each interface with -i");
 		if (env.flows && env.count)
 			argp_error(state, "--count counts packet records, which flows mode does not write");
 		break;
@@ -207,8 +238,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* libbpf's log: all of it with -v, and always the tail of what is not debug
- * chatter, for error records (the verifier's verdict comes in one long call). */
+/* libbpf's log: warnings with -v, its debug log too with -v -v; and always the
+ * tail of what is not debug chatter, for error records (the verifier's verdict
+ * comes in one long call). */
 static char log_tail[LOG_TAIL];
 static size_t log_len;
 
@@ -221,7 +253,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	len = vasprintf(&text, fmt, args);
 	if (len < 0)
 		return len;
-	if (env.verbose)
+	if (env.verbose >= (level == LIBBPF_DEBUG ? 2 : 1))
 		fputs(text, stderr);
 	if (level != LIBBPF_DEBUG) {
 		n = len;
@@ -318,6 +350,75 @@ static int fail_perm(const char *what, int err)
 		    what, strerror(err), missing, self_path());
 }
 
+/* One line of -v on stderr: what the sidecar decided or saw. */
+static void __attribute__((format(printf, 1, 2))) vlog(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!env.verbose)
+		return;
+	va_start(ap, fmt);
+	fputs("sockwatch-sidecar: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* Reports a captured interface's new state, once a change: a link record on
+ * stdout, a line on stderr. Returns true when the interface was deleted. */
+static bool link_changed(enum sw_link_state *known, const struct sw_iface *iface, enum sw_link_state now)
+{
+	if (*known == now || *known == SW_LINK_GONE)
+		return false;
+	*known = now;
+	out_room(&out);
+	rec_link(&out, iface->ifindex, iface->name, links_state_name(now));
+	if (now == SW_LINK_GONE)
+		fprintf(stderr, "sockwatch-sidecar: interface '%s' was removed\n", iface->name);
+	else
+		fprintf(stderr, "sockwatch-sidecar: interface '%s' is %s\n", iface->name, links_state_name(now));
+	return now == SW_LINK_GONE;
+}
+
+/* What -v says about the capture once it is set up. */
+static void log_setup(const struct sw_iface *ifaces, int n_ifaces, unsigned int loopback)
+{
+	char list[MAX_IFACES * (IF_NAMESIZE + 20)] = "";
+	bool bound_lo = false;
+	size_t len = 0;
+
+	if (!env.verbose)
+		return;
+	for (int i = 0; i < n_ifaces && len < sizeof(list); i++) {
+		len += snprintf(list + len, sizeof(list) - len, "%s%s (ifindex %u)", i ? ", " : "",
+				ifaces[i].name, ifaces[i].ifindex);
+		bound_lo |= ifaces[i].ifindex == loopback;
+	}
+	if (n_ifaces)
+		vlog("capturing on %s: a packet socket bound to each", list);
+	else
+		vlog("capturing on every interface: one unbound packet socket");
+	vlog("loopback is ifindex %u: its outgoing copy of each packet is skipped, so a loopback packet "
+	     "is reported once, as in (%s)", loopback,
+	     bound_lo ? "by the kernel, PACKET_IGNORE_OUTGOING on its socket" : "by the filter");
+	if (!env.n_clauses)
+		vlog("filter: none, every packet passes");
+	for (int i = 0; i < env.n_clauses; i++)
+		vlog("filter clause %d of %d (a packet passes if it matches any): %s", i + 1, env.n_clauses,
+		     env.clauses[i]);
+	if (env.flows)
+		vlog("flows mode: the kernel counts per flow in an LRU table of %llu entries; read and cleared "
+		     "every %lu ms", env.flow_entries, env.interval_ms);
+	else
+		vlog("ring buffer: %llu bytes, a wake-up once %llu bytes wait; drained at least every %lu ms; "
+		     "stats every %lu ms%s", env.ring_size, env.ring_size / 4, env.poll_ms, env.stats_ms,
+		     env.stats_ms ? "" : " (0: at exit only)");
+	if (env.count)
+		vlog("stops after %llu packets", env.count);
+	if (env.duration > 0)
+		vlog("stops after %.3f s", env.duration);
+}
+
 /* libbpf 1.1's ring_buffer__consume() returns only once the ring is empty,
  * which a steady flood (or a blocked stdout) may never allow: stop each pass
  * after this many records so signals, -d and stats are checked in between. */
@@ -399,6 +500,9 @@ static int report(struct sockwatch_bpf *skel, long long *flow_records, bool fina
 		return err;
 	out_room(&out);
 	rec_stats(&out, &cnt, written, env.flows ? *flow_records : -1, final);
+	if (final)
+		vlog("final counts: seen %llu, matched %llu, emitted %llu, dropped %llu, written %llu",
+		     cnt.seen, cnt.matched, cnt.emitted, cnt.dropped, (unsigned long long)written);
 	return 0;
 }
 
@@ -492,9 +596,10 @@ int main(int argc, char **argv)
 	pid_t parent = getppid();
 	int epfd = -1, sigfd = -1, linkfd = -1, prog_fd;
 	unsigned int loopback;
-	bool dead[MAX_IFACES] = {};
+	enum sw_link_state link_state[MAX_IFACES];
 	int err, exit_code = EXIT_OK;
-	bool exiting = false, draining = true, more = false;
+	bool exiting = false, draining = true, more = false, links_waiting = false;
+	const char *why = "the reader closed stdout";
 	sigset_t sigs;
 
 	/* Signals arrive on a descriptor (signalfd below), so the loop never races
@@ -650,6 +755,16 @@ int main(int argc, char **argv)
 
 	rec_set_clock_offset(clock_offset());
 	rec_ready(&out, ifaces, env.n_ifaces ? env.n_ifaces : 1, env.ring_size);
+	log_setup(ifaces, env.n_ifaces, loopback);
+	/* one that starts down (or went away since) is said at once; the
+	 * rtnetlink socket, open already, reports what changes after this */
+	for (int k = 0; k < env.n_ifaces; k++) {
+		link_state[k] = SW_LINK_UP;
+		if (link_changed(&link_state[k], &ifaces[k], links_state(ifaces[k].ifindex)) && --live_socks == 0) {
+			exit_code = EXIT_NOIF;
+			exiting = true;
+		}
+	}
 	if (out_flush(&out))
 		goto cleanup;
 
@@ -678,26 +793,14 @@ int main(int argc, char **argv)
 			socklen_t len = sizeof(soerr);
 
 			if (evs[i].data.u32 == TAG_SIGNAL) {
-				if (read(sigfd, &si, sizeof(si)) > 0)
+				if (read(sigfd, &si, sizeof(si)) > 0) {
 					exiting = true;
+					why = strsignal(si.ssi_signo);
+				}
 				continue;
 			}
 			if (evs[i].data.u32 == TAG_LINKS) {
-				int gone[MAX_IFACES], n_gone = links_removed(linkfd, gone, MAX_IFACES);
-
-				for (int g = 0; g < n_gone; g++) {
-					for (int k = 0; k < n_socks; k++) {
-						if (dead[k] || (int)ifaces[k].ifindex != gone[g])
-							continue;
-						fprintf(stderr, "sockwatch-sidecar: interface '%s' was removed\n",
-							ifaces[k].name);
-						dead[k] = true;
-						if (--live_socks == 0) {
-							exit_code = EXIT_NOIF;
-							exiting = true;
-						}
-					}
-				}
+				links_waiting = true; /* read after the drain: packets before it come first */
 				continue;
 			}
 			if (evs[i].data.u32 < TAG_SOCK)
@@ -706,17 +809,36 @@ int main(int argc, char **argv)
 			 * resumes by itself when the link comes back up */
 			getsockopt(socks[idx], SOL_SOCKET, SO_ERROR, &soerr, &len);
 			if (soerr)
-				fprintf(stderr, "sockwatch-sidecar: interface '%s': %s\n", ifaces[idx].name,
-					strerror(soerr));
+				vlog("interface '%s': its socket says %s", ifaces[idx].name, strerror(soerr));
 		}
 
 		err = drain_some(rb);
 		more = err == -EAGAIN;
 		if (more)
 			err = 0;
+		if (links_waiting) {
+			struct sw_link_event lev[MAX_IFACES * 4];
+			bool lost = false;
+			int n_ev = links_read(linkfd, lev, MAX_IFACES * 4, &lost), removed = 0;
+
+			links_waiting = false;
+			for (int e = 0; e < n_ev; e++)
+				for (int k = 0; k < env.n_ifaces; k++)
+					if ((int)ifaces[k].ifindex == lev[e].ifindex)
+						removed += link_changed(&link_state[k], &ifaces[k], lev[e].state);
+			/* messages were lost: ask each interface instead */
+			for (int k = 0; lost && k < env.n_ifaces; k++)
+				removed += link_changed(&link_state[k], &ifaces[k], links_state(ifaces[k].ifindex));
+			if (removed && (live_socks -= removed) == 0) {
+				exit_code = EXIT_NOIF;
+				exiting = true;
+				why = "every interface was removed";
+			}
+		}
 		if (err == -ECANCELED) {
 			exiting = true;
 			draining = false; /* --count reached: the rest is not wanted */
+			why = "--count reached";
 		} else if (err == -EPIPE || out_flush(&out)) {
 			goto cleanup; /* the reader left: nothing more to say */
 		} else if (err < 0) {
@@ -726,8 +848,10 @@ int main(int argc, char **argv)
 		}
 
 		t = now_ms();
-		if (deadline && t >= deadline)
+		if (deadline && t >= deadline && !exiting) {
 			exiting = true;
+			why = "--duration reached";
+		}
 		if (next_stats && t >= next_stats && !exiting) {
 			next_stats = t + period;
 			err = report(skel, &flow_records, false);
@@ -741,6 +865,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	vlog("stopping: %s", why);
 	/* Detach first so the counters stop moving, then drain what is left:
 	 * the final record's emitted equals what we wrote, unless --count cut it. */
 	for (int i = 0; i < n_socks; i++)
