@@ -4,7 +4,7 @@
 import {spawnSync} from 'node:child_process'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
-import {SIDECAR, startSidecar} from '../helpers/integration-capture.js'
+import {CLI, SIDECAR, startSidecar} from '../helpers/integration-capture.js'
 import {makeNetns} from '../helpers/integration-netns.js'
 import {preflight} from '../helpers/integration-preflight.js'
 import {sendUdpFrom} from '../helpers/integration-traffic.js'
@@ -18,9 +18,9 @@ args.before(() => {
 })
 args.after(() => ns?.remove())
 
-/** The sidecar run to its end in the namespace: exit code, stdout records, stderr lines. */
-function run(argv: string[]) {
-  const r = spawnSync('ip', ['netns', 'exec', ns.name, SIDECAR, ...argv], {encoding: 'utf8', timeout: 20_000})
+/** The sidecar (or another program) run to its end in the namespace: exit code, stdout records, stderr lines. */
+function run(argv: string[], program = SIDECAR) {
+  const r = spawnSync('ip', ['netns', 'exec', ns.name, program, ...argv], {encoding: 'utf8', timeout: 20_000})
   return {
     code: r.status,
     records: r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)),
@@ -95,6 +95,20 @@ args('sidecar args :: -v: the engine\'s decisions in under 30 lines, no libbpf r
 
 args('sidecar args :: -v -v adds libbpf\'s debug log (relocations)', () => {
   const r = run(['-i', 'lo', '-v', '-v', '-d', '0.1'])
+  assert.is(r.code, 0, r.stderr.slice(-5).join('\n'))
+  assert.ok(r.stderr.filter((l) => RELO.test(l)).length > 10, `${r.stderr.length} lines`)
+})
+
+args('sidecar args :: capture -v: under 30 stderr lines, the engine\'s decisions, no relocation log', () => {
+  const r = run(['capture', '-i', 'lo', '-v', '-d', '100ms', '--json'], CLI)
+  assert.is(r.code, 0, r.stderr.slice(-5).join('\n'))
+  assert.ok(r.stderr.length < 30, `${r.stderr.length} lines:\n${r.stderr.slice(0, 40).join('\n')}`)
+  assert.not.ok(r.stderr.some((l) => RELO.test(l)), r.stderr.join('\n'))
+  assert.ok(r.stderr.includes('sockwatch-sidecar: stopping: --duration reached'), r.stderr.join('\n'))
+})
+
+args('sidecar args :: capture -vv: libbpf\'s debug log too', () => {
+  const r = run(['capture', '-i', 'lo', '-vv', '-d', '100ms', '--json'], CLI)
   assert.is(r.code, 0, r.stderr.slice(-5).join('\n'))
   assert.ok(r.stderr.filter((l) => RELO.test(l)).length > 10, `${r.stderr.length} lines`)
 })
