@@ -34,7 +34,7 @@ export function describeReadError(name: string, error: unknown): ReplayError {
   const what = name === '-' ? 'stdin' : `'${name}'`
   let sentence: string
   if (e.code === 'EACCES' || e.code === 'EPERM') {
-    sentence = `cannot read ${what}: permission denied; run as a user who can read it, or pipe it in: sudo cat ${what} | sockwatch … -r -`
+    sentence = `cannot read ${what}: permission denied; run as a user who can read it, or pipe it in with 'sudo cat ${name} |' and -r -`
   } else if (e.code === 'EIO') {
     sentence = `cannot read ${what}: an I/O error (EIO); the disk or the file system failed`
   } else if (e.code === 'Z_BUF_ERROR') {

@@ -168,8 +168,8 @@ const HINT = "; give a file saved with 'sockwatch capture --json', or - for stdi
 const cases: [string, Error, string][] = [
   ['ENOENT', errno('ENOENT'), `cannot read 'x': no such file${HINT}`],
   ['EISDIR', errno('EISDIR'), `cannot read 'x': it is a directory${HINT}`],
-  ['EACCES', errno('EACCES'), "cannot read 'x': permission denied; run as a user who can read it, or pipe it in: sudo cat 'x' | sockwatch … -r -"],
-  ['EPERM', errno('EPERM'), "cannot read 'x': permission denied; run as a user who can read it, or pipe it in: sudo cat 'x' | sockwatch … -r -"],
+  ['EACCES', errno('EACCES'), "cannot read 'x': permission denied; run as a user who can read it, or pipe it in with 'sudo cat x |' and -r -"],
+  ['EPERM', errno('EPERM'), "cannot read 'x': permission denied; run as a user who can read it, or pipe it in with 'sudo cat x |' and -r -"],
   ['ENOTDIR', errno('ENOTDIR'), `cannot read 'x': a part of the path is not a directory${HINT}`],
   ['ELOOP', errno('ELOOP'), `cannot read 'x': too many symbolic links${HINT}`],
   ['EIO', errno('EIO', "EIO: i/o error, read"), "cannot read 'x': an I/O error (EIO); the disk or the file system failed"],
