@@ -17,6 +17,8 @@ export interface ReplayOptions {
   strict?: boolean
   /** Gets each malformed line that is skipped. */
   onBadLine?: (error: RecordError) => void
+  /** Aborting stops reading (a reader that left, Ctrl-C): what was routed so far counts. */
+  signal?: AbortSignal
 }
 
 export interface ReplayResult {
@@ -63,12 +65,18 @@ export async function replay(input: Readable, sink: ReplaySink, options: ReplayO
       options.onBadLine?.(error)
     },
   })
+  const stop = () => input.destroy()
+  options.signal?.addEventListener('abort', stop, {once: true})
+  if (options.signal?.aborted) stop()
   try {
     await pump(input, router, sink)
   } catch (error) {
     if (error instanceof RecordError) throw new ReplayError(`${error.message} (--strict stops at the first malformed line)`, {cause: error})
     // reading stops early once --count packets are out: not an error
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE' || router.count < (options.count ?? Infinity)) throw error
+    const stopped = router.count >= (options.count ?? Infinity) || options.signal?.aborted
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE' || !stopped) throw error
+  } finally {
+    options.signal?.removeEventListener('abort', stop)
   }
   return {read: router.count, skipped, dropped: drops.dropped, flows}
 }

@@ -1,12 +1,14 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
+import {filterWords} from '../cli/argv.js'
 import {filterArgs, sourceFlags} from '../source-flags.js'
 import {openInput, replay} from '../capture/replay.js'
 import {capture} from '../capture/session.js'
 import {compileFilter, encodeClauses, explainFilter, matches} from '../filter/index.js'
 import {parseDuration} from '../lib/duration.js'
 import {parseRingSize} from '../lib/size.js'
-import {watchOutput} from '../lib/process-io.js'
+import {throwIfFailed, watchOutput} from '../lib/process-io.js'
+import {statusLineFits} from '../lib/terminal.js'
 import {startStatusBar} from '../lib/status.js'
 import {closingLine, replayClosingLine} from '../output/format.js'
 import {linkLine} from '../output/link.js'
@@ -31,6 +33,13 @@ export default class Capture extends BaseCommand {
     {description: 'What runs in the kernel for a filter', command: "<%= config.bin %> <%= command.id %> --explain 'host 10.0.0.1 and not port 22'"},
   ]
 
+  // oclif's generated line shows artefacts for flags exclusive with -r ('[-d <value> | ]')
+  static usage = [
+    '<%= command.id %> [-i IFACE]... [-c N] [-d DURATION] [--json | --format table|text|json] [FLAGS] [FILTER...]',
+    '<%= command.id %> -r FILE|- [-c N] [--strict] [--json | --format table|text|json] [FILTER...]',
+    '<%= command.id %> --explain [FILTER...]',
+  ]
+
   static strict = false
 
   static args = filterArgs('tcp and port 443')
@@ -46,8 +55,8 @@ export default class Capture extends BaseCommand {
   }
 
   async run(): Promise<void> {
-    const {flags, argv} = await this.parse(Capture)
-    const filter = compileFilter(argv as string[])
+    const {flags} = await this.parse(Capture)
+    const filter = compileFilter(filterWords(this.rawTokens))
     if (flags.explain) {
       for (const line of explainFilter(filter)) this.log(line)
       return
@@ -57,7 +66,7 @@ export default class Capture extends BaseCommand {
     const format = flags.json ? 'json' : flags.format ?? defaultFormat(process.stdout.isTTY)
     const io = watchOutput()
     // a live status line on a terminal's stderr (never in a pipe, never for -r)
-    const status = flags.read === undefined ? startStatusBar(process.stderr, 1000, styleFor(process.stderr.isTTY, process.env, flags.color)) : undefined
+    const status = flags.read === undefined && statusLineFits() ? startStatusBar(process.stderr, 1000, styleFor(process.stderr.isTTY, process.env, flags.color)) : undefined
     const toStdout = status ? status.wrap(io.write) : io.write
     const toStderr = (text: string) => (status ? status.wrap((t) => process.stderr.write(t)) : (t: string) => process.stderr.write(t))(text)
     const rendered = packetSink(format, toStdout, process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color))
@@ -71,15 +80,16 @@ export default class Capture extends BaseCommand {
         const input = await openInput(flags.read)
         // nothing filtered the file: the whole filter runs here
         const predicate = filter.ast.type === 'all' ? undefined : (p: Parameters<typeof matches>[1]) => matches(filter.ast, p)
-        const result = await replay(input, sink, {count: flags.count, predicate, strict: flags.strict, onBadLine})
+        const result = await replay(input, sink, {count: flags.count, predicate, strict: flags.strict, onBadLine, signal: io.signal})
         await io.flushed()
         if (bad > SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${bad - SHOWN_BAD_LINES} more malformed lines not shown`)
         this.logToStderr(replayClosingLine(result))
+        throwIfFailed(io)
         return
       }
       const result = await capture(
         {
-          interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: flags.verbose, signal: io.signal,
+          interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
           clauses: encodeClauses(filter.clauses),
           predicate: filter.exact ? undefined : (p) => matches(filter.ast, p),
         },
@@ -102,6 +112,7 @@ export default class Capture extends BaseCommand {
       await io.flushed()
       status?.stop()
       this.logToStderr(closingLine(result))
+      throwIfFailed(io)
       if (flags['fail-on-drop'] && result.dropped > 0) {
         this.error(`the kernel dropped ${result.dropped} packets (--fail-on-drop); a larger --ring-size absorbs longer bursts`, {exit: 1})
       }

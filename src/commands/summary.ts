@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
+import {filterWords} from '../cli/argv.js'
 import {filterArgs, sourceFlags} from '../source-flags.js'
 import {openInput} from '../capture/replay.js'
 import {compileFilter, encodeClauses} from '../filter/index.js'
 import {InputError, parseDuration} from '../lib/duration.js'
-import {watchOutput} from '../lib/process-io.js'
+import {throwIfFailed, watchOutput} from '../lib/process-io.js'
 import {clockTime} from '../output/format.js'
 import {linkLine} from '../output/link.js'
 import {SidecarError} from '../sidecar/errors.js'
@@ -37,6 +38,12 @@ export default class Summary extends BaseCommand {
     {description: 'A filter on TCP flags: summarise packets', command: '<%= config.bin %> capture -d 10s --json tcpflags syn | <%= config.bin %> <%= command.id %> -r - --by dst'},
   ]
 
+  // oclif's generated line shows artefacts for flags exclusive with -r ('[-d <value> | ]')
+  static usage = [
+    '<%= command.id %> [-i IFACE]... [-d DURATION] [-c N] [--by KEY] [--top N] [--sort bytes|packets] [--interval DURATION] [--json] [FLAGS] [FILTER...]',
+    '<%= command.id %> -r FILE|- [--by KEY] [--top N] [--sort bytes|packets] [--strict] [--json] [FILTER...]',
+  ]
+
   static strict = false
 
   static args = filterArgs('udp port 53')
@@ -53,8 +60,8 @@ export default class Summary extends BaseCommand {
   }
 
   async run(): Promise<void> {
-    const {flags, argv} = await this.parse(Summary)
-    const filter = compileFilter(argv as string[])
+    const {flags} = await this.parse(Summary)
+    const filter = compileFilter(filterWords(this.rawTokens))
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
     const intervalMs = flags.interval === undefined ? undefined : parseDuration(flags.interval)
     if (intervalMs !== undefined && intervalMs > MAX_INTERVAL_MS) throw new InputError(`--interval is at most 1h, got '${flags.interval}'`)
@@ -68,6 +75,7 @@ export default class Summary extends BaseCommand {
       io.write(text)
       await io.flushed()
       this.logToStderr(summaryClosingLine(summary, more))
+      throwIfFailed(io)
     }
     try {
       if (flags.read !== undefined) {
@@ -94,7 +102,7 @@ export default class Summary extends BaseCommand {
       }
       try {
         const stats = await liveSummary(
-          {interfaces: flags.interface, durationMs, intervalMs: intervalMs ?? READ_MS, count: flags.count, clauses: encodeClauses(filter.clauses), verbose: flags.verbose, signal: io.signal, flowEntries: flags['flow-entries']},
+          {interfaces: flags.interface, durationMs, intervalMs: intervalMs ?? READ_MS, count: flags.count, clauses: encodeClauses(filter.clauses), verbose: this.verbosity, signal: io.signal, flowEntries: flags['flow-entries']},
           aggregator,
           {
             ready: (r) => this.logToStderr(`sockwatch: counting flows on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C for the summary`),

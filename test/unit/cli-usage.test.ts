@@ -210,7 +210,7 @@ for (const args of [['capture'], ['summary', '-r', fixturePath('summary-packets.
 cli('cli-usage :: bin/sockwatch with stdout on /dev/null runs as usual', () => {
   const r = spawnSync('sh', ['-c', 'exec "$0" "$@" >/dev/null', SOCKWATCH, 'summary', '-r', fixturePath('summary-packets.ndjson')], {cwd: ROOT, env: childEnv({}), encoding: 'utf8', timeout: 20_000})
   assert.is(r.status, 0, r.stderr)
-  assert.is(r.stderr, '44 packets in 14 flows, 0 malformed lines skipped\n')
+  assert.match(r.stderr, /^44 packets in 14 flows, .*0 malformed lines skipped\n$/)
 })
 
 cli("cli-usage :: 'capture -r - | head -1' stops reading once the reader has left, though the input goes on", async () => {

@@ -203,18 +203,18 @@ cli("cli :: SOCKWATCH_SIDECAR naming a missing file: non-zero exit and \"run 'ma
 
 // [flags, a fragment of the one error message]
 const badFlags: [string[], string][] = [
-  [['-c', '-1'], 'Expected an integer greater than or equal to 1 but received: -1'],
-  [['-c', '0'], 'Expected an integer greater than or equal to 1 but received: 0'],
-  [['-c', 'two'], 'Expected an integer but received: two'],
+  [['-c', '-1'], "sockwatch: --count expects an integer greater than or equal to 1, got '-1'; see 'sockwatch capture --help'"],
+  [['-c', '0'], "sockwatch: --count expects an integer greater than or equal to 1, got '0'; see 'sockwatch capture --help'"],
+  [['-c', 'two'], "sockwatch: --count expects an integer, got 'two'; see 'sockwatch capture --help'"],
   [['-d', '5x'], "expected a duration of 1ms or more like 10s, 500ms or 2m, got '5x'"],
   [['-d', '0s'], "got '0s'"],
-  [['--format', 'xml'], 'Expected --format=xml to be one of: table, text, json'],
+  [['--format', 'xml'], "sockwatch: expected --format=xml to be one of: table, text, json; see 'sockwatch capture --help'"],
   [['--json', '--format', 'text'], '--format=text cannot also be provided when using --json'],
-  [['--bogus'], 'Nonexistent flag: --bogus'],
+  [['--bogus'], "sockwatch: unknown flag '--bogus'; see 'sockwatch capture --help'"],
   // trailing words are a filter expression: a bad one points at the word
   [['-c', '1', 'extra'], "got 'extra'"],
   [['extra'], "expected a primitive such as 'tcp', 'host 10.0.0.1' or 'port 443', got 'extra'"],
-  [['-i'], 'Flag --interface expects a value'],
+  [['-i'], "sockwatch: --interface expects a value; see 'sockwatch capture --help'"],
 ]
 for (const [flags, message] of badFlags) {
   cli(`cli :: 'capture ${flags.join(' ')}' is a usage error: exit 2, one message, no stack, no sidecar`, () => {

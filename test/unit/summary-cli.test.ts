@@ -362,19 +362,19 @@ cli("summary-cli :: live: a sidecar without flows mode (it refuses --mode) passe
 const NINE = 'tcp port 1 or udp port 2 or tcp port 3 or udp port 4 or tcp port 5 or udp port 6 or tcp port 7 or udp port 8 or icmp'
 // [flags, a fragment of the one error message]
 const badFlags: [string[], string][] = [
-  [['--top', '0'], 'Expected an integer greater than or equal to 1 but received: 0'],
-  [['--top', 'ten'], 'Expected an integer but received: ten'],
-  [['--by', 'nonsense'], 'Expected --by=nonsense to be one of: flow, pair, src, dst, sport,'],
-  [['--sort', 'x'], 'Expected --sort=x to be one of: bytes, packets'],
+  [['--top', '0'], "sockwatch: --top expects an integer greater than or equal to 1, got '0'; see 'sockwatch summary --help'"],
+  [['--top', 'ten'], "sockwatch: --top expects an integer, got 'ten'; see 'sockwatch summary --help'"],
+  [['--by', 'nonsense'], 'sockwatch: expected --by=nonsense to be one of: flow, pair, src, dst, sport,'],
+  [['--sort', 'x'], "sockwatch: expected --sort=x to be one of: bytes, packets; see 'sockwatch summary --help'"],
   [['-d', '5x'], "expected a duration of 1ms or more like 10s, 500ms or 2m, got '5x'"],
   [['--interval', '5x'], "expected a duration of 1ms or more like 10s, 500ms or 2m, got '5x'"],
   [['--interval', '2h'], "--interval is at most 1h, got '2h'"],
-  [['-c', '0'], 'Expected an integer greater than or equal to 1 but received: 0'],
-  [['--strict'], 'All of the following must be provided when using --strict: --read'],
+  [['-c', '0'], "sockwatch: --count expects an integer greater than or equal to 1, got '0'; see 'sockwatch summary --help'"],
+  [['--strict'], "sockwatch: all of the following must be provided when using --strict: --read; see 'sockwatch summary --help'"],
   [['-r', '-', '-i', 'lo'], '--interface'],
   [['-r', '-', '--interval', '1s'], '--interval'],
   [['-r', '-', '-d', '1s'], '--duration'],
-  [['--bogus'], 'Nonexistent flag: --bogus'],
+  [['--bogus'], "sockwatch: unknown flag '--bogus'; see 'sockwatch summary --help'"],
   [['nonsense'], "expected a primitive such as 'tcp', 'host 10.0.0.1' or 'port 443', got 'nonsense'"],
   // live summary counts flows in the kernel: a filter it cannot apply there exactly is refused
   [['tcp', 'and', 'tcpflags', 'syn'], "looks at TCP flags, which only packet records carry, and live summary counts flows in the kernel: summarise packets instead, with sockwatch capture --json 'tcp and tcpflags syn' | sockwatch summary -r -"],
