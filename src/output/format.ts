@@ -61,11 +61,13 @@ export function truncate(text: string, width: number): string {
 
 /** The line every capture ends with on stderr, as tcpdump does. */
 export function closingLine(r: {captured: number; dropped: number}): string {
-  return `${r.captured} packets captured, ${r.dropped} dropped`
+  return `${plural(r.captured, 'packet')} captured, ${r.dropped} dropped`
 }
 
 /** "1 packet", "2 packets". */
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`
+}
 
 /** The line `capture -r` ends with: packets read, the drops the file recorded, malformed lines, and why nothing was read from a flows stream. */
 export function replayClosingLine(r: {read: number; skipped: number; dropped: number | null; flows: number}): string {

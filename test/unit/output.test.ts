@@ -1,6 +1,6 @@
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
-import {clockTime, elide, endpoint, packetInfo, truncate} from '../../src/output/format.js'
+import {clockTime, closingLine, elide, endpoint, packetInfo, truncate} from '../../src/output/format.js'
 import {ndjsonLines} from '../../src/output/ndjson.js'
 import {defaultFormat, packetSink} from '../../src/output/sink.js'
 import {tableHeader, tableLayout, tableRow, tableRows} from '../../src/output/table.js'
@@ -336,5 +336,16 @@ output("output :: packetSink('table') without a width (stdout not a terminal) la
   packetSink('table', write, undefined).ready!(ready)
   assert.equal(out, ['TIME         IFACE  DIR PROTO SOURCE          DESTINATION       LEN INFO\n'])
 })
+
+const closing: [number, number, string][] = [
+  [0, 0, '0 packets captured, 0 dropped'],
+  [1, 0, '1 packet captured, 0 dropped'],
+  [2, 1, '2 packets captured, 1 dropped'],
+]
+for (const [captured, dropped, line] of closing) {
+  output(`output :: closing line for ${captured} captured: ${line}`, () => {
+    assert.is(closingLine({captured, dropped}), line)
+  })
+}
 
 output.run()
