@@ -67,7 +67,7 @@ long(`long run :: ${SECONDS} s of flood: CLI and sidecar memory stay bounded`, a
   assert.ok(sent > 1_000_000, `only ${sent} sent`)
   for (const k of ['captureCli', 'summaryCli'] as const) assert.ok(peak[k] > 0 && peak[k] < 300 * 1024, `${k} peak ${peak[k]} KiB`)
   for (const k of ['captureSidecar', 'summarySidecar'] as const) assert.ok(peak[k] > 0 && peak[k] < 64 * 1024, `${k} peak ${peak[k]} KiB`)
-  const closing = /^(\d+) packets captured, (\d+) dropped$/.exec(capture.stderr.at(-1) ?? '')
+  const closing = /^(\d+) packets? captured, (\d+) dropped$/.exec(capture.stderr.at(-1) ?? '')
   assert.ok(closing, capture.stderr.join('\n'))
 })
 

@@ -78,7 +78,7 @@ rel('reliability :: the CLI reports those drops, and --fail-on-drop exits 1', as
   sendUdpFrom(ns.name, '127.0.0.1', 'sink', FLOOD, 64)
   const {code} = await cli.stop('SIGTERM')
   assert.is(code, 1)
-  const closing = cli.stderr.map((l) => /^(\d+) packets captured, (\d+) dropped$/.exec(l)).find(Boolean)
+  const closing = cli.stderr.map((l) => /^(\d+) packets? captured, (\d+) dropped$/.exec(l)).find(Boolean)
   assert.ok(closing, cli.stderr.join('\n'))
   const [captured, dropped] = [Number(closing![1]), Number(closing![2])]
   assert.is(captured + dropped, FLOOD)
@@ -155,7 +155,7 @@ rel('reliability :: a reader that stops reading: the CLI waits instead of buffer
   cli.child.stdout!.resume()
   const {code} = await cli.stop('SIGTERM')
   assert.is(code, 0)
-  const closing = cli.stderr.map((l) => /^(\d+) packets captured, (\d+) dropped$/.exec(l)).find(Boolean)
+  const closing = cli.stderr.map((l) => /^(\d+) packets? captured, (\d+) dropped$/.exec(l)).find(Boolean)
   assert.ok(closing, cli.stderr.join('\n'))
   const [captured, dropped] = [Number(closing![1]), Number(closing![2])]
   assert.is(captured + dropped, FLOOD * 5)
