@@ -32,28 +32,40 @@ const volatile __u64 wakeup_bytes = 2 << 20;
 /* Tests only (sidecar --test-reject): makes the verifier refuse the program,
  * to check how a refusal reaches the user. Dead code when false. */
 const volatile bool test_reject = false;
-/* Flows mode (sidecar --mode flows): count per flow instead of emitting events. */
-const volatile bool flows_mode = false;
+/* Two independent switches: a ring record per packet, and per-flow counts. */
+const volatile bool emit_packets = true;
+const volatile bool count_flows = false;
+/* CLOCK_TAI (kernel 6.1+) is neither namespaced nor stopped in suspend, and
+ * steps with the wall clock; without it, CLOCK_BOOTTIME. */
+const volatile bool clock_tai = true;
 
 /* Set by the sidecar from --clause flags; frozen, so the verifier drops the
  * filter code entirely when there are no clauses. */
 const volatile struct sw_filter filter = {};
+
+/* The current generation, flipped by the sidecar through the mmapped .bss
+ * (not rodata: it changes while the program runs). */
+__u32 generation = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 8 << 20); /* resized by the sidecar (--ring-size) */
 } events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+/* One flow table per generation; pre-allocated, so a full table is a failed
+ * insert (counted as overflow), never a silent eviction. */
+struct flow_table {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 65536); /* resized by the sidecar (--flow-entries) */
 	__type(key, struct sw_flow_key);
 	__type(value, struct sw_flow_val);
-} flows SEC(".maps");
+};
+struct flow_table flows0 SEC(".maps");
+struct flow_table flows1 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SW_GENERATIONS);
 	__type(key, __u32);
 	__type(value, struct sw_counters);
 } counters SEC(".maps");
@@ -320,12 +332,13 @@ static __always_inline bool filter_match(const struct sw_event *e)
 	return false;
 }
 
-/* Adds the packet to its flow; per-CPU values, so no atomics. A flow the LRU
- * evicts before the sidecar reads it shows up as matched minus what was read. */
-static __always_inline void count_flow(const struct sw_event *e)
+/* Adds the packet to its flow in this generation's table; per-CPU values, so
+ * no atomics. Returns false when the table is full: the caller counts overflow. */
+static __always_inline bool count_flow(void *table, const struct sw_event *e)
 {
 	struct sw_flow_val *v, init;
 	struct sw_flow_key k;
+	long err;
 
 	__builtin_memset(&k, 0, sizeof(k));
 	__builtin_memcpy(k.saddr, e->saddr, 16);
@@ -341,24 +354,28 @@ static __always_inline void count_flow(const struct sw_event *e)
 	k.proto = e->proto;
 	k.dir = e->dir;
 
-	v = bpf_map_lookup_elem(&flows, &k);
+	v = bpf_map_lookup_elem(table, &k);
 	if (!v) {
 		init.packets = 1;
 		init.bytes = e->len;
 		init.first_ns = e->ts_ns;
 		init.last_ns = e->ts_ns;
-		if (bpf_map_update_elem(&flows, &k, &init, BPF_NOEXIST) == 0)
-			return;
+		err = bpf_map_update_elem(table, &k, &init, BPF_NOEXIST);
+		if (err == 0)
+			return true;
+		if (err != -17) /* not EEXIST: the table is full (E2BIG) */
+			return false;
 		/* another CPU made it first: add to our CPU's share */
-		v = bpf_map_lookup_elem(&flows, &k);
+		v = bpf_map_lookup_elem(table, &k);
 		if (!v)
-			return;
+			return false;
 	}
 	if (!v->first_ns)
 		v->first_ns = e->ts_ns;
 	v->packets++;
 	v->bytes += e->len;
 	v->last_ns = e->ts_ns;
+	return true;
 }
 
 SEC("socket")
@@ -367,8 +384,8 @@ int sockwatch(struct __sk_buff *skb)
 	struct sw_counters *cnt;
 	struct sw_event e;
 	struct cursor c;
-	__u32 zero = 0;
-	__u64 flags;
+	__u64 flags, lost;
+	__u32 gen;
 	long err;
 
 	if (test_reject)
@@ -379,14 +396,18 @@ int sockwatch(struct __sk_buff *skb)
 	if (skb->pkt_type == PACKET_OUTGOING && skb->ifindex == loopback_ifindex)
 		return 0;
 
-	cnt = bpf_map_lookup_elem(&counters, &zero);
+	/* Read once: this packet's counts, record and flow all go to this
+	 * generation, which the sidecar reads only after every run that could
+	 * have seen it has ended. */
+	gen = generation & 1;
+	cnt = bpf_map_lookup_elem(&counters, &gen);
 	if (!cnt)
 		return 0;
 	cnt->seen++;
 
 	/* Ring-buffer memory is not zeroed: build the whole event here. */
 	__builtin_memset(&e, 0, sizeof(e));
-	e.ts_ns = bpf_ktime_get_ns();
+	e.ts_ns = clock_tai ? bpf_ktime_get_tai_ns() : bpf_ktime_get_boot_ns();
 	e.ifindex = skb->ifindex;
 	e.len = skb->len;
 	e.dir = skb->pkt_type == PACKET_OUTGOING ? SW_DIR_OUT : SW_DIR_IN;
@@ -400,10 +421,14 @@ int sockwatch(struct __sk_buff *skb)
 		return 0;
 	cnt->matched++;
 	cnt->matched_bytes += e.len;
-	if (flows_mode) {
-		count_flow(&e);
-		return 0;
+	if (count_flows) {
+		lost = !(gen ? count_flow(&flows1, &e) : count_flow(&flows0, &e));
+		/* branch-free, for the reason below */
+		cnt->overflow += lost;
+		cnt->overflow_bytes += lost * e.len;
 	}
+	if (!emit_packets)
+		return 0;
 	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	/* Branch-free on purpose: as an if/else, clang picks the counter by

@@ -19,7 +19,7 @@
 #define SW_EV_TRUNC      0x20 /* a header ended before it could be read */
 
 struct sw_event {
-	__u64 ts_ns;     /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 ts_ns;     /* CLOCK_TAI (or CLOCK_BOOTTIME on kernels before 6.1): see clock_tai */
 	__u8 saddr[16];  /* IPv4 uses the first 4 bytes; network order */
 	__u8 daddr[16];
 	__u32 ifindex;
@@ -38,16 +38,30 @@ struct sw_event {
 	__u8 pad;
 };
 
-/* One per CPU; the sidecar sums them. In packets mode matched == emitted + dropped. */
+/*
+ * Counts of one generation, one per CPU; the sidecar sums them. The program
+ * reads the current generation (0 or 1) once per packet and counts it, its
+ * ring record and its flow all in that generation; the sidecar flips the
+ * generation, waits out an RCU grace period, and only then reads the old one,
+ * which nothing writes to any more. So every packet is in exactly one
+ * generation, and for each generation read:
+ *   matched == emitted + dropped           (packets on)
+ *   matched == packets in its flow table + overflow   (flows on)
+ */
 struct sw_counters {
-	__u64 seen;          /* packets the program judged (loopback's outgoing copy excluded) */
-	__u64 matched;       /* packets that passed the filter */
-	__u64 emitted;       /* events submitted to the ring buffer */
-	__u64 dropped;       /* ring buffer full: reserve failed */
-	__u64 matched_bytes; /* sum of len over matched packets */
+	__u64 seen;           /* packets the program judged (loopback's outgoing copy excluded) */
+	__u64 matched;        /* packets that passed the filter */
+	__u64 matched_bytes;  /* sum of len over matched packets */
+	__u64 emitted;        /* records submitted to the ring buffer */
+	__u64 dropped;        /* ring buffer full: reserve failed */
+	__u64 overflow;       /* flows on: the flow table was full, so no flow counts it */
+	__u64 overflow_bytes;
 };
 
-/* Flows mode: the kernel counts per flow in an LRU hash; no event per packet. */
+#define SW_GENERATIONS 2
+
+/* Flows on: the kernel counts per flow in a pre-allocated per-CPU hash, one
+ * table per generation (flows0, flows1). */
 struct sw_flow_key {
 	__u8 saddr[16];
 	__u8 daddr[16];
@@ -64,7 +78,7 @@ struct sw_flow_key {
 struct sw_flow_val { /* per CPU */
 	__u64 packets;
 	__u64 bytes;
-	__u64 first_ns; /* CLOCK_MONOTONIC */
+	__u64 first_ns; /* the clock of sw_event.ts_ns */
 	__u64 last_ns;
 };
 

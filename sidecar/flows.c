@@ -5,7 +5,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "flows.h"
-#include "records.h"
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's own, for an operation a map type lacks */
+#endif
 
 #define BATCH 1024
 
@@ -27,49 +30,57 @@ static void sum_cpus(const struct sw_flow_val *vals, int ncpu, struct sw_flow_va
 	}
 }
 
-long flows_drain(int map_fd, struct out *o)
+/* Where the kernel has no batch operations for this map: walk and delete. */
+static long read_one_by_one(int map_fd, struct sw_flow_key *keys, struct sw_flow_val *vals, uint32_t cap,
+			    struct sw_flow_val *percpu, int ncpu)
+{
+	struct sw_flow_key key;
+	long n = 0;
+
+	while (n < cap && !bpf_map_get_next_key(map_fd, NULL, &key)) {
+		if (bpf_map_lookup_elem(map_fd, &key, percpu) || bpf_map_delete_elem(map_fd, &key))
+			return -errno;
+		sum_cpus(percpu, ncpu, &vals[n]);
+		keys[n++] = key;
+	}
+	return n;
+}
+
+long flows_read(int map_fd, struct sw_flow_key *keys, struct sw_flow_val *vals, uint32_t cap)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct sw_flow_key *keys = NULL;
-	struct sw_flow_val *vals = NULL, sum;
+	struct sw_flow_val *percpu = NULL;
 	__u32 in_batch, out_batch, count;
 	bool first = true;
-	long written = 0;
+	long n = 0;
 	int err = 0;
 
 	if (ncpu <= 0)
 		return ncpu;
-	keys = calloc(BATCH, sizeof(*keys));
-	vals = calloc((size_t)BATCH * ncpu, sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (;;) {
-		count = BATCH;
+	percpu = calloc((size_t)BATCH * ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	while (n < cap) {
+		count = cap - n < BATCH ? cap - n : BATCH;
 		err = bpf_map_lookup_and_delete_batch(map_fd, first ? NULL : &in_batch, &out_batch,
-						      keys, vals, &count, NULL);
-		if (err && err != -ENOENT)
-			goto cleanup;
-		for (__u32 i = 0; i < count; i++) {
-			sum_cpus(&vals[(size_t)i * ncpu], ncpu, &sum);
-			if (!sum.packets)
-				continue;
-			if (out_room(o)) {
-				err = -EPIPE;
-				goto cleanup;
+						      &keys[n], percpu, &count, NULL);
+		if (err && err != -ENOENT) {
+			if (first && (err == -EINVAL || err == -ENOTSUPP || err == -EOPNOTSUPP)) {
+				n = read_one_by_one(map_fd, keys, vals, cap, percpu, ncpu);
+				err = 0;
 			}
-			rec_flow(o, &keys[i], &sum);
-			written++;
-		}
-		if (err == -ENOENT) /* the end of the map */
 			break;
+		}
+		for (__u32 i = 0; i < count; i++)
+			sum_cpus(&percpu[(size_t)i * ncpu], ncpu, &vals[n + i]);
+		n += count;
+		if (err == -ENOENT) { /* the end of the map */
+			err = 0;
+			break;
+		}
 		in_batch = out_batch;
 		first = false;
 	}
-	err = 0;
-cleanup:
-	free(keys);
-	free(vals);
-	return err ? err : written;
+	free(percpu);
+	return err ? err : n;
 }

@@ -4,7 +4,6 @@
 #include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "links.h"
@@ -31,67 +30,102 @@ static enum sw_link_state state_of(unsigned int flags)
 	return (flags & IFF_UP) && (flags & IFF_RUNNING) ? SW_LINK_UP : SW_LINK_DOWN;
 }
 
-int links_read(int fd, struct sw_link_event *events, int max, bool *lost)
+/* One link message to cb; false for NLMSG_DONE or an error (end of a dump). */
+static bool one_message(const struct nlmsghdr *h, links_cb cb, void *ctx)
 {
-	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
-	char name[IF_NAMESIZE];
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	struct sw_link_msg m = { 0 };
+	const struct rtattr *a;
+	int alen;
+
+	if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+		return false;
+	if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK)
+		return true;
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return true; /* too short to be what it says */
+	/* AF_BRIDGE messages only say a port joined or left a bridge */
+	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
+		return true;
+	m.ifindex = ifi->ifi_index;
+	m.state = h->nlmsg_type == RTM_DELLINK ? SW_LINK_GONE : state_of(ifi->ifi_flags);
+	alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+	for (a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+		const char *name = RTA_DATA(a);
+		size_t n = RTA_PAYLOAD(a);
+
+		/* a name must end inside its attribute */
+		if (a->rta_type == IFLA_IFNAME && n > 0 && n <= IF_NAMESIZE && memchr(name, 0, n))
+			m.name = name;
+	}
+	cb(ctx, &m);
+	return true;
+}
+
+/* Reads what fd has: from the kernel only (nl_pid 0). Returns 1 when a dump
+ * ended, 0 when nothing is left to read, or -errno. */
+static int read_messages(int fd, links_cb cb, void *ctx, bool *lost, int flags)
+{
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct sockaddr_nl from;
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1 };
 	struct nlmsghdr *h;
-	int found = 0;
 	ssize_t n;
 
 	for (;;) {
-		n = recv(fd, buf, sizeof(buf), 0);
+		n = recvmsg(fd, &msg, flags);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0 && errno == ENOBUFS) {
-			*lost = true; /* the queue overflowed; keep reading what is left */
+			*lost = true; /* the queue overflowed; read on, then ask again */
 			continue;
 		}
-		if (n <= 0)
-			break;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		if (n == 0)
+			return 0;
+		if (msg.msg_namelen != sizeof(from) || from.nl_pid != 0 || (msg.msg_flags & MSG_TRUNC))
+			continue; /* not the kernel, or cut short: believe none of it */
 		int len = n;
 
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len) && found < max; h = NLMSG_NEXT(h, len)) {
-			struct ifinfomsg *ifi = NLMSG_DATA(h);
-
-			/* AF_BRIDGE messages only say a port joined or left a bridge */
-			if (ifi->ifi_family != AF_UNSPEC)
-				continue;
-			if (h->nlmsg_type == RTM_DELLINK) {
-				/* and the name lookup confirms the link itself is gone */
-				if (!if_indextoname(ifi->ifi_index, name))
-					events[found++] = (struct sw_link_event){ ifi->ifi_index, SW_LINK_GONE };
-			} else if (h->nlmsg_type == RTM_NEWLINK) {
-				/* a link being deleted goes down first: if it is already
-				 * gone, its DELLINK says so, once */
-				if (if_indextoname(ifi->ifi_index, name))
-					events[found++] = (struct sw_link_event){ ifi->ifi_index, state_of(ifi->ifi_flags) };
-			}
-		}
-		if (found == max) {
-			*lost = true; /* more than we can hold: ask again */
-			break;
-		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
+			if (!one_message(h, cb, ctx))
+				return 1;
 	}
-	return found;
 }
 
-enum sw_link_state links_state(int ifindex)
+int links_read(int fd, links_cb cb, void *ctx, bool *lost)
 {
-	char name[IF_NAMESIZE];
-	struct ifreq ifr;
+	int err = read_messages(fd, cb, ctx, lost, MSG_DONTWAIT);
+
+	return err < 0 ? err : 0;
+}
+
+int links_dump(links_cb cb, void *ctx)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg ifi;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.ifi = { .ifi_family = AF_UNSPEC },
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	bool lost = false;
 	int fd, err;
 
-	if (!if_indextoname(ifindex, name))
-		return SW_LINK_GONE;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
-		return SW_LINK_UP; /* cannot tell: assume nothing changed for the worse */
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name)); /* if_indextoname ended it with a 0 */
-	err = ioctl(fd, SIOCGIFFLAGS, &ifr) ? errno : 0;
+		return -errno;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+		err = -errno;
+	else
+		err = read_messages(fd, cb, ctx, &lost, 0); /* blocking: until NLMSG_DONE */
 	close(fd);
-	if (err)
-		return err == ENODEV ? SW_LINK_GONE : SW_LINK_UP;
-	return state_of((unsigned short)ifr.ifr_flags);
+	if (err >= 0 && lost)
+		err = -ENOBUFS;
+	return err < 0 ? err : 0;
 }
 
 const char *links_state_name(enum sw_link_state state)

@@ -1,34 +1,52 @@
 /* SPDX-License-Identifier: MIT */
-/* A large stdout buffer with hand-rolled formatting: the per-packet path
- * appends bytes and never calls printf. */
+/* A large output buffer with hand-rolled formatting (the per-packet path never
+ * calls printf) and non-blocking flushes: a reader that stops reading makes
+ * out_flush() return -EAGAIN, never blocks the engine. */
 #ifndef SW_OUT_H
 #define SW_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define OUT_RESERVE 2048 /* room every record fits in (an error record with detail: ~1.1 KiB) */
+/* Kept free for control records (ready with 64 interfaces: ~9 KiB; a burst of
+ * link records), which are written whenever they happen. */
+#define OUT_RESERVE (32 << 10)
 
 struct out {
 	char *buf;
-	size_t len;
+	size_t len;  /* bytes buffered */
+	size_t done; /* of which already written */
 	size_t cap;
 	int fd;
-	int err; /* errno of the first failed write; writes stop after it */
+	bool socket; /* send(MSG_DONTWAIT): O_NONBLOCK would leak to whoever shares it */
+	int err;     /* errno of the first failed write (never EAGAIN); writes stop after it */
 };
 
+/* Takes over fd for writing: pipes and terminals are reopened non-blocking
+ * (a new open file description, so nobody sharing the old one is affected),
+ * sockets are written with MSG_DONTWAIT, files as they are. */
 int out_init(struct out *o, int fd, size_t cap);
 void out_free(struct out *o);
-/* Writes everything buffered; returns 0 or -errno. */
+/* Writes what is buffered: 0 when all is out, -EAGAIN when the reader is
+ * slow (the rest stays buffered), or -errno of a write error. */
 int out_flush(struct out *o);
-/* Makes sure OUT_RESERVE bytes are free, flushing if needed. */
-int out_room(struct out *o);
+/* Bytes that can still be appended. */
+static inline size_t out_free_space(const struct out *o)
+{
+	return o->cap - o->len;
+}
 
 void out_str(struct out *o, const char *s);
 void out_mem(struct out *o, const char *s, size_t n);
 void out_u64(struct out *o, uint64_t v);
-/* A JSON string with escaping, quotes included. */
-void out_jstr(struct out *o, const char *s);
+/* A JSON string, quotes included: escaped, a byte that is not UTF-8 as U+FFFD,
+ * at most `max` bytes between the quotes, never cutting a character in two. */
+void out_jstr_n(struct out *o, const char *s, size_t max);
+static inline void out_jstr(struct out *o, const char *s)
+{
+	out_jstr_n(o, s, 1024); /* messages and details: two fit in a record with room to spare */
+}
 void out_ipv4(struct out *o, const uint8_t a[4]);
 void out_ipv6(struct out *o, const uint8_t a[16]);
 

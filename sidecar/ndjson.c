@@ -1,32 +1,19 @@
 // SPDX-License-Identifier: MIT
-#include <net/if.h>
+/* The NDJSON writer: records as docs/events.md describes them. Every record
+ * starts {"v":1,"type":"<kind>", in that order. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "records.h"
+#include "writer.h"
 
-#define IFCACHE_SIZE 4096
+#define SW_SCHEMA_VERSION 1
+#define V "{\"v\":1,"
+_Static_assert(SW_SCHEMA_VERSION == 1, "V spells the schema version");
 
-static int64_t clock_offset_ns;
-static char ifnames[IFCACHE_SIZE][IF_NAMESIZE];
+/* The longest packet or flow record: an IPv6 one with a long, escaped name. */
+#define RECORD_MAX 640
 
-void rec_set_clock_offset(int64_t realtime_minus_mono_ns)
-{
-	clock_offset_ns = realtime_minus_mono_ns;
-}
-
-static const char *ifname(unsigned int ifindex)
-{
-	static char other[IF_NAMESIZE];
-	char *name = ifindex < IFCACHE_SIZE ? ifnames[ifindex] : other;
-
-	if (ifindex < IFCACHE_SIZE && name[0])
-		return name;
-	/* a deleted interface keeps a name that says so */
-	if (!if_indextoname(ifindex, name))
-		snprintf(name, IF_NAMESIZE, "if%u", ifindex);
-	return name;
-}
+static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex);
 
 static const char *ip_proto_name(uint8_t p)
 {
@@ -63,9 +50,9 @@ static const char *ethertype_name(uint16_t t)
 	}
 }
 
-static void out_ts(struct out *o, uint64_t mono_ns)
+static void out_ts(struct out *o, const struct sw_clock *clock, uint64_t stamp_ns)
 {
-	uint64_t ns = mono_ns + clock_offset_ns;
+	uint64_t ns = stamp_ns - clock->offset_ns;
 	uint64_t us = ns / 1000 % 1000000;
 	char frac[7];
 
@@ -96,14 +83,14 @@ static void out_tcp_flags(struct out *o, uint8_t f)
 }
 
 /* What packets and flows share: interface, direction, protocol, addresses, ports. */
-static void out_l3(struct out *o, __u32 ifindex, __u8 dir, __u8 family, __u8 proto, __u16 ethertype,
+static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 family, __u8 proto, __u16 ethertype,
 		   const __u8 *saddr, const __u8 *daddr, bool ports, __u16 sport, __u16 dport)
 {
+	struct out *o = w->out;
 	const char *name;
 
 	out_kv(o, ",\"ifindex\":", ifindex);
-	out_str(o, ",\"ifname\":");
-	out_jstr(o, ifname(ifindex));
+	out_ifname(w, ifindex);
 	out_str(o, dir == SW_DIR_OUT ? ",\"dir\":\"out\"" : ",\"dir\":\"in\"");
 	out_kv(o, ",\"family\":", family);
 
@@ -149,11 +136,36 @@ static void out_l3(struct out *o, __u32 ifindex, __u8 dir, __u8 family, __u8 pro
 	}
 }
 
-void rec_packet(struct out *o, const struct sw_event *e)
+/* "ifname": the resolver's name, or if<N> for an index it never saw. */
+static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex)
 {
-	out_str(o, "{\"v\":1,\"type\":\"packet\",\"ts\":");
-	out_ts(o, e->ts_ns);
-	out_l3(o, e->ifindex, e->dir, e->family, e->proto, e->ethertype, e->saddr, e->daddr,
+	const char *name = ifnames_get(w->names, ifindex);
+	char other[IF_NAMESIZE + 8];
+
+	if (!name) {
+		snprintf(other, sizeof(other), "if%u", ifindex);
+		name = other;
+	}
+	out_str(w->out, ",\"ifname\":");
+	out_jstr_n(w->out, name, IF_NAMESIZE * 6);
+}
+
+static size_t nd_room(void *ctx)
+{
+	const struct ndjson_writer *w = ctx;
+	size_t free = out_free_space(w->out);
+
+	return free > OUT_RESERVE ? (free - OUT_RESERVE) / RECORD_MAX : 0;
+}
+
+static void nd_packet(void *ctx, const struct sw_event *e)
+{
+	const struct ndjson_writer *w = ctx;
+	struct out *o = w->out;
+
+	out_str(o, V "\"type\":\"packet\",\"ts\":");
+	out_ts(o, w->clock, e->ts_ns);
+	out_l3(w, e->ifindex, e->dir, e->family, e->proto, e->ethertype, e->saddr, e->daddr,
 	       e->flags & SW_EV_PORTS, e->sport, e->dport);
 	out_kv(o, ",\"len\":", e->len);
 	if (e->flags & SW_EV_PORTS && e->proto == 6)
@@ -164,79 +176,93 @@ void rec_packet(struct out *o, const struct sw_event *e)
 	}
 	if (e->flags & SW_EV_FRAG)
 		out_str(o, e->flags & SW_EV_FRAG_LATER ? ",\"frag\":\"later\"" : ",\"frag\":\"first\"");
-	if (e->flags & SW_EV_VLAN) {
+	if (e->flags & SW_EV_VLAN)
 		out_kv(o, ",\"vlan\":", e->vlan);
-	}
 	if (e->flags & SW_EV_TRUNC)
 		out_str(o, ",\"truncated\":true");
 	out_str(o, "}\n");
 }
 
-void rec_flow(struct out *o, const struct sw_flow_key *k, const struct sw_flow_val *v)
+static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v)
 {
+	const struct ndjson_writer *w = ctx;
+	struct out *o = w->out;
 	/* a flow keyed with both ports 0 is one of a protocol without ports */
 	bool ports = k->sport || k->dport;
 
-	out_str(o, "{\"v\":1,\"type\":\"flow\"");
-	out_l3(o, k->ifindex, k->dir, k->family, k->proto, k->ethertype, k->saddr, k->daddr, ports,
+	out_str(o, V "\"type\":\"flow\"");
+	out_l3(w, k->ifindex, k->dir, k->family, k->proto, k->ethertype, k->saddr, k->daddr, ports,
 	       k->sport, k->dport);
 	out_kv(o, ",\"packets\":", v->packets);
 	out_kv(o, ",\"bytes\":", v->bytes);
 	out_str(o, ",\"first\":");
-	out_ts(o, v->first_ns);
+	out_ts(o, w->clock, v->first_ns);
 	out_str(o, ",\"last\":");
-	out_ts(o, v->last_ns);
+	out_ts(o, w->clock, v->last_ns);
 	out_str(o, "}\n");
 }
 
+/* ,"ts": the wall clock now (CLOCK_REALTIME: no time namespace changes it) */
 static void out_now(struct out *o)
 {
 	struct timespec ts;
+	const struct sw_clock real = { .offset_ns = 0 };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_REALTIME, &ts);
 	out_str(o, ",\"ts\":");
-	out_ts(o, (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+	out_ts(o, &real, (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 }
 
-void rec_ready(struct out *o, const struct sw_iface *ifs, int n_ifs, uint64_t ring_size)
+static void nd_ready(void *ctx, const struct sw_ready *r)
 {
-	out_str(o, "{\"v\":1,\"type\":\"ready\"");
+	const struct ndjson_writer *w = ctx;
+	struct out *o = w->out;
+
+	out_str(o, V "\"type\":\"ready\"");
 	out_now(o);
 	out_str(o, ",\"interfaces\":[");
-	for (int i = 0; i < n_ifs; i++) {
-		out_room(o);
+	for (int i = 0; i < r->n_ifaces; i++) {
 		if (i)
 			out_ch(o, ',');
 		out_str(o, "{\"ifindex\":");
-		out_u64(o, ifs[i].ifindex);
+		out_u64(o, r->ifaces[i].ifindex);
 		out_str(o, ",\"name\":");
-		out_jstr(o, ifs[i].name);
+		out_jstr_n(o, r->ifaces[i].name, IF_NAMESIZE * 6);
 		out_ch(o, '}');
 	}
 	out_str(o, "],\"ring_size\":");
-	out_u64(o, ring_size);
+	out_u64(o, r->ring_size);
 	out_str(o, "}\n");
 }
 
-void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, int64_t flows, bool final)
+static void nd_stats(void *ctx, const struct sw_stats *s)
 {
-	out_str(o, "{\"v\":1,\"type\":\"stats\"");
+	const struct ndjson_writer *w = ctx;
+	struct out *o = w->out;
+
+	out_str(o, V "\"type\":\"stats\"");
 	out_now(o);
-	out_kv(o, ",\"seen\":", c->seen);
-	out_kv(o, ",\"matched\":", c->matched);
-	out_kv(o, ",\"emitted\":", c->emitted);
-	out_kv(o, ",\"dropped\":", c->dropped);
-	out_kv(o, ",\"written\":", written);
-	out_kv(o, ",\"matched_bytes\":", c->matched_bytes);
-	if (flows >= 0) {
-		out_kv(o, ",\"flows\":", flows);
+	out_kv(o, ",\"seen\":", s->c.seen);
+	out_kv(o, ",\"matched\":", s->c.matched);
+	out_kv(o, ",\"emitted\":", s->c.emitted);
+	out_kv(o, ",\"dropped\":", s->c.dropped);
+	out_kv(o, ",\"written\":", s->written);
+	out_kv(o, ",\"matched_bytes\":", s->c.matched_bytes);
+	if (s->flows) {
+		out_kv(o, ",\"flows\":", s->flow_records);
+		out_kv(o, ",\"flow_packets\":", s->flow_packets);
+		out_kv(o, ",\"overflow\":", s->c.overflow);
+		out_kv(o, ",\"overflow_bytes\":", s->c.overflow_bytes);
 	}
-	out_str(o, final ? ",\"final\":true}\n" : ",\"final\":false}\n");
+	out_str(o, s->final ? ",\"final\":true}\n" : ",\"final\":false}\n");
 }
 
-void rec_error(struct out *o, const char *code, const char *message, const char *detail)
+static void nd_error(void *ctx, const char *code, const char *message, const char *detail)
 {
-	out_str(o, "{\"v\":1,\"type\":\"error\",\"code\":");
+	const struct ndjson_writer *w = ctx;
+	struct out *o = w->out;
+
+	out_str(o, V "\"type\":\"error\",\"code\":");
 	out_jstr(o, code);
 	out_str(o, ",\"message\":");
 	out_jstr(o, message);
@@ -247,14 +273,26 @@ void rec_error(struct out *o, const char *code, const char *message, const char 
 	out_str(o, "}\n");
 }
 
-void rec_link(struct out *o, unsigned int ifindex, const char *ifname, const char *state)
+static void nd_link(void *ctx, unsigned int ifindex, enum sw_link_state state)
 {
-	out_str(o, "{\"v\":1,\"type\":\"link\"");
+	const struct ndjson_writer *w = ctx;
+	struct out *o = w->out;
+
+	out_str(o, V "\"type\":\"link\"");
 	out_now(o);
 	out_kv(o, ",\"ifindex\":", ifindex);
-	out_str(o, ",\"ifname\":");
-	out_jstr(o, ifname);
+	out_ifname(w, ifindex);
 	out_str(o, ",\"state\":\"");
-	out_str(o, state);
+	out_str(o, links_state_name(state));
 	out_str(o, "\"}\n");
 }
+
+const struct sw_writer_ops ndjson_ops = {
+	.room = nd_room,
+	.packet = nd_packet,
+	.flow = nd_flow,
+	.ready = nd_ready,
+	.stats = nd_stats,
+	.link = nd_link,
+	.error = nd_error,
+};

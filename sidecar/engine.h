@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The running engine: one struct, handed to every part as its context. No
+ * part keeps state of its own in file-level variables.
+ *
+ *   options.c   flags → struct sw_opts
+ *   load.c      open → configure → load (the skeleton), libbpf's log
+ *   sockets.c   packet sockets: open, attach, close; the loopback; capabilities
+ *   links.c     rtnetlink: link dumps and events, checked
+ *   ifnames.c   ifindex → name, owned by the loop, fed by links.c
+ *   generations.c  flip the generation, wait out readers, read the old one
+ *   flows.c     read a flow table (batched lookup-and-delete), no writing
+ *   writer.h    one decoded event → every writer the run asked for
+ *   ndjson.c    the NDJSON writer (docs/events.md)
+ *   out.c       the output buffer, non-blocking
+ *   loop.c      the event loop: ring, signals, links, stdout, timers
+ *   main.c      wires them together
+ */
+#ifndef SW_ENGINE_H
+#define SW_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "../bpf/sockwatch.h"
+#include "ifnames.h"
+#include "links.h"
+#include "options.h"
+#include "out.h"
+#include "writer.h"
+
+/* Exit codes; docs/events.md and --help list them too. */
+enum {
+	EXIT_OK = 0,      /* ended by count, duration, signal, or a closed stdout */
+	EXIT_RUNTIME = 1, /* anything else that went wrong while running */
+	EXIT_USAGE = 2,   /* bad flags */
+	EXIT_PERM = 3,    /* missing CAP_BPF / CAP_NET_RAW */
+	EXIT_NOIF = 4,    /* no such interface, or it was removed */
+	EXIT_KERNEL = 5,  /* the kernel refused the program or a map */
+};
+
+#define OUT_BUFFER (4 << 20)
+#define VERIFIER_LOG (1 << 20)
+#define MAX_WRITERS 4
+
+struct sockwatch_bpf;
+struct ring_buffer;
+
+/* A generation read and waiting to be written: its flows, then its stats. */
+struct gen_report {
+	bool pending;
+	bool final;
+	struct sw_flow_key *keys; /* capacity: flow_entries */
+	struct sw_flow_val *vals; /* summed over CPUs */
+	uint32_t n_flows, next_flow;
+	struct sw_stats stats;
+};
+
+struct engine {
+	struct sw_opts opts;
+	struct sockwatch_bpf *skel;
+	struct ring_buffer *rb;
+	char *verifier_log;
+
+	/* what is captured: named interfaces (none: every interface) */
+	struct sw_iface ifaces[MAX_IFACES];
+	int n_ifaces;
+	enum sw_link_state link_state[MAX_IFACES];
+	int socks[MAX_IFACES];
+	int n_socks, live_ifaces;
+	unsigned int loopback;
+
+	int epfd, sigfd, linkfd;
+	struct out out;          /* stdout */
+	struct ifnames names;
+	struct sw_clock clock;
+	struct sw_writer writers[MAX_WRITERS];
+	int n_writers;
+	struct ndjson_writer ndjson;
+
+	/* accounting: totals of the generations read so far */
+	uint32_t generation;
+	struct sw_counters totals;
+	uint64_t written, flow_records, flow_packets;
+	struct gen_report report;
+	unsigned int budget;    /* records this drain pass may still take */
+
+	/* the loop */
+	uint64_t deadline_ms, next_report_ms;
+	bool exiting, detached, aborting, ring_empty;
+	const char *why;
+	int exit_code;
+};
+
+/* An error record (every writer) and one sentence on stderr; returns exit_code. */
+int engine_fail(struct engine *e, int exit_code, const char *code, const char *detail, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* One line of -v on stderr. */
+void engine_log(const struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* load.c */
+int engine_load(struct engine *e);
+/* sockets.c */
+unsigned int find_loopback(void);
+int engine_attach(struct engine *e);
+void engine_detach(struct engine *e);
+const char *missing_caps(void);
+/* generations.c */
+int generations_init(struct engine *e);
+int generation_read(struct engine *e, bool final);
+/* engine.c */
+int engine_start(struct engine *e);
+void engine_close(struct engine *e);
+/* Link changes waiting (or, at start, a dump of every link): names, states. */
+void engine_links(struct engine *e, bool start);
+int engine_fail_perm(struct engine *e, const char *what, int err);
+void engine_set_libbpf_log(int verbose);
+/* loop.c */
+int engine_poll_setup(struct engine *e);
+int engine_ring_record(void *ctx, void *data, size_t size);
+int engine_run(struct engine *e);
+/* clock.c: kernel stamps to wall time, anchored again at every report */
+void clock_anchor(struct sw_clock *c);
+
+uint64_t now_ms(void);
+
+#endif

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The event loop. Nothing in it blocks: the ring is drained only as far as the
+ * writers have room, stdout is written as the reader takes it (EPOLLOUT), and
+ * signals, the deadline, link changes and reports are handled all the while.
+ * A reader that stops reading makes the ring fill, and the kernel counts what
+ * does not fit as dropped.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "engine.h"
+#include "sockwatch.skel.h"
+
+/* Records a drain pass may take before the loop looks around again. */
+#define DRAIN_BUDGET 8192
+
+enum { TAG_RING, TAG_SIGNAL, TAG_LINKS, TAG_OUT, TAG_SOCK };
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Records every writer can take now. */
+static size_t writers_room(const struct engine *e)
+{
+	size_t room = (size_t)-1, r;
+
+	for (int i = 0; i < e->n_writers; i++) {
+		r = e->writers[i].ops->room(e->writers[i].ctx);
+		room = r < room ? r : room;
+	}
+	return room;
+}
+
+int engine_ring_record(void *ctx, void *data, size_t size)
+{
+	struct engine *e = ctx;
+
+	if (size < sizeof(struct sw_event))
+		return 0;
+	for (int i = 0; i < e->n_writers; i++)
+		e->writers[i].ops->packet(e->writers[i].ctx, data);
+	if (++e->written == e->opts.count)
+		return -ECANCELED;
+	if (--e->budget == 0)
+		return -EAGAIN; /* consumed; more may be waiting */
+	return 0;
+}
+
+/* One bounded pass over the ring: 0 when it was emptied, -EAGAIN when the
+ * budget ran out first, -ENOSPC when the writers have no room (the reader is
+ * slow: the ring waits), or -ECANCELED at --count. */
+static int drain_some(struct engine *e)
+{
+	size_t room = writers_room(e);
+	int err;
+
+	if (!e->opts.packets)
+		return 0;
+	if (room == 0)
+		return -ENOSPC;
+	e->budget = room < DRAIN_BUDGET ? room : DRAIN_BUDGET;
+	err = ring_buffer__consume(e->rb);
+	return err >= 0 ? 0 : err;
+}
+
+/* Writes what the last generation read still owes: its flows, then its stats.
+ * Returns true once all of it is with the writers. */
+static bool write_report(struct engine *e)
+{
+	struct gen_report *r = &e->report;
+	size_t room = writers_room(e);
+
+	while (r->pending && room) {
+		if (r->next_flow < r->n_flows) {
+			const struct sw_flow_key *k = &r->keys[r->next_flow];
+			const struct sw_flow_val *v = &r->vals[r->next_flow++];
+
+			for (int i = 0; i < e->n_writers; i++)
+				e->writers[i].ops->flow(e->writers[i].ctx, k, v);
+			e->flow_records++;
+			e->flow_packets += v->packets;
+		} else {
+			/* stats after the flows they account for */
+			r->stats = (struct sw_stats){
+				.c = e->totals, .written = e->written, .flow_records = e->flow_records,
+				.flow_packets = e->flow_packets, .flows = e->opts.flows, .final = r->final,
+			};
+			for (int i = 0; i < e->n_writers; i++)
+				e->writers[i].ops->stats(e->writers[i].ctx, &r->stats);
+			r->pending = false;
+			if (r->final)
+				engine_log(e, "final counts: seen %llu, matched %llu, emitted %llu, dropped %llu, "
+					   "written %llu, overflow %llu", e->totals.seen, e->totals.matched,
+					   e->totals.emitted, e->totals.dropped, (unsigned long long)e->written,
+					   e->totals.overflow);
+		}
+		room--;
+	}
+	return !r->pending;
+}
+
+static int report(struct engine *e, bool final)
+{
+	int err;
+
+	clock_anchor(&e->clock); /* re-anchored at every report: clock steps, suspend */
+	err = generation_read(e, final);
+	if (err)
+		return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "reading the kernel's counters: %s",
+				   strerror(-err));
+	write_report(e);
+	return 0;
+}
+
+static void on_signal(struct engine *e)
+{
+	struct signalfd_siginfo si;
+
+	while (read(e->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (e->exiting) {
+			/* asked twice: leave without waiting for the reader */
+			e->aborting = true;
+			e->why = "a second signal";
+		} else {
+			e->exiting = true;
+			e->why = strsignal(si.ssi_signo);
+		}
+	}
+}
+
+static void on_socket_error(struct engine *e, int idx)
+{
+	socklen_t len = sizeof(int);
+	int soerr = 0;
+
+	/* a bound socket says ENETDOWN when its link goes down; it resumes by
+	 * itself when the link comes back up */
+	if (idx < e->n_socks && !getsockopt(e->socks[idx], SOL_SOCKET, SO_ERROR, &soerr, &len) && soerr)
+		engine_log(e, "interface '%s': its socket says %s", e->ifaces[idx].name, strerror(soerr));
+}
+
+/* Flushes the writers' output; false when the run must end now (a write error). */
+static bool flush(struct engine *e)
+{
+	int err = out_flush(&e->out);
+
+	if (err == 0 || err == -EAGAIN)
+		return true;
+	if (err == -EPIPE) {
+		e->why = "the reader closed stdout";
+		e->exit_code = EXIT_OK;
+	} else {
+		fprintf(stderr, "sockwatch-sidecar: cannot write to standard output: %s\n", strerror(-err));
+		e->exit_code = EXIT_RUNTIME;
+	}
+	return false;
+}
+
+static int timeout_ms(const struct engine *e, bool busy)
+{
+	uint64_t t = now_ms(), wait = busy ? 0 : e->opts.poll_ms;
+
+	if (e->deadline_ms && !e->exiting)
+		wait = e->deadline_ms > t ? (e->deadline_ms - t < wait ? e->deadline_ms - t : wait) : 0;
+	if (e->next_report_ms && !e->exiting)
+		wait = e->next_report_ms > t ? (e->next_report_ms - t < wait ? e->next_report_ms - t : wait) : 0;
+	return wait;
+}
+
+int engine_run(struct engine *e)
+{
+	struct epoll_event evs[MAX_IFACES + 4];
+	bool busy = false, links_waiting = false, draining = true, ended = false;
+	uint64_t t;
+	int n, err;
+
+	while (!ended) {
+		n = epoll_wait(e->epfd, evs, MAX_IFACES + 4, timeout_ms(e, busy));
+		if (n < 0 && errno != EINTR)
+			return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			switch (evs[i].data.u32) {
+			case TAG_SIGNAL: on_signal(e); break;
+			case TAG_LINKS: links_waiting = true; break; /* read after the drain: packets before it come first */
+			case TAG_RING: case TAG_OUT: break; /* handled below, woken or not */
+			default: on_socket_error(e, evs[i].data.u32 - TAG_SOCK);
+			}
+		}
+		if (e->aborting)
+			break;
+
+		/* what the last report still owes goes first: the ring waits behind it */
+		err = !write_report(e) ? -ENOSPC : draining ? drain_some(e) : 0;
+		busy = err == -EAGAIN;
+		if (err == -ECANCELED) {
+			e->exiting = true;
+			e->why = "--count reached";
+			draining = false; /* the rest is not wanted */
+			err = 0;
+		} else if (err && err != -EAGAIN && err != -ENOSPC) {
+			return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "reading the ring buffer: %s", strerror(-err));
+		}
+		if (links_waiting && !e->report.final) {
+			links_waiting = false;
+			engine_links(e, false);
+		}
+
+		t = now_ms();
+		if (e->deadline_ms && t >= e->deadline_ms && !e->exiting) {
+			e->exiting = true;
+			e->why = "--duration reached";
+		}
+		if (e->exiting && !e->detached) {
+			engine_log(e, "stopping: %s", e->why);
+			/* no packet after this: what the ring holds is all there is */
+			engine_detach(e);
+		}
+		if (!e->exiting && e->next_report_ms && t >= e->next_report_ms && !e->report.pending) {
+			e->next_report_ms = t + (e->opts.flows ? e->opts.interval_ms : e->opts.stats_ms);
+			if (report(e, false))
+				return e->exit_code;
+		}
+		/* the end: the ring emptied (or cut at --count), then the last report */
+		if (e->detached && err == 0 && !e->report.pending) {
+			if (!e->report.final && report(e, true))
+				return e->exit_code;
+			ended = !e->report.pending;
+		}
+		if (!flush(e))
+			return e->exit_code;
+		if (ended && e->out.len)
+			ended = false; /* the reader has not taken it all yet */
+	}
+	if (e->aborting)
+		engine_log(e, "leaving with output unwritten: %s", e->why);
+	return e->exit_code;
+}
+
+int engine_poll_setup(struct engine *e)
+{
+	struct epoll_event ev;
+	int err = 0;
+
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (e->epfd < 0)
+		return -errno;
+	/* Edge-triggered on the ring itself: only the program's forced wake-ups
+	 * (past a fill level) wake us early; otherwise we drain on a timer, which
+	 * keeps the sender free of a wake-up per packet. */
+	ev = (struct epoll_event){ .events = EPOLLIN | EPOLLET, .data.u32 = TAG_RING };
+	if (e->opts.packets)
+		err = epoll_ctl(e->epfd, EPOLL_CTL_ADD, bpf_map__fd(e->skel->maps.events), &ev);
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = TAG_SIGNAL };
+	err = err ?: epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->sigfd, &ev);
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.u32 = TAG_LINKS };
+	err = err ?: epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->linkfd, &ev);
+	for (int i = 0; i < e->n_socks && !err; i++) {
+		ev = (struct epoll_event){ .events = 0, .data.u32 = TAG_SOCK + i }; /* errors only */
+		err = epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->socks[i], &ev);
+	}
+	if (err)
+		return -errno;
+	/* a file never makes us wait, and epoll refuses one (EPERM) */
+	ev = (struct epoll_event){ .events = EPOLLOUT | EPOLLET, .data.u32 = TAG_OUT };
+	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->out.fd, &ev) && errno != EPERM)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sockwatch-sidecar: load the socket filter, attach it to AF_PACKET sockets,
+ * and hand what it sees (packets, flows, stats) to the writers: NDJSON on
+ * stdout. engine.h says which file does what.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include "engine.h"
+
+int main(int argc, char **argv)
+{
+	struct engine e = { .exit_code = EXIT_OK };
+	pid_t parent = getppid();
+	sigset_t sigs;
+	int err;
+
+	/* Signals arrive on a descriptor (signalfd), so the loop never races
+	 * them; blocked first, so a Ctrl-C at start-up cannot kill us mid-setup. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	/* a write to a closed stdout returns EPIPE instead of killing us */
+	signal(SIGPIPE, SIG_IGN);
+	/* our parent (the CLI) dying must end the capture, not orphan it */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		return EXIT_OK;
+
+	options_parse(argc, argv, &e.opts);
+	engine_set_libbpf_log(e.opts.verbose);
+	if (out_init(&e.out, STDOUT_FILENO, OUT_BUFFER) || ifnames_init(&e.names)) {
+		fprintf(stderr, "sockwatch-sidecar: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock };
+	e.writers[e.n_writers++] = (struct sw_writer){ .ops = &ndjson_ops, .ctx = &e.ndjson };
+
+	err = engine_start(&e);
+	if (!err)
+		err = engine_run(&e);
+	/* a failure at start-up: its error record still goes out */
+	out_flush(&e.out);
+	engine_close(&e);
+	return err;
+}

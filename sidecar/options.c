@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+#include <argp.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include "engine.h"
+#include "options.h"
+
+const char *argp_program_version = "sockwatch-sidecar 0.1.0";
+static const char doc[] =
+	"Capture packets with an eBPF socket filter and write them as NDJSON.\n"
+	"\n"
+	"USAGE: sockwatch-sidecar [-i IFACE]... [-c COUNT] [-d SECONDS] [--clause LITERALS]... [-v [-v]]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    sockwatch-sidecar                 # every interface until Ctrl-C\n"
+	"    sockwatch-sidecar -i lo -c 10     # ten packets on loopback\n"
+	"    sockwatch-sidecar -i lo -v        # and what it decided, on stderr\n"
+	"    sockwatch-sidecar -d 5 | jq -c 'select(.type==\"packet\")'\n"
+	"    sockwatch-sidecar --clause proto=6,port=443-443 --clause proto=17,dport=53-53\n"
+	"\n"
+	"Records on stdout (one JSON object a line, see docs/events.md): ready, packet,\n"
+	"flow, stats, link (an -i interface went down, up or away), error.\n"
+	"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 missing privilege,\n"
+	"4 no such interface, 5 the kernel refused the program.";
+
+enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_CLAUSE, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
+       OPT_FLOWS, OPT_NO_PACKETS };
+
+static const struct argp_option opts[] = {
+	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
+	{ "count", 'c', "N", 0, "Stop after N packets" },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS, 0.001 to 2592000 (30 days; decimals allowed)" },
+	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size, a power of two from 4K to 1G (default 8M; K/M/G suffixes)" },
+	{ "stats-interval", OPT_STATS, "MS", 0, "Write a stats record every MS milliseconds (default 1000; 0: only at exit)" },
+	{ "poll-ms", OPT_POLL, "MS", 0, "Drain the ring at least every MS milliseconds (default 10)" },
+	{ "clause", OPT_CLAUSE, "LITERALS", 0, "Only packets matching one of the clauses (repeatable, at most 8): "
+	  "[!]kind=value,... with kinds dir, iface, family, proto, src, dst, host, sport, dport, port (docs/filters.md)" },
+	{ "flows", OPT_FLOWS, NULL, 0, "Also count per flow in the kernel: flow records every --interval, then stats" },
+	{ "no-packets", OPT_NO_PACKETS, NULL, 0, "No record a packet (with --flows: flow records only)" },
+	{ "mode", OPT_MODE, "MODE", 0, "packets (default), or flows: --flows --no-packets" },
+	{ "interval", OPT_INTERVAL, "MS", 0, "With --flows: read the flow table every MS milliseconds (default 1000)" },
+	{ "flow-entries", OPT_FLOW_ENTRIES, "N", 0, "With --flows: entries in each of the kernel's two flow tables (default 65536); "
+	  "flows past it are counted as overflow" },
+	{ "verbose", 'v', NULL, 0, "On stderr: what it decided and libbpf's warnings; twice: libbpf's debug log too" },
+	{ "test-reject", OPT_TEST_REJECT, NULL, OPTION_HIDDEN, "Load a variant the verifier refuses (for tests)" },
+	{},
+};
+
+/* Digits with an optional K, M or G suffix (powers of 1024); -1 for anything
+ * else, for a value past 2^64 and for one the suffix would push past it. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!isdigit((unsigned char)*s)) /* strtoull would take ' 5', '+5' and '-5' */
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || v > (ULLONG_MAX >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+/* Seconds as digits with an optional fraction ("2", "0.5", ".25"): no sign,
+ * exponent, hex, inf or nan, which strtod would all take. */
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	if (!*s || strspn(s, "0123456789.") != strlen(s))
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno || *end ? -1 : 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct sw_opts *o = state->input;
+	unsigned long long v;
+
+	switch (key) {
+	case 'i':
+		if (!*arg || strlen(arg) >= IF_NAMESIZE)
+			argp_error(state, "'%s' is not an interface name", arg);
+		if (!strcmp(arg, "any")) { /* as tcpdump: every interface */
+			o->any = true;
+			break;
+		}
+		for (int i = 0; i < o->n_ifaces; i++)
+			if (!strcmp(o->ifnames[i], arg))
+				return 0; /* named twice: captured once, not reported twice */
+		if (o->n_ifaces == MAX_IFACES)
+			argp_error(state, "at most %d interfaces", MAX_IFACES);
+		o->ifnames[o->n_ifaces++] = arg;
+		break;
+	case 'c':
+		if (parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0)
+			argp_error(state, "--count takes a whole number above 0, got '%s'", arg);
+		o->count = v;
+		break;
+	case 'd':
+		/* the deadline is kept in milliseconds: at least one, and no overflow */
+		if (parse_seconds(arg, &o->duration) || !(o->duration >= 0.001) || o->duration > MAX_DURATION_S)
+			argp_error(state, "--duration takes seconds from 0.001 to %d (30 days), got '%s'",
+				   MAX_DURATION_S, arg);
+		break;
+	case OPT_RING:
+		if (parse_size(arg, &v) || v < 4096 || (v & (v - 1)) || v > (1ULL << 30))
+			argp_error(state, "--ring-size takes a power of two from 4K to 1G, got '%s'", arg);
+		o->ring_size = v;
+		break;
+	case OPT_STATS:
+	case OPT_POLL:
+		if (parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v > 3600000 ||
+		    (key == OPT_POLL && v == 0))
+			argp_error(state, "'%s' is not a number of milliseconds this flag takes", arg);
+		if (key == OPT_STATS)
+			o->stats_ms = v;
+		else
+			o->poll_ms = v;
+		break;
+	case OPT_CLAUSE:
+		if (o->n_clauses == SW_MAX_CLAUSES)
+			argp_error(state, "at most %d --clause flags", SW_MAX_CLAUSES);
+		o->clauses[o->n_clauses++] = arg;
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case OPT_TEST_REJECT:
+		o->test_reject = true;
+		break;
+	case OPT_MODE: /* the switches below, as one word */
+		if (strcmp(arg, "packets") && strcmp(arg, "flows"))
+			argp_error(state, "--mode is packets or flows, got '%s'", arg);
+		o->flows = !strcmp(arg, "flows");
+		o->packets = !o->flows;
+		break;
+	case OPT_FLOWS:
+		o->flows = true;
+		break;
+	case OPT_NO_PACKETS:
+		o->packets = false;
+		break;
+	case OPT_INTERVAL:
+		if (parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0 || v > 3600000)
+			argp_error(state, "--interval takes milliseconds from 1 to 3600000, got '%s'", arg);
+		o->interval_ms = v;
+		break;
+	case OPT_FLOW_ENTRIES:
+		if (parse_size(arg, &v) || v < 64 || v > (1 << 24))
+			argp_error(state, "--flow-entries takes a number from 64 to 16M, got '%s'", arg);
+		o->flow_entries = v;
+		break;
+	case ARGP_KEY_END:
+		if (o->any && o->n_ifaces)
+			argp_error(state, "-i any already means every interface: give it alone, or name each interface with -i");
+		if (!o->packets && !o->flows)
+			argp_error(state, "--no-packets without --flows would write nothing");
+		if (!o->packets && o->count)
+			argp_error(state, "--count counts packet records, which --no-packets does not write");
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+void options_parse(int argc, char **argv, struct sw_opts *o)
+{
+	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+
+	*o = (struct sw_opts){
+		.interval_ms = 1000,
+		.flow_entries = 65536,
+		.ring_size = 8 << 20,
+		.stats_ms = 1000,
+		.poll_ms = 10,
+		.packets = true,
+	};
+	argp_err_exit_status = EXIT_USAGE;
+	argp_parse(&argp, argc, argv, 0, NULL, o);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* The sidecar's flags, parsed once into a struct the engine keeps. */
+#ifndef SW_OPTIONS_H
+#define SW_OPTIONS_H
+
+#include <stdbool.h>
+#include "../bpf/sockwatch.h"
+
+#define MAX_IFACES 64
+#define MAX_DURATION_S (30 * 24 * 3600) /* 30 days: anything longer is a typo */
+
+struct sw_opts {
+	const char *ifnames[MAX_IFACES];
+	int n_ifaces;
+	const char *clauses[SW_MAX_CLAUSES];
+	int n_clauses;
+	unsigned long long ring_size;
+	unsigned long long count;
+	unsigned long stats_ms;
+	unsigned long poll_ms;
+	double duration;
+	int verbose;       /* -v: decisions and libbpf's warnings; -v -v: libbpf's debug log too */
+	bool any;          /* -i any: every interface, as with no -i */
+	bool test_reject;
+	bool packets;      /* a record a packet (default) */
+	bool flows;        /* per-flow counts every --interval */
+	unsigned long interval_ms;
+	unsigned long long flow_entries;
+};
+
+/* Fills o from argv; on a bad flag argp prints a sentence and exits 2. */
+void options_parse(int argc, char **argv, struct sw_opts *o);
+
+#endif

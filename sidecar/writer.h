@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One decoded event, many writers (ptcpdump's PacketWriter is the model): the
+ * engine hands every packet, flow and control record to each writer the run
+ * asked for. NDJSON on stdout is the first; pcap and flow export plug in here.
+ */
+#ifndef SW_WRITER_H
+#define SW_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "../bpf/sockwatch.h"
+#include "ifnames.h"
+#include "links.h"
+#include "out.h"
+
+struct sw_iface {
+	unsigned int ifindex;
+	const char *name;
+};
+
+/* Kernel stamps (CLOCK_TAI, or CLOCK_BOOTTIME before 6.1) to wall-clock time:
+ * wall = stamp - offset_ns, re-anchored at every report. */
+struct sw_clock {
+	bool tai;
+	int64_t offset_ns;
+};
+
+/* What a stats record says: the generations read so far, then the run. */
+struct sw_stats {
+	struct sw_counters c;
+	uint64_t written;      /* packet records written */
+	uint64_t flow_records; /* with --flows: flow records written */
+	uint64_t flow_packets; /* with --flows: packets those flow records count */
+	bool flows;
+	bool final;
+};
+
+struct sw_ready {
+	const struct sw_iface *ifaces;
+	int n_ifaces;
+	uint64_t ring_size;
+	bool packets, flows;
+};
+
+struct sw_writer_ops {
+	/* Records a writer can still take without waiting for its reader. */
+	size_t (*room)(void *ctx);
+	void (*packet)(void *ctx, const struct sw_event *ev);
+	void (*flow)(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v);
+	void (*ready)(void *ctx, const struct sw_ready *r);
+	void (*stats)(void *ctx, const struct sw_stats *s);
+	void (*link)(void *ctx, unsigned int ifindex, enum sw_link_state state);
+	void (*error)(void *ctx, const char *code, const char *message, const char *detail);
+};
+
+struct sw_writer {
+	const struct sw_writer_ops *ops;
+	void *ctx;
+};
+
+/* The NDJSON writer: records as docs/events.md describes them, into an out. */
+struct ndjson_writer {
+	struct out *out;
+	const struct ifnames *names;
+	const struct sw_clock *clock;
+};
+
+extern const struct sw_writer_ops ndjson_ops;
+
+#endif
