@@ -33,6 +33,7 @@ static struct env {
 	unsigned long size;
 	unsigned long port;
 	unsigned long batch;
+	unsigned long flows;
 	double max_seconds;
 	bool ipv6;
 } env = {
@@ -40,6 +41,7 @@ static struct env {
 	.size = 64,
 	.port = 0,
 	.batch = 256,
+	.flows = 1,
 	.max_seconds = 30,
 };
 
@@ -49,12 +51,13 @@ const char *argp_program_version = "sockwatch-gen 0.1.0";
 static const char doc[] =
 	"Send exactly COUNT UDP datagrams to loopback as fast as possible (for make bench).\n"
 	"\n"
-	"USAGE: sockwatch-gen [-n COUNT] [-s SIZE] [-p PORT] [-6] [-b BATCH] [-t SECONDS]\n"
+	"USAGE: sockwatch-gen [-n COUNT] [-s SIZE] [-p PORT] [-6] [-b BATCH] [-t SECONDS] [-f FLOWS]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    sockwatch-gen                   # 1M x 64 bytes to 127.0.0.1\n"
 	"    sockwatch-gen -n 200000 -s 512  # 200k x 512 bytes\n"
 	"    sockwatch-gen -6 -p 40000       # to [::1]:40000\n"
+	"    sockwatch-gen -f 100000         # 100k flows: 127.1.0.0, 127.1.0.1, ...\n"
 	"\n"
 	"Prints one JSON line on stdout: sent, seconds, pps, the size, port, family and\n"
 	"batch used, its own CPU seconds; \"complete\" is false when the time bound or a\n"
@@ -68,6 +71,7 @@ static const struct argp_option opts[] = {
 	{ "ipv6", '6', NULL, 0, "Send to ::1 instead of 127.0.0.1" },
 	{ "batch", 'b', "N", 0, "Datagrams per sendmmsg call, 1-1024 (default 256)" },
 	{ "max-seconds", 't', "SECONDS", 0, "Stop after SECONDS even if COUNT is not reached (default 30)" },
+	{ "flows", 'f', "N", 0, "IPv4: spread the datagrams over N flows, to 127.1.0.0 onwards (default 1; at most 16M)" },
 	{},
 };
 
@@ -119,6 +123,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (errno || end == arg || *end || !(env.max_seconds > 0) || env.max_seconds > 3600)
 			argp_error(state, "--max-seconds takes seconds above 0 and at most 3600, got '%s'", arg);
 		break;
+	case 'f':
+		if (parse_ulong(arg, 1 << 24, &v) || v == 0)
+			argp_error(state, "--flows takes 1 to 16777216, got '%s'", arg);
+		env.flows = v;
+		break;
+	case ARGP_KEY_END:
+		if (env.flows > 1 && env.ipv6)
+			argp_error(state, "--flows spreads over IPv4 loopback addresses: not with -6");
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -166,6 +179,7 @@ int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
 	static struct mmsghdr msgs[MAX_BATCH];
+	static struct sockaddr_in dests[MAX_BATCH];
 	struct sockaddr_storage addr;
 	struct iovec iov;
 	socklen_t alen;
@@ -193,6 +207,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	alen = loopback_addr(&addr, htons(env.port));
+	/* many flows go to many loopback addresses: the sink takes them all */
+	if (env.flows > 1)
+		((struct sockaddr_in *)&addr)->sin_addr.s_addr = htonl(INADDR_ANY);
 	if (bind(sink, (struct sockaddr *)&addr, alen)) {
 		fprintf(stderr, "sockwatch-gen: binding the sink to port %lu failed: %s; pick another with -p\n",
 			env.port, strerror(errno));
@@ -214,7 +231,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
-	if (connect(fd, (struct sockaddr *)&addr, alen)) {
+	if (env.flows == 1 && connect(fd, (struct sockaddr *)&addr, alen)) {
 		fprintf(stderr, "sockwatch-gen: connecting to port %lu failed: %s\n", env.port, strerror(errno));
 		err = 1;
 		goto cleanup;
@@ -240,7 +257,16 @@ int main(int argc, char **argv)
 	while (sent < env.count && !exiting && t < deadline) {
 		unsigned long long left = env.count - sent;
 		unsigned int n = left < env.batch ? left : env.batch;
-		int r = sendmmsg(fd, msgs, n, 0);
+		int r;
+
+		/* flow k goes to 127.1.0.0 + k: one destination a message */
+		for (unsigned int i = 0; env.flows > 1 && i < n; i++) {
+			dests[i] = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(env.port),
+				.sin_addr.s_addr = htonl(0x7f010000 + (sent + i) % env.flows) };
+			msgs[i].msg_hdr.msg_name = &dests[i];
+			msgs[i].msg_hdr.msg_namelen = sizeof(dests[i]);
+		}
+		r = sendmmsg(fd, msgs, n, 0);
 
 		if (r < 0) {
 			/* a full socket or device queue: try again, within the time bound */
