@@ -28,41 +28,6 @@ static const char *ifname(unsigned int ifindex)
 	return name;
 }
 
-static const char *ip_proto_name(uint8_t p)
-{
-	switch (p) {
-	case 1: return "icmp";
-	case 2: return "igmp";
-	case 4: return "ipip";
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 33: return "dccp";
-	case 41: return "ipv6";
-	case 47: return "gre";
-	case 50: return "esp";
-	case 51: return "ah";
-	case 58: return "icmp6";
-	case 89: return "ospf";
-	case 103: return "pim";
-	case 112: return "vrrp";
-	case 132: return "sctp";
-	case 136: return "udplite";
-	default: return NULL;
-	}
-}
-
-static const char *ethertype_name(uint16_t t)
-{
-	switch (t) {
-	case 0x0806: return "arp";
-	case 0x8035: return "rarp";
-	case 0x88cc: return "lldp";
-	case 0x8847: return "mpls";
-	case 0x8863: case 0x8864: return "pppoe";
-	default: return NULL;
-	}
-}
-
 static void out_ts(struct out *o, uint64_t mono_ns)
 {
 	uint64_t ns = mono_ns + clock_offset_ns;
@@ -111,7 +76,7 @@ static void out_l3(struct out *o, __u32 ifindex, __u8 dir, __u8 family, __u8 pro
 		static const char hex[] = "0123456789abcdef";
 
 		out_str(o, ",\"proto\":\"");
-		name = ethertype_name(ethertype);
+		name = sw_ethertype_name(ethertype);
 		if (name) {
 			out_str(o, name);
 		} else {
@@ -123,7 +88,7 @@ static void out_l3(struct out *o, __u32 ifindex, __u8 dir, __u8 family, __u8 pro
 		out_u64(o, ethertype);
 	} else {
 		out_str(o, ",\"proto\":");
-		name = ip_proto_name(proto);
+		name = sw_ip_proto_name(proto);
 		if (name) {
 			out_ch(o, '"');
 			out_str(o, name);
@@ -151,7 +116,7 @@ static void out_l3(struct out *o, __u32 ifindex, __u8 dir, __u8 family, __u8 pro
 
 void rec_packet(struct out *o, const struct sw_event *e)
 {
-	out_str(o, "{\"v\":1,\"type\":\"packet\",\"ts\":");
+	out_str(o, SW_REC_HEAD_PACKET ",\"ts\":");
 	out_ts(o, e->ts_ns);
 	out_l3(o, e->ifindex, e->dir, e->family, e->proto, e->ethertype, e->saddr, e->daddr,
 	       e->flags & SW_EV_PORTS, e->sport, e->dport);
@@ -177,7 +142,7 @@ void rec_flow(struct out *o, const struct sw_flow_key *k, const struct sw_flow_v
 	/* a flow keyed with both ports 0 is one of a protocol without ports */
 	bool ports = k->sport || k->dport;
 
-	out_str(o, "{\"v\":1,\"type\":\"flow\"");
+	out_str(o, SW_REC_HEAD_FLOW);
 	out_l3(o, k->ifindex, k->dir, k->family, k->proto, k->ethertype, k->saddr, k->daddr, ports,
 	       k->sport, k->dport);
 	out_kv(o, ",\"packets\":", v->packets);
@@ -200,7 +165,7 @@ static void out_now(struct out *o)
 
 void rec_ready(struct out *o, const struct sw_iface *ifs, int n_ifs, uint64_t ring_size)
 {
-	out_str(o, "{\"v\":1,\"type\":\"ready\"");
+	out_str(o, SW_REC_HEAD_READY);
 	out_now(o);
 	out_str(o, ",\"interfaces\":[");
 	for (int i = 0; i < n_ifs; i++) {
@@ -220,7 +185,7 @@ void rec_ready(struct out *o, const struct sw_iface *ifs, int n_ifs, uint64_t ri
 
 void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, int64_t flows, bool final)
 {
-	out_str(o, "{\"v\":1,\"type\":\"stats\"");
+	out_str(o, SW_REC_HEAD_STATS);
 	out_now(o);
 	out_kv(o, ",\"seen\":", c->seen);
 	out_kv(o, ",\"matched\":", c->matched);
@@ -236,7 +201,7 @@ void rec_stats(struct out *o, const struct sw_counters *c, uint64_t written, int
 
 void rec_error(struct out *o, const char *code, const char *message, const char *detail)
 {
-	out_str(o, "{\"v\":1,\"type\":\"error\",\"code\":");
+	out_str(o, SW_REC_HEAD_ERROR ",\"code\":");
 	out_jstr(o, code);
 	out_str(o, ",\"message\":");
 	out_jstr(o, message);
@@ -249,7 +214,7 @@ void rec_error(struct out *o, const char *code, const char *message, const char 
 
 void rec_link(struct out *o, unsigned int ifindex, const char *ifname, const char *state)
 {
-	out_str(o, "{\"v\":1,\"type\":\"link\"");
+	out_str(o, SW_REC_HEAD_LINK);
 	out_now(o);
 	out_kv(o, ",\"ifindex\":", ifindex);
 	out_str(o, ",\"ifname\":");

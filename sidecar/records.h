@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The sidecar's NDJSON records, as docs/events.md describes them. Every record
- * starts {"v":1,"type":"<kind>", in that order: the CLI relies on the prefix. */
+ * starts with its SW_REC_HEAD_* ({"v":N,"type":"<kind>"), the field names are the
+ * contract's (src/contract/contract.ts; gen-contract check compares them). */
 #ifndef SW_RECORDS_H
 #define SW_RECORDS_H
 
@@ -9,8 +10,7 @@
 #include <linux/types.h>
 #include "out.h"
 #include "../bpf/sockwatch.h"
-
-#define SW_SCHEMA_VERSION 1
+#include "sw_contract.h" /* generated: SW_SCHEMA_VERSION, SW_REC_HEAD_*, protocol names */
 
 struct sw_iface {
 	unsigned int ifindex;

@@ -34,18 +34,10 @@
 #include "records.h"
 #include "sockwatch.skel.h"
 
-/* Exit codes; docs/events.md and --help list them too. */
-enum {
-	EXIT_OK = 0,      /* ended by count, duration, signal, or a closed stdout */
-	EXIT_RUNTIME = 1, /* anything else that went wrong while running */
-	EXIT_USAGE = 2,   /* bad flags */
-	EXIT_PERM = 3,    /* missing CAP_BPF / CAP_NET_RAW */
-	EXIT_NOIF = 4,    /* no such interface, or it was removed */
-	EXIT_KERNEL = 5,  /* the kernel refused the program or a map */
-};
-
-#define MAX_IFACES 64
-#define MAX_DURATION_S (30 * 24 * 3600) /* 30 days: anything longer is a typo */
+/* Exit codes (enum sw_exit: EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, EXIT_PERM, EXIT_NOIF,
+ * EXIT_KERNEL) and the limits come from sw_contract.h, generated from the contract. */
+#define MAX_IFACES SW_MAX_INTERFACES
+#define MAX_DURATION_S SW_MAX_DURATION_S /* 30 days: anything longer is a typo */
 #define OUT_BUFFER (1 << 20)
 #define LOG_TAIL 2048
 
@@ -183,7 +175,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				   MAX_DURATION_S, arg);
 		break;
 	case OPT_RING:
-		if (parse_size(arg, &v) || v < 4096 || (v & (v - 1)) || v > (1ULL << 30))
+		if (parse_size(arg, &v) || v < SW_RING_SIZE_MIN || (v & (v - 1)) || v > SW_RING_SIZE_MAX)
 			argp_error(state, "--ring-size takes a power of two from 4K to 1G, got '%s'", arg);
 		env.ring_size = v;
 		break;
@@ -219,7 +211,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.interval_ms = v;
 		break;
 	case OPT_FLOW_ENTRIES:
-		if (parse_size(arg, &v) || v < 64 || v > (1 << 24))
+		if (parse_size(arg, &v) || v < SW_FLOW_ENTRIES_MIN || v > SW_FLOW_ENTRIES_MAX)
 			argp_error(state, "--flow-entries takes a number from 64 to 16M, got '%s'", arg);
 		env.flow_entries = v;
 		break;
