@@ -1,5 +1,6 @@
 # sockwatch: bpf/*.bpf.c -> build/*.bpf.o -> build/*.skel.h -> build/sockwatch-sidecar,
 # and src/ -> dist/ (TypeScript). `make run` and `make test` install what is missing first.
+# src/contract/contract.ts -> build/sw_contract.h, before the sidecar: the one contract both sides share.
 .DELETE_ON_ERROR:
 # keep the .bpf.o and skeleton between builds
 .SECONDARY:
@@ -24,6 +25,7 @@ LDLIBS     := -static -lbpf -lelf -lz
 SIDECAR_SRCS := $(wildcard sidecar/*.c)
 SIDECAR_OBJS := $(patsubst sidecar/%.c,$(OUT)/%.o,$(SIDECAR_SRCS))
 TS_SRCS      := $(shell find src -name '*.ts' 2>/dev/null)
+CONTRACT     := $(OUT)/sw_contract.h
 
 ifeq ($(V),1)
 Q =
@@ -41,6 +43,11 @@ cli: dist/.built
 $(OUT):
 	$(Q)mkdir -p $@
 
+# Generated from the one contract (needs tsx: `make deps`); rewritten only when it changes.
+$(CONTRACT): src/contract/contract.ts scripts/gen-contract.mjs | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)node --import tsx scripts/gen-contract.mjs header $@
+
 $(OUT)/%.bpf.o: bpf/%.bpf.c bpf/sockwatch.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -50,7 +57,7 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/%.o: sidecar/%.c $(wildcard sidecar/*.h) bpf/sockwatch.h $(OUT)/sockwatch.skel.h
+$(OUT)/%.o: sidecar/%.c $(wildcard sidecar/*.h) bpf/sockwatch.h $(CONTRACT) $(OUT)/sockwatch.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(OUT) -Ibpf -c $< -o $@
 

@@ -26,19 +26,12 @@
 #include "ifnames.h"
 #include "links.h"
 #include "options.h"
+#include "sw_contract.h"
 #include "out.h"
 #include "writer.h"
 
-/* Exit codes; docs/events.md and --help list them too. */
-enum {
-	EXIT_OK = 0,      /* ended by count, duration, signal, or a closed stdout */
-	EXIT_RUNTIME = 1, /* anything else that went wrong while running */
-	EXIT_USAGE = 2,   /* bad flags */
-	EXIT_PERM = 3,    /* missing CAP_BPF / CAP_NET_RAW */
-	EXIT_NOIF = 4,    /* no such interface, or it was removed */
-	EXIT_KERNEL = 5,  /* the kernel refused the program or a map */
-};
-
+/* Exit codes (enum sw_exit: EXIT_OK … EXIT_KERNEL) and limits come from the
+ * generated sw_contract.h (src/contract/contract.ts). */
 #define OUT_BUFFER (4 << 20)
 #define VERIFIER_LOG (1 << 20)
 #define MAX_WRITERS 4

@@ -6,16 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "filter.h"
+#include "sw_contract.h"
 
 static const struct {
 	const char *name;
 	enum sw_lit_kind kind;
-} kinds[] = {
-	{ "dir", SW_LIT_DIR },     { "iface", SW_LIT_IFINDEX }, { "family", SW_LIT_FAMILY },
-	{ "proto", SW_LIT_PROTO }, { "src", SW_LIT_SRC },       { "dst", SW_LIT_DST },
-	{ "host", SW_LIT_HOST },   { "sport", SW_LIT_SPORT },   { "dport", SW_LIT_DPORT },
-	{ "port", SW_LIT_PORT },
-};
+} kinds[] = { SW_LIT_KIND_NAMES }; /* generated from the contract (sw_contract.h) */
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {

@@ -93,10 +93,13 @@ int engine_load(struct engine *e)
 	memcpy((void *)&e->skel->rodata->filter, &filter, sizeof(filter));
 	/* what a switch leaves off still exists, at its smallest */
 	err = bpf_map__set_max_entries(e->skel->maps.events, o->packets ? o->ring_size : 4096);
-	err = err ?: bpf_map__set_max_entries(e->skel->maps.flows0, o->flows ? o->flow_entries : 1);
+	if (err)
+		return engine_fail(e, EXIT_RUNTIME, "ring_size", NULL, "could not size the ring buffer: %s",
+				   strerror(-err));
+	err = bpf_map__set_max_entries(e->skel->maps.flows0, o->flows ? o->flow_entries : 1);
 	err = err ?: bpf_map__set_max_entries(e->skel->maps.flows1, o->flows ? o->flow_entries : 1);
 	if (err)
-		return engine_fail(e, EXIT_RUNTIME, "map_size", NULL, "could not size the kernel's maps: %s",
+		return engine_fail(e, EXIT_RUNTIME, "flow_table", NULL, "could not size the flow tables: %s",
 				   strerror(-err));
 
 	err = sockwatch_bpf__load(e->skel);

@@ -183,7 +183,7 @@ static int timeout_ms(const struct engine *e, bool busy)
 int engine_run(struct engine *e)
 {
 	struct epoll_event evs[MAX_IFACES + 4];
-	bool busy = false, links_waiting = false, draining = true, ended = false;
+	bool busy = false, links_waiting = false, draining = true, ended = false, gone_said = false;
 	uint64_t t;
 	int n, err;
 
@@ -238,6 +238,11 @@ int engine_run(struct engine *e)
 			if (!e->report.final && report(e, true))
 				return e->exit_code;
 			ended = !e->report.pending;
+			/* every interface went away: said after the final stats, which still count */
+			if (ended && e->exit_code == EXIT_NOIF && !gone_said) {
+				gone_said = true;
+				engine_fail(e, EXIT_NOIF, "interface_gone", NULL, "every interface being captured was removed");
+			}
 		}
 		if (!flush(e))
 			return e->exit_code;

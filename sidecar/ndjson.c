@@ -4,51 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "sw_contract.h" /* generated: SW_REC_HEAD_*, protocol names */
 #include "writer.h"
 
-#define SW_SCHEMA_VERSION 1
-#define V "{\"v\":1,"
-_Static_assert(SW_SCHEMA_VERSION == 1, "V spells the schema version");
 
 /* The longest packet or flow record: an IPv6 one with a long, escaped name. */
 #define RECORD_MAX 640
 
 static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex);
-
-static const char *ip_proto_name(uint8_t p)
-{
-	switch (p) {
-	case 1: return "icmp";
-	case 2: return "igmp";
-	case 4: return "ipip";
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 33: return "dccp";
-	case 41: return "ipv6";
-	case 47: return "gre";
-	case 50: return "esp";
-	case 51: return "ah";
-	case 58: return "icmp6";
-	case 89: return "ospf";
-	case 103: return "pim";
-	case 112: return "vrrp";
-	case 132: return "sctp";
-	case 136: return "udplite";
-	default: return NULL;
-	}
-}
-
-static const char *ethertype_name(uint16_t t)
-{
-	switch (t) {
-	case 0x0806: return "arp";
-	case 0x8035: return "rarp";
-	case 0x88cc: return "lldp";
-	case 0x8847: return "mpls";
-	case 0x8863: case 0x8864: return "pppoe";
-	default: return NULL;
-	}
-}
 
 static void out_ts(struct out *o, const struct sw_clock *clock, uint64_t stamp_ns)
 {
@@ -90,6 +53,7 @@ static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 
 	const char *name;
 
 	out_kv(o, ",\"ifindex\":", ifindex);
+	out_str(o, ",\"ifname\":");
 	out_ifname(w, ifindex);
 	out_str(o, dir == SW_DIR_OUT ? ",\"dir\":\"out\"" : ",\"dir\":\"in\"");
 	out_kv(o, ",\"family\":", family);
@@ -98,7 +62,7 @@ static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 
 		static const char hex[] = "0123456789abcdef";
 
 		out_str(o, ",\"proto\":\"");
-		name = ethertype_name(ethertype);
+		name = sw_ethertype_name(ethertype);
 		if (name) {
 			out_str(o, name);
 		} else {
@@ -110,7 +74,7 @@ static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 
 		out_u64(o, ethertype);
 	} else {
 		out_str(o, ",\"proto\":");
-		name = ip_proto_name(proto);
+		name = sw_ip_proto_name(proto);
 		if (name) {
 			out_ch(o, '"');
 			out_str(o, name);
@@ -136,7 +100,7 @@ static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 
 	}
 }
 
-/* "ifname": the resolver's name, or if<N> for an index it never saw. */
+/* An ifname's value: the resolver's name, or if<N> for an index it never saw. */
 static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex)
 {
 	const char *name = ifnames_get(w->names, ifindex);
@@ -146,7 +110,6 @@ static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex)
 		snprintf(other, sizeof(other), "if%u", ifindex);
 		name = other;
 	}
-	out_str(w->out, ",\"ifname\":");
 	out_jstr_n(w->out, name, IF_NAMESIZE * 6);
 }
 
@@ -163,7 +126,7 @@ static void nd_packet(void *ctx, const struct sw_event *e)
 	const struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
-	out_str(o, V "\"type\":\"packet\",\"ts\":");
+	out_str(o, SW_REC_HEAD_PACKET ",\"ts\":");
 	out_ts(o, w->clock, e->ts_ns);
 	out_l3(w, e->ifindex, e->dir, e->family, e->proto, e->ethertype, e->saddr, e->daddr,
 	       e->flags & SW_EV_PORTS, e->sport, e->dport);
@@ -190,7 +153,7 @@ static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow
 	/* a flow keyed with both ports 0 is one of a protocol without ports */
 	bool ports = k->sport || k->dport;
 
-	out_str(o, V "\"type\":\"flow\"");
+	out_str(o, SW_REC_HEAD_FLOW);
 	out_l3(w, k->ifindex, k->dir, k->family, k->proto, k->ethertype, k->saddr, k->daddr, ports,
 	       k->sport, k->dport);
 	out_kv(o, ",\"packets\":", v->packets);
@@ -218,7 +181,7 @@ static void nd_ready(void *ctx, const struct sw_ready *r)
 	const struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
-	out_str(o, V "\"type\":\"ready\"");
+	out_str(o, SW_REC_HEAD_READY);
 	out_now(o);
 	out_str(o, ",\"interfaces\":[");
 	for (int i = 0; i < r->n_ifaces; i++) {
@@ -240,7 +203,7 @@ static void nd_stats(void *ctx, const struct sw_stats *s)
 	const struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
-	out_str(o, V "\"type\":\"stats\"");
+	out_str(o, SW_REC_HEAD_STATS);
 	out_now(o);
 	out_kv(o, ",\"seen\":", s->c.seen);
 	out_kv(o, ",\"matched\":", s->c.matched);
@@ -262,7 +225,7 @@ static void nd_error(void *ctx, const char *code, const char *message, const cha
 	const struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
-	out_str(o, V "\"type\":\"error\",\"code\":");
+	out_str(o, SW_REC_HEAD_ERROR ",\"code\":");
 	out_jstr(o, code);
 	out_str(o, ",\"message\":");
 	out_jstr(o, message);
@@ -278,9 +241,10 @@ static void nd_link(void *ctx, unsigned int ifindex, enum sw_link_state state)
 	const struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
-	out_str(o, V "\"type\":\"link\"");
+	out_str(o, SW_REC_HEAD_LINK);
 	out_now(o);
 	out_kv(o, ",\"ifindex\":", ifindex);
+	out_str(o, ",\"ifname\":");
 	out_ifname(w, ifindex);
 	out_str(o, ",\"state\":\"");
 	out_str(o, links_state_name(state));

@@ -120,7 +120,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				   MAX_DURATION_S, arg);
 		break;
 	case OPT_RING:
-		if (parse_size(arg, &v) || v < 4096 || (v & (v - 1)) || v > (1ULL << 30))
+		if (parse_size(arg, &v) || v < SW_RING_SIZE_MIN || (v & (v - 1)) || v > SW_RING_SIZE_MAX)
 			argp_error(state, "--ring-size takes a power of two from 4K to 1G, got '%s'", arg);
 		o->ring_size = v;
 		break;
@@ -163,7 +163,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		o->interval_ms = v;
 		break;
 	case OPT_FLOW_ENTRIES:
-		if (parse_size(arg, &v) || v < 64 || v > (1 << 24))
+		if (parse_size(arg, &v) || v < SW_FLOW_ENTRIES_MIN || v > SW_FLOW_ENTRIES_MAX)
 			argp_error(state, "--flow-entries takes a number from 64 to 16M, got '%s'", arg);
 		o->flow_entries = v;
 		break;

@@ -6,8 +6,10 @@
 #include <stdbool.h>
 #include "../bpf/sockwatch.h"
 
-#define MAX_IFACES 64
-#define MAX_DURATION_S (30 * 24 * 3600) /* 30 days: anything longer is a typo */
+#include "sw_contract.h"
+
+#define MAX_IFACES SW_MAX_INTERFACES
+#define MAX_DURATION_S SW_MAX_DURATION_S /* 30 days: anything longer is a typo */
 
 struct sw_opts {
 	const char *ifnames[MAX_IFACES];

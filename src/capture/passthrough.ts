@@ -1,9 +1,24 @@
 // --json with nothing for user space to check: the sidecar's packet lines go
 // to stdout as the bytes it wrote, in runs, never decoded or split into strings.
-import {PACKET_PREFIX} from '../sidecar/records.js'
+// The prefix the sidecar writes is only the fast path: a line without it is parsed,
+// and a valid packet record in any key order or spacing passes all the same.
+import {PACKET_PREFIX, parseRecord, RecordError} from '../sidecar/records.js'
 
 const PREFIX = Buffer.from(PACKET_PREFIX)
+const PACKET_WORD = Buffer.from('"packet"')
 const NL = 0x0a
+
+/** Whether buf[start, end) is a valid packet record that does not start with the prefix. */
+function isPacketLine(buf: Buffer, start: number, end: number, line: number): boolean {
+  const word = buf.indexOf(PACKET_WORD, start)
+  if (word === -1 || word >= end) return false // no packet record without the word: no need to parse
+  try {
+    return parseRecord(buf.toString('utf8', start, end), line).type === 'packet'
+  } catch (error) {
+    if (error instanceof RecordError) return false // other() reports it, with its number
+    throw error
+  }
+}
 
 export class BytePassThrough {
   /** Packet lines passed through. */
@@ -13,8 +28,8 @@ export class BytePassThrough {
 
   /**
    * @param limit packets to pass before the rest are skipped
-   * @param write gets runs of whole packet lines
-   * @param other gets every line that is not a packet (ready, stats, error), numbered
+   * @param write gets runs of whole packet lines, as the sidecar wrote them
+   * @param other gets every line that is not a valid packet record (ready, stats, error, or a bad line), numbered
    */
   constructor(
     private readonly limit: number,
@@ -29,7 +44,8 @@ export class BytePassThrough {
     let run = 0 // where the current run of passed packet lines starts
     for (let nl = buf.indexOf(NL, start); nl !== -1; nl = buf.indexOf(NL, start)) {
       this.line++
-      const packet = nl - start > PREFIX.length && buf.compare(PREFIX, 0, PREFIX.length, start, start + PREFIX.length) === 0
+      const fast = nl - start > PREFIX.length && buf.compare(PREFIX, 0, PREFIX.length, start, start + PREFIX.length) === 0
+      const packet = fast || isPacketLine(buf, start, nl, this.line)
       if (packet && this.count < this.limit) {
         this.count++
       } else {

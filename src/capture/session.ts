@@ -21,6 +21,8 @@ export interface CaptureOptions {
   signal?: AbortSignal
   /** 'flows': the kernel counts per flow and the sidecar writes flow records every intervalMs. */
   mode?: 'packets' | 'flows'
+  /** Packets mode: per-flow counts too, flow records every intervalMs. */
+  flows?: boolean
   intervalMs?: number
   /** Flows mode: entries in the kernel's LRU flow table. */
   flowEntries?: number
@@ -64,6 +66,8 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   if (options.count !== undefined && !options.predicate) args.push('-c', String(options.count))
   for (const clause of options.clauses ?? []) args.push('--clause', clause)
   if (options.mode === 'flows') args.push('--mode', 'flows')
+  // packets and flows from one kernel pass
+  else if (options.flows) args.push('--flows')
   if (options.intervalMs !== undefined) args.push('--interval', String(options.intervalMs))
   if (options.flowEntries !== undefined) args.push('--flow-entries', String(options.flowEntries))
   if (options.durationMs !== undefined) args.push('-d', String(options.durationMs / 1000))

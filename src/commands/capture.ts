@@ -5,16 +5,17 @@ import {filterArgs, sourceFlags} from '../source-flags.js'
 import {openInput, replay} from '../capture/replay.js'
 import {capture} from '../capture/session.js'
 import {compileFilter, encodeClauses, explainFilter, matches} from '../filter/index.js'
-import {parseDuration} from '../lib/duration.js'
+import {InputError, parseDuration} from '../lib/duration.js'
 import {parseRingSize} from '../lib/size.js'
 import {throwIfFailed, watchOutput} from '../lib/process-io.js'
 import {statusLineFits} from '../lib/terminal.js'
 import {startStatusBar} from '../lib/status.js'
 import {closingLine, replayClosingLine} from '../output/format.js'
+import {flowBlock} from '../output/flows.js'
 import {linkLine} from '../output/link.js'
 import {defaultFormat, packetSink} from '../output/sink.js'
 import {styleFor} from '../output/style.js'
-import type {RecordError} from '../sidecar/records.js'
+import type {FlowRecord, RecordError} from '../sidecar/records.js'
 
 const SHOWN_BAD_LINES = 20
 
@@ -30,12 +31,13 @@ export default class Capture extends BaseCommand {
     {description: 'DNS queries, live, with jq', command: `<%= config.bin %> <%= command.id %> --json udp dst port 53 | jq -c '{src, dst, len}'`},
     {description: 'TCP SYNs for ten seconds', command: `<%= config.bin %> <%= command.id %> -d 10s --json tcp | jq -c 'select(.flags == "S")'`},
     {description: 'Save now, read later', command: '<%= config.bin %> <%= command.id %> --json > cap.ndjson; <%= config.bin %> <%= command.id %> -r cap.ndjson not port 22'},
+    {description: 'Packets and per-flow totals every 5 s, from one kernel pass', command: '<%= config.bin %> <%= command.id %> -i lo --flows 5s udp'},
     {description: 'What runs in the kernel for a filter', command: "<%= config.bin %> <%= command.id %> --explain 'host 10.0.0.1 and not port 22'"},
   ]
 
   // oclif's generated line shows artefacts for flags exclusive with -r ('[-d <value> | ]')
   static usage = [
-    '<%= command.id %> [-i IFACE]... [-c N] [-d DURATION] [--json | --format table|text|json] [FLAGS] [FILTER...]',
+    '<%= command.id %> [-i IFACE]... [-c N] [-d DURATION] [--flows DURATION] [--json | --format table|text|json] [FLAGS] [FILTER...]',
     '<%= command.id %> -r FILE|- [-c N] [--strict] [--json | --format table|text|json] [FILTER...]',
     '<%= command.id %> --explain [FILTER...]',
   ]
@@ -51,6 +53,7 @@ export default class Capture extends BaseCommand {
     json: Flags.boolean({description: 'NDJSON, one object a line, the final stats record last: short for --format json.', exclusive: ['format']}),
     explain: Flags.boolean({description: 'Print what the filter runs in the kernel and what user space checks, then exit.'}),
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
+    flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
     'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED', exclusive: ['read']}),
   }
 
@@ -62,6 +65,10 @@ export default class Capture extends BaseCommand {
       return
     }
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
+    const flowsMs = flags.flows === undefined ? undefined : parseDuration(flags.flows)
+    const flowBatch: FlowRecord[] = []
+    // flows are counted in the kernel: a filter it cannot run whole would count too much
+    if (flowsMs !== undefined && !filter.exact) throw new InputError(`--flows counts in the kernel, which cannot check all of '${filter.text}' (TCP flags and the like): drop --flows, or use a filter on addresses, ports and protocols`)
     const ringSize = flags['ring-size'] === undefined ? undefined : parseRingSize(flags['ring-size'])
     const format = flags.json ? 'json' : flags.format ?? defaultFormat(process.stdout.isTTY)
     const io = watchOutput()
@@ -90,6 +97,7 @@ export default class Capture extends BaseCommand {
       const result = await capture(
         {
           interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
+          flows: flowsMs !== undefined, intervalMs: flowsMs,
           clauses: encodeClauses(filter.clauses),
           predicate: filter.exact ? undefined : (p) => matches(filter.ast, p),
         },
@@ -100,8 +108,12 @@ export default class Capture extends BaseCommand {
             this.logToStderr(`sockwatch: capturing on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C to stop`)
             sink.ready?.(r)
           },
+          flow: (r) => (format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : flowBatch.push(r)),
           stats: (r) => {
             status?.dropped(r.dropped)
+            // with --flows, each interval's flows then its stats: in --json all of them, else a block
+            if (flowsMs !== undefined && format === 'json' && !r.final) toStdout(`${JSON.stringify(r)}\n`)
+            else if (flowsMs !== undefined && format !== 'json' && flowBatch.length) toStdout(flowBlock(flowBatch.splice(0), r))
             sink.stats?.(r) // --json: the final one is the stream's last line
           },
           // an interface down, up or deleted: in --json a record among the packets, else a line on stderr

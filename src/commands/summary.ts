@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {filterWords} from '../cli/argv.js'
+import {LIMITS} from '../contract/contract.js'
 import {filterArgs, sourceFlags} from '../source-flags.js'
 import {openInput} from '../capture/replay.js'
 import {compileFilter, encodeClauses} from '../filter/index.js'
@@ -56,7 +57,7 @@ export default class Summary extends BaseCommand {
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets (live: at the first table read that reaches it).'}),
     interval: Flags.string({description: 'Live: a new table every interval (redrawn in place on a terminal), e.g. 2s.', exclusive: ['read']}),
     json: Flags.boolean({description: 'NDJSON: a "row" object a row, then "other", then "totals" (one batch per --interval).'}),
-    'flow-entries': Flags.integer({min: 64, max: 16_777_216, description: "Live: entries in the kernel's LRU flow table (default 65536); flows that fall out are counted as unattributed.", helpGroup: 'ADVANCED', exclusive: ['read']}),
+    'flow-entries': Flags.integer({min: LIMITS.flowEntriesMin.value, max: LIMITS.flowEntriesMax.value, description: "Live: entries in each of the kernel's two flow tables (default 65536); packets of flows past that in one interval are counted as overflow.", helpGroup: 'ADVANCED', exclusive: ['read']}),
   }
 
   async run(): Promise<void> {

@@ -1,11 +1,12 @@
 // Kernel literals: one test on a packet, maybe negated, and how two of them relate.
+import {FILTER_KINDS, LIMITS} from '../contract/contract.js'
 import {addressBits, commonPrefix, formatAddress, inPrefix, maskAddress} from './address.js'
 import {PORT_PROTOS} from './protocols.js'
 
 /** Most clauses the kernel evaluates (OR). */
-export const MAX_CLAUSES = 8
+export const MAX_CLAUSES = LIMITS.maxClauses.value
 /** Most literals in one clause (AND). */
-export const MAX_LITERALS = 8
+export const MAX_LITERALS = LIMITS.maxLiterals.value
 
 export type AddressKind = 'src' | 'dst' | 'host'
 export type PortKind = 'sport' | 'dport' | 'port'
@@ -31,8 +32,11 @@ export type Clause = Literal[]
 export type AddressLiteral = Extract<Literal, {kind: AddressKind}>
 export type PortLiteral = Extract<Literal, {kind: PortKind}>
 
-/** The order literals are written in a clause. */
-export const KIND_ORDER = ['dir', 'iface', 'family', 'proto', 'src', 'dst', 'host', 'sport', 'dport', 'port'] as const
+/** The order literals are written in a clause: the contract's --clause kinds. */
+export const KIND_ORDER = FILTER_KINDS.map((k) => k.name)
+// every kind a literal can be is one the sidecar parses, and the other way round
+const kindsAgree: [Literal['kind']] extends [(typeof FILTER_KINDS)[number]['name']] ? ([(typeof FILTER_KINDS)[number]['name']] extends [Literal['kind']] ? true : never) : never = true
+void kindsAgree
 
 export const isAddress = (l: Literal): l is AddressLiteral => l.kind === 'src' || l.kind === 'dst' || l.kind === 'host'
 export const isPort = (l: Literal): l is PortLiteral => l.kind === 'sport' || l.kind === 'dport' || l.kind === 'port'

@@ -1,6 +1,8 @@
 // Durations as people type them: 500ms, 10s, 1.5s, 2m, 1h, compounds like
 // 1m30s or 1h2m3.5s (largest unit first), or bare seconds.
 
+import {LIMITS} from '../contract/contract.js'
+
 const UNITS: Record<string, number> = {h: 3_600_000, m: 60_000, s: 1000, ms: 1}
 const ORDER = ['h', 'm', 's', 'ms']
 const NUMBER = String.raw`(?:\d+(?:\.\d+)?|\.\d+)`
@@ -9,7 +11,7 @@ const BARE = new RegExp(`^${NUMBER}$`)
 const PART = new RegExp(`(${NUMBER})(ms|h|m|s)`, 'y')
 
 /** The longest duration taken: 30 days. Anything longer is a typo, and the sidecar's clock arithmetic has limits. */
-export const MAX_DURATION_MS = 30 * 24 * 3_600_000
+export const MAX_DURATION_MS = LIMITS.maxDurationSeconds.value * 1000
 
 /** A typed error for a value the user gave; its message quotes the value. */
 export class InputError extends Error {

@@ -1,9 +1,10 @@
 // Byte sizes as people type them: 4096, 64K, 8M, 1G (powers of 1024).
+import {LIMITS} from '../contract/contract.js'
 import {InputError} from './duration.js'
 
 const SHIFT: Record<string, bigint> = {'': 0n, k: 10n, m: 20n, g: 30n}
-const MIN_RING = 4096
-const MAX_RING = 2 ** 30
+const MIN_RING = LIMITS.ringSizeMin.value
+const MAX_RING = LIMITS.ringSizeMax.value
 
 /** Bytes in digits with an optional K, M or G suffix, or undefined; never rounds. */
 function parseBytes(input: string): number | undefined {

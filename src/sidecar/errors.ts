@@ -1,14 +1,8 @@
 // One error class for everything that can go wrong with the capture engine.
+import {EXIT} from '../contract/contract.js'
 
-/** Exit codes shared by the sidecar and the CLI (docs/events.md). */
-export const EXIT = {
-  ok: 0,
-  runtime: 1,
-  usage: 2,
-  permission: 3,
-  noInterface: 4,
-  kernel: 5,
-} as const
+/** Exit codes shared by the sidecar and the CLI (docs/events.md), from the contract. */
+export {EXIT}
 
 export interface SidecarErrorInit {
   exitCode?: number

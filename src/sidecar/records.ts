@@ -1,9 +1,13 @@
 // The sidecar's NDJSON records (docs/events.md, docs/events.schema.json) and a
-// strict parser for them. test/unit/records-schema.test.ts keeps RECORD_FIELDS
+// strict parser for them. The field names come from the one contract
+// (src/contract/contract.ts); test/unit/records-schema.test.ts keeps RECORD_FIELDS
 // and FIELD_RULES in step with the schema, in both directions.
 import {isIPv4, isIPv6} from 'node:net'
+import * as contract from '../contract/contract.js'
+import type {ErrorCode, FieldSpec, FieldType} from '../contract/contract.js'
 
-export const SCHEMA_VERSION = 1
+export type {FieldSpec, FieldType} from '../contract/contract.js'
+export const SCHEMA_VERSION = contract.SCHEMA_VERSION
 
 export type Direction = 'in' | 'out'
 
@@ -64,14 +68,19 @@ export interface StatsRecord {
   final: boolean
   /** Bytes (len) of the matched packets. */
   matched_bytes?: number
-  /** Flows mode: flow records written so far. */
+  /** With --flows: flow records written so far. */
   flows?: number
+  /** With --flows: packets those flow records count. */
+  flow_packets?: number
+  /** With --flows: matched packets no flow counts (the table was full), and their bytes. */
+  overflow?: number
+  overflow_bytes?: number
 }
 
 export interface ErrorRecord {
   v: 1
   type: 'error'
-  code: string
+  code: ErrorCode | (string & {})
   message: string
   detail?: string
 }
@@ -86,48 +95,20 @@ export interface LinkRecord {
   state: LinkState
 }
 
-export const LINK_STATES = ['up', 'down', 'gone'] as const
+export const LINK_STATES = contract.LINK_STATES
 export type LinkState = (typeof LINK_STATES)[number]
 
 export type SidecarRecord = PacketRecord | FlowRecord | ReadyRecord | StatsRecord | ErrorRecord | LinkRecord
 export type RecordType = SidecarRecord['type']
 
-// JSON types as the schema names them; 'integer' is a whole number.
-export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'string|integer'
+/** Each record type's fields, from the contract. */
+export const RECORD_FIELDS: Record<RecordType, FieldSpec> = contract.RECORD_FIELDS
 
-export interface FieldSpec {
-  required: Record<string, FieldType>
-  optional: Record<string, FieldType>
-}
-
-const COMMON = {v: 'integer', type: 'string'} as const
-
-export const RECORD_FIELDS: Record<RecordType, FieldSpec> = {
-  packet: {
-    required: {...COMMON, ts: 'number', ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', len: 'integer'},
-    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', icmp_type: 'integer', icmp_code: 'integer', frag: 'string', vlan: 'integer', truncated: 'boolean', ethertype: 'integer'},
-  },
-  flow: {
-    required: {...COMMON, ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', packets: 'integer', bytes: 'integer', first: 'number', last: 'number'},
-    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', ethertype: 'integer'},
-  },
-  ready: {
-    required: {...COMMON, ts: 'number', interfaces: 'array', ring_size: 'integer'},
-    optional: {},
-  },
-  stats: {
-    required: {...COMMON, ts: 'number', seen: 'integer', matched: 'integer', emitted: 'integer', dropped: 'integer', written: 'integer', final: 'boolean'},
-    optional: {matched_bytes: 'integer', flows: 'integer'},
-  },
-  link: {
-    required: {...COMMON, ts: 'number', ifindex: 'integer', ifname: 'string', state: 'string'},
-    optional: {},
-  },
-  error: {
-    required: {...COMMON, code: 'string', message: 'string'},
-    optional: {detail: 'string'},
-  },
-}
+// The interfaces above name exactly the contract's fields: a field on one side only does not compile.
+type ContractFields<T extends RecordType> = keyof (typeof contract.RECORD_FIELDS)[T]['required'] | keyof (typeof contract.RECORD_FIELDS)[T]['optional']
+type SameKeys<R, T extends RecordType> = [keyof R] extends [ContractFields<T>] ? ([ContractFields<T>] extends [keyof R] ? true : `${T}: a field differs from the contract`) : `${T}: a field differs from the contract`
+const fieldsAgree: [SameKeys<PacketRecord, 'packet'>, SameKeys<FlowRecord, 'flow'>, SameKeys<ReadyRecord, 'ready'>, SameKeys<StatsRecord, 'stats'>, SameKeys<LinkRecord, 'link'>, SameKeys<ErrorRecord, 'error'>] = [true, true, true, true, true, true]
+void fieldsAgree
 
 /**
  * Limits on a field's value beyond its JSON type, in JSON Schema's words; each keyword
@@ -154,8 +135,8 @@ const TS: FieldRule = {minimum: 0}
 const PORT: FieldRule = {minimum: 0, maximum: 65535}
 const BYTE: FieldRule = {minimum: 0, maximum: 255}
 
-/** The error record's codes (docs/events.md). */
-export const ERROR_CODES = ['permission', 'no_such_interface', 'interface_gone', 'open_failed', 'ring_size', 'load_failed', 'attach_failed', 'runtime', 'flow_table'] as const
+/** The error record's codes (docs/events.md), from the contract. */
+export const ERROR_CODES = contract.ERROR_CODES
 
 /**
  * What each field may hold, by field name (the same name means the same thing in every
@@ -187,7 +168,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   bytes: COUNT,
   interfaces: {
     minItems: 1,
-    items: {fields: {ifindex: 'integer', name: 'string'}, rules: {ifindex: {minimum: 0}, name: {minLength: 1}}},
+    items: {fields: contract.INTERFACE_FIELDS, rules: {ifindex: {minimum: 0}, name: {minLength: 1}}},
   },
   ring_size: {minimum: 4096},
   seen: COUNT,
@@ -197,6 +178,9 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   written: COUNT,
   matched_bytes: COUNT,
   flows: COUNT,
+  flow_packets: COUNT,
+  overflow: COUNT,
+  overflow_bytes: COUNT,
   code: {enum: ERROR_CODES},
   message: {minLength: 1},
   state: {enum: LINK_STATES},
@@ -329,5 +313,5 @@ export function parseRecord(text: string, line: number): SidecarRecord {
   return rec as unknown as SidecarRecord
 }
 
-/** Every packet line the sidecar writes starts with exactly this. */
-export const PACKET_PREFIX = '{"v":1,"type":"packet",'
+/** Every packet line the sidecar writes starts with exactly this (its SW_REC_HEAD_PACKET and a comma). */
+export const PACKET_PREFIX = `{"v":${SCHEMA_VERSION},"type":"packet",`

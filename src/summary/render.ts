@@ -87,7 +87,7 @@ export function summaryTable(s: Summary, options: RenderOptions = {}): string {
   const u = totals.unattributed
   const footer: {label: string; tail: string[]}[] = [
     {label: `other: ${countKeys(s.by, other.keys)}${other.overflow.packets ? ` + more past the ${totals.maxKeys}-key cap` : ''}`, tail: tail(other, other.interval, other.share)},
-    ...(u.packets || u.bytes ? [{label: 'unattributed (evicted)', tail: tail(u, u.interval, u.share)}] : []),
+    ...(u.packets || u.bytes ? [{label: 'overflow (table full)', tail: tail(u, u.interval, u.share)}] : []),
     {label: `total: ${countKeys(s.by, totals.keys, totals.capped)}${totals.dropped === null ? '' : `, ${totals.dropped} dropped`}`, tail: tail(totals, totals.interval, totals.packets || totals.bytes ? 1 : 0)},
   ]
   const tailTitles = ['PACKETS', 'BYTES', 'SHARE', ...(seconds === undefined ? [] : ['RATE'])]
@@ -145,7 +145,7 @@ export function summaryClosingLine(s: Summary, more: {skipped?: number} = {}): s
   const {totals} = s
   const u = totals.unattributed.packets
   let line = `${totals.packets} ${totals.packets === 1 ? 'packet' : 'packets'} in ${countKeys(s.by, totals.keys, totals.capped)}`
-  if (u) line += ` (${u} unattributed: evicted)`
+  if (u) line += ` (${u} overflow: the flow table was full)`
   if (totals.dropped !== null) line += `, ${totals.dropped} dropped`
   if (more.skipped !== undefined) line += `, ${more.skipped} malformed ${more.skipped === 1 ? 'line' : 'lines'} skipped`
   return line

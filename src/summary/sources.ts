@@ -117,8 +117,12 @@ export interface LiveHooks {
   stderr?(text: string): void
 }
 
-/** Unattributed traffic: what the kernel matched minus what came in flow records (never below zero). */
+/**
+ * Traffic in no flow record: the kernel's overflow (a full flow table) where the stats say
+ * it; from an older sidecar, what it matched minus what came in flow records.
+ */
 export function unattributed(stats: StatsRecord, attributed: Counts): Counts {
+  if (stats.overflow !== undefined) return {packets: stats.overflow, bytes: stats.overflow_bytes ?? 0}
   return {
     packets: Math.max(0, stats.matched - attributed.packets),
     bytes: stats.matched_bytes === undefined ? 0 : Math.max(0, stats.matched_bytes - attributed.bytes),

@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {FlowRecord, PacketRecord, SidecarRecord, StatsRecord} from '../../src/sidecar/records.js'
-import {inNetns, ROOT, SIDECAR, startSidecar} from '../helpers/integration-capture.js'
+import {CLI, inNetns, ROOT, SIDECAR, startSidecar} from '../helpers/integration-capture.js'
 import {makeNetns, makeVethPair, type VethPair} from '../helpers/integration-netns.js'
 import {preflight} from '../helpers/integration-preflight.js'
 import {startProc} from '../helpers/integration-proc.js'
@@ -66,6 +66,27 @@ engine('engine :: packets and flows in one run: per flow, the flow records add u
     assert.is(flowed.reduce((n, f) => n + f.packets, 0), count, `flow ${k}`)
     assert.is(flowed.reduce((n, f) => n + f.bytes, 0), count * (size + 42), `flow ${k}`)
     assert.ok(flowed.every((f) => f.first <= f.last))
+  }
+  assertExact(records)
+})
+
+engine('engine :: capture --flows 200ms --json: packets and flow records in one stream, each flow adding up', async () => {
+  const proc = startProc(CLI, ['capture', '-i', 'lo', '--flows', '200ms', '--json', 'udp'])
+  await proc.waitFor('stderr', /^sockwatch: capturing on lo/)
+  const sent = [[3, 50], [6, 200], [9, 700]] as const
+  const ports = []
+  for (const [count, size] of sent) ports.push(await sendUdp('127.0.0.1', count, size))
+  assert.is((await proc.stop('SIGINT')).code, 0)
+  const records = parse(proc.stdout)
+  assert.is(records.at(-1)!.type, 'stats')
+  for (const [i, [count, size]] of sent.entries()) {
+    const k = key(ports[i])
+    const packets = records.filter((r): r is PacketRecord => r.type === 'packet' && key(r) === k)
+    const flowed = flows(records).filter((f) => key(f) === k)
+    assert.is(packets.length, count)
+    assert.is(flowed.reduce((n, f) => n + f.packets, 0), count)
+    assert.is(flowed.reduce((n, f) => n + f.bytes, 0), packets.reduce((n, p) => n + p.len, 0))
+    assert.is(packets[0].len, size + 42)
   }
   assertExact(records)
 })

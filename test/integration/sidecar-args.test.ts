@@ -89,7 +89,7 @@ args('sidecar args :: -v: the engine\'s decisions in under 30 lines, no libbpf r
   assert.is(r.code, 0, r.stderr.join('\n'))
   assert.ok(r.stderr.length > 0 && r.stderr.length < 30, `${r.stderr.length} lines:\n${r.stderr.join('\n')}`)
   assert.not.ok(r.stderr.some((l) => RELO.test(l)), r.stderr.join('\n'))
-  assert.ok(r.stderr.some((l) => /^sockwatch-sidecar: ring buffer: 8388608 bytes/.test(l)), r.stderr.join('\n'))
+  assert.ok(r.stderr.some((l) => /^sockwatch-sidecar: packets: a 8388608-byte ring buffer/.test(l)), r.stderr.join('\n'))
   assert.ok(r.stderr.some((l) => /^sockwatch-sidecar: capturing on lo \(ifindex 1\)/.test(l)), r.stderr.join('\n'))
 })
 

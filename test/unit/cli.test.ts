@@ -45,6 +45,17 @@ cli('cli :: --json passes packet lines through byte for byte, leaves out ready a
   assert.is(r.status, 0, r.stderr)
 })
 
+cli('cli :: --json passes a valid packet in another key order or spacing through byte for byte and counts it', () => {
+  const r = runCli(['capture', '--json'], records('key-order.ndjson'))
+  const lines = readNdjsonFixture('key-order.ndjson')
+  const packets = lines.filter((l) => /"type": ?"packet"/.test(l))
+  assert.is(packets.length, 4)
+  // in the order the sidecar wrote them, as it wrote them, then the final stats
+  assert.is(r.stdout, [...packets, JSON.stringify(JSON.parse(lines.at(-1)!))].join('\n') + '\n')
+  assert.is(r.stderr, 'sockwatch: capturing on lo; Ctrl-C to stop\n4 packets captured, 0 dropped\n')
+  assert.is(r.status, 0)
+})
+
 cli('cli :: --format text prints one exact line a packet', () => {
   const r = runCli(['capture', '--format', 'text'], records('capture.ndjson'))
   assert.is(r.stdout, TEXT.join('\n') + '\n')

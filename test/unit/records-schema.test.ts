@@ -383,7 +383,7 @@ for (const [what, sample, valid] of samples) {
 }
 
 // The fixtures the CLI tests feed through a fake sidecar must be records the real one could write.
-for (const name of ['capture.ndjson', 'no-final-stats.ndjson', 'permission-error.ndjson', 'interface-gone.ndjson', 'link-events.ndjson', 'link-events-flows.ndjson']) {
+for (const name of ['capture.ndjson', 'no-final-stats.ndjson', 'permission-error.ndjson', 'interface-gone.ndjson', 'link-events.ndjson', 'link-events-flows.ndjson', 'key-order.ndjson']) {
   agree(`records-ajv :: every line of test/fixtures/${name} is a valid record`, () => {
     const lines = readNdjsonFixture(name)
     assert.ok(lines.length > 0, `${fixturePath(name)} is empty`)

@@ -249,7 +249,7 @@ agg('summary-aggregate :: under the cap: capped is false', () => {
   assert.equal(s.other.overflow, {packets: 0, bytes: 0})
 })
 
-agg('summary-aggregate :: unattributed (evicted) traffic is part of the totals and of the shares', () => {
+agg('summary-aggregate :: overflow (table full)  traffic is part of the totals and of the shares', () => {
   const a = fed('flow', [flow({src: '10.0.0.1', dst: '10.0.0.2', packets: 90, bytes: 9000})])
   a.setUnattributed({packets: 10, bytes: 1000})
   const s = a.result({top: 10, sort: 'bytes', dropped: 0})

@@ -206,10 +206,10 @@ const FLOWS_TABLE = [
   '3  tcp    127.0.0.1:38000  127.0.0.1:8080        7  2.1 kB    1.0%',
   '4  arp    arp              arp                   2    84 B    0.0%',
   '   other: 0 flows                                0     0 B    0.0%',
-  '   unattributed (evicted)                        5   300 B    0.1%',
+  '   overflow (table full)                         5   300 B    0.1%',
   '   total: 4 flows, 0 dropped                  1824  214 kB  100.0%',
 ]
-const FLOWS_STDERR = 'sockwatch: counting flows on lo, eth0; Ctrl-C for the summary\n1824 packets in 4 flows (5 unattributed: evicted), 0 dropped\n'
+const FLOWS_STDERR = 'sockwatch: counting flows on lo, eth0; Ctrl-C for the summary\n1824 packets in 4 flows (5 overflow: the flow table was full), 0 dropped\n'
 
 cli('summary-cli :: live: flow records added up across batches; evicted packets as unattributed; the total is what the kernel matched', () => {
   const r = runCli(['summary'], flows())
@@ -264,7 +264,7 @@ cli('summary-cli :: live --interval in a pipe: a block per batch, each with its 
     '1  udp    10.0.0.1:40000  10.0.0.53:53       1500  150 kB   69.9%     0 B/s',
     '2  udp    10.0.0.53:53    10.0.0.1:40000      310   62 kB   28.9%  4.0 kB/s',
     '   other: 2 flows                               9  2.2 kB    1.0%     0 B/s',
-    '   unattributed (evicted)                       5   300 B    0.1%     0 B/s',
+    '   overflow (table full)                        5   300 B    0.1%     0 B/s',
     '   total: 4 flows, 0 dropped                 1824  214 kB  100.0%  4.0 kB/s',
     '',
   ])
@@ -284,7 +284,7 @@ cli('summary-cli :: live --interval on a terminal: each table is drawn over the 
     '#  PROTO  SOURCE          DESTINATION   PACKETS   BYTES   SHARE      RATE',
     '1  udp    10.0.0.1:40000  10.0.0.53:53     1500  150 kB   69.9%     0 B/s',
     '   other: 3 flows                           319   64 kB   29.9%  4.0 kB/s',
-    '   unattributed (evicted)                     5   300 B    0.1%     0 B/s',
+    '   overflow (table full)                      5   300 B    0.1%     0 B/s',
     '   total: 4 flows, 0 dropped               1824  214 kB  100.0%  4.0 kB/s',
   ])
 })

@@ -87,7 +87,7 @@ render('summary-render :: with an interval: a title, a RATE column, and the unat
     '1  tcp    10.0.0.1:51000      10.0.0.2:443            3  4.5 kB   66.6%  2.3 kB/s',
     '2  udp    [2001:db8::2]:5353  [2001:db8::1]:53        1   120 B    1.8%    60 B/s',
     '   other: 2 flows                                     2   140 B    2.1%    70 B/s',
-    '   unattributed (evicted)                             4  2.0 kB   29.6%  1.0 kB/s',
+    '   overflow (table full)                              4  2.0 kB   29.6%  1.0 kB/s',
     '   total: 4 flows, 0 dropped                         10  6.8 kB  100.0%  3.4 kB/s',
   ])
 })
@@ -228,7 +228,7 @@ render('summary-render :: closing lines', () => {
   assert.is(summaryClosingLine(a.result({top: 1, sort: 'bytes'}), {skipped: 2}), '6 packets in 4 flows, 2 malformed lines skipped')
   assert.is(summaryClosingLine(a.result({top: 1, sort: 'bytes'}), {skipped: 1}), '6 packets in 4 flows, 1 malformed line skipped')
   a.setUnattributed({packets: 5, bytes: 300})
-  assert.is(summaryClosingLine(a.result({top: 1, sort: 'bytes', dropped: 3})), '11 packets in 4 flows (5 unattributed: evicted), 3 dropped')
+  assert.is(summaryClosingLine(a.result({top: 1, sort: 'bytes', dropped: 3})), '11 packets in 4 flows (5 overflow: the flow table was full), 3 dropped')
   const one = new Aggregator({by: 'dport'})
   one.addPacket(pkt({dport: 53}))
   assert.is(summaryClosingLine(one.result({top: 1, sort: 'bytes', dropped: 0})), '1 packet in 1 destination port, 0 dropped')

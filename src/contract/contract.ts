@@ -1,0 +1,158 @@
+// The one contract between the sidecar (C) and the CLI (TypeScript): record fields, exit
+// codes, error codes, protocol names, filter kinds and limits, written here once.
+// scripts/gen-contract.mjs turns it into build/sw_contract.h for the sidecar and the kernel
+// program, writes the generated parts of docs/events.md, and with --check fails on drift
+// in the C sources and the docs (docs/architecture.md, "One contract"). Data only: no imports.
+
+/** The `v` of every record; a reader refuses any other. */
+export const SCHEMA_VERSION = 1
+
+/** Exit codes of the sidecar and the CLI; `c` is the sidecar's name for it. */
+export const EXIT_CODES = [
+  {name: 'ok', code: 0, c: 'EXIT_OK', meaning: 'ended by `-c`, `-d`, SIGINT/SIGTERM/SIGHUP, or a closed stdout (`| head`)'},
+  {name: 'runtime', code: 1, c: 'EXIT_RUNTIME', meaning: 'a runtime failure (the message says which)'},
+  {name: 'usage', code: 2, c: 'EXIT_USAGE', meaning: "bad flags or values (the sidecar's sentence says which; the CLI shows it as `sockwatch: …`)"},
+  {name: 'permission', code: 3, c: 'EXIT_PERM', meaning: 'missing privilege: CAP_BPF and CAP_NET_RAW (or root)'},
+  {name: 'noInterface', code: 4, c: 'EXIT_NOIF', meaning: 'no such interface, or every captured interface was removed'},
+  {name: 'kernel', code: 5, c: 'EXIT_KERNEL', meaning: "the kernel refused the eBPF program or a map (the verifier's last lines are in `detail`)"},
+] as const
+
+export type ExitName = (typeof EXIT_CODES)[number]['name']
+
+/** Exit codes by name: EXIT.usage is 2. */
+export const EXIT = Object.fromEntries(EXIT_CODES.map((e) => [e.name, e.code])) as {readonly [E in (typeof EXIT_CODES)[number] as E['name']]: E['code']}
+
+/** The error record's `code`s, each with the exit code the sidecar ends with after it. */
+export const ERROR_CODE_EXITS = [
+  {code: 'permission', exit: 'permission'},
+  {code: 'no_such_interface', exit: 'noInterface'},
+  {code: 'interface_gone', exit: 'noInterface'},
+  {code: 'open_failed', exit: 'runtime'},
+  {code: 'ring_size', exit: 'runtime'},
+  {code: 'load_failed', exit: 'kernel'},
+  {code: 'attach_failed', exit: 'runtime'},
+  {code: 'runtime', exit: 'runtime'},
+  {code: 'flow_table', exit: 'runtime'},
+] as const satisfies readonly {code: string; exit: ExitName}[]
+
+export type ErrorCode = (typeof ERROR_CODE_EXITS)[number]['code']
+
+/** The error codes alone, in the contract's order. */
+export const ERROR_CODES: readonly ErrorCode[] = ERROR_CODE_EXITS.map((e) => e.code)
+
+/** A link record's `state`. */
+export const LINK_STATES = ['up', 'down', 'gone'] as const
+
+// JSON types as the schema names them; 'integer' is a whole number.
+export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'string|integer'
+
+export interface FieldSpec {
+  required: Record<string, FieldType>
+  optional: Record<string, FieldType>
+}
+
+const COMMON = {v: 'integer', type: 'string'} as const
+
+/**
+ * Every record type and its fields. docs/events.schema.json states the same (checked by
+ * test/unit/records-schema.test.ts), docs/events.md has a table a type and the sidecar's
+ * writer (sidecar/records.c) writes exactly these keys (both checked by gen-contract --check).
+ */
+export const RECORD_FIELDS = {
+  packet: {
+    required: {...COMMON, ts: 'number', ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', len: 'integer'},
+    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', icmp_type: 'integer', icmp_code: 'integer', frag: 'string', vlan: 'integer', truncated: 'boolean', ethertype: 'integer'},
+  },
+  flow: {
+    required: {...COMMON, ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', packets: 'integer', bytes: 'integer', first: 'number', last: 'number'},
+    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', ethertype: 'integer'},
+  },
+  ready: {
+    required: {...COMMON, ts: 'number', interfaces: 'array', ring_size: 'integer'},
+    optional: {},
+  },
+  stats: {
+    required: {...COMMON, ts: 'number', seen: 'integer', matched: 'integer', emitted: 'integer', dropped: 'integer', written: 'integer', final: 'boolean'},
+    optional: {matched_bytes: 'integer', flows: 'integer', flow_packets: 'integer', overflow: 'integer', overflow_bytes: 'integer'},
+  },
+  link: {
+    required: {...COMMON, ts: 'number', ifindex: 'integer', ifname: 'string', state: 'string'},
+    optional: {},
+  },
+  error: {
+    required: {...COMMON, code: 'string', message: 'string'},
+    optional: {detail: 'string'},
+  },
+} as const satisfies Record<string, FieldSpec>
+
+/** The fields of the objects in a ready record's `interfaces`. */
+export const INTERFACE_FIELDS = {ifindex: 'integer', name: 'string'} as const satisfies Record<string, FieldType>
+
+/** The names a record's `proto` uses for IP protocols; `ports`: its packets carry sport/dport. */
+export const IP_PROTOCOLS = [
+  {name: 'icmp', number: 1},
+  {name: 'igmp', number: 2},
+  {name: 'ipip', number: 4},
+  {name: 'tcp', number: 6, ports: true},
+  {name: 'udp', number: 17, ports: true},
+  {name: 'dccp', number: 33, ports: true},
+  {name: 'ipv6', number: 41},
+  {name: 'gre', number: 47},
+  {name: 'esp', number: 50},
+  {name: 'ah', number: 51},
+  {name: 'icmp6', number: 58},
+  {name: 'ospf', number: 89},
+  {name: 'pim', number: 103},
+  {name: 'vrrp', number: 112},
+  {name: 'sctp', number: 132, ports: true},
+  {name: 'udplite', number: 136, ports: true},
+] as const satisfies readonly {name: string; number: number; ports?: true}[]
+
+/** The names a family 0 record's `proto` uses for ethertypes; any other is its hex, "0x88b5". */
+export const ETHERTYPES = [
+  {name: 'arp', ethertypes: [0x0806]},
+  {name: 'rarp', ethertypes: [0x8035]},
+  {name: 'lldp', ethertypes: [0x88cc]},
+  {name: 'mpls', ethertypes: [0x8847]},
+  {name: 'pppoe', ethertypes: [0x8863, 0x8864]},
+] as const satisfies readonly {name: string; ethertypes: readonly number[]}[]
+
+/**
+ * The kinds of a `--clause` literal (docs/filters.md), in the order a clause writes them;
+ * `c` names the kernel's enum sw_lit_kind value, numbered from 1 in this order. The enum
+ * is bpf/sockwatch.h's (the kernel program's layout); build/sw_contract.h asserts it.
+ */
+export const FILTER_KINDS = [
+  {name: 'dir', c: 'SW_LIT_DIR'},
+  {name: 'iface', c: 'SW_LIT_IFINDEX'},
+  {name: 'family', c: 'SW_LIT_FAMILY'},
+  {name: 'proto', c: 'SW_LIT_PROTO'},
+  {name: 'src', c: 'SW_LIT_SRC'},
+  {name: 'dst', c: 'SW_LIT_DST'},
+  {name: 'host', c: 'SW_LIT_HOST'},
+  {name: 'sport', c: 'SW_LIT_SPORT'},
+  {name: 'dport', c: 'SW_LIT_DPORT'},
+  {name: 'port', c: 'SW_LIT_PORT'},
+] as const
+
+/**
+ * Limits both sides enforce; `c` is the C macro, generated into build/sw_contract.h, or
+ * with `kernel: true` defined by bpf/sockwatch.h (the kernel program's layout) and
+ * asserted there to be this value.
+ */
+export const LIMITS = {
+  /** Clauses (OR) the kernel filter evaluates. */
+  maxClauses: {value: 8, c: 'SW_MAX_CLAUSES', kernel: true},
+  /** Literals (AND) in one clause. */
+  maxLiterals: {value: 8, c: 'SW_MAX_LITERALS', kernel: true},
+  /** -i interfaces one capture names. */
+  maxInterfaces: {value: 64, c: 'SW_MAX_INTERFACES'},
+  /** --ring-size bounds in bytes (a power of two between). */
+  ringSizeMin: {value: 4096, c: 'SW_RING_SIZE_MIN'},
+  ringSizeMax: {value: 2 ** 30, c: 'SW_RING_SIZE_MAX'},
+  /** -d: 30 days; anything longer is a typo. */
+  maxDurationSeconds: {value: 30 * 24 * 3600, c: 'SW_MAX_DURATION_S'},
+  /** --flow-entries bounds. */
+  flowEntriesMin: {value: 64, c: 'SW_FLOW_ENTRIES_MIN'},
+  flowEntriesMax: {value: 2 ** 24, c: 'SW_FLOW_ENTRIES_MAX'},
+} as const satisfies Record<string, {value: number; c: string; kernel?: true}>
