@@ -79,7 +79,7 @@ struct engine {
 	unsigned int budget;    /* records this drain pass may still take */
 
 	/* the loop */
-	uint64_t deadline_ms, next_report_ms;
+	uint64_t deadline_ms, next_report_ms, signal_ms;
 	bool exiting, detached, aborting, ring_empty;
 	const char *why;
 	int exit_code;

@@ -130,12 +130,15 @@ static void on_signal(struct engine *e)
 	struct signalfd_siginfo si;
 
 	while (read(e->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (e->exiting) {
-			/* asked twice: leave without waiting for the reader */
+		/* Asked again a while after the first (a reader that never reads
+		 * again): leave without the rest. Not at once: Ctrl-C on a terminal
+		 * reaches the CLI and us together, and the CLI then asks too. */
+		if (e->exiting && e->signal_ms && now_ms() - e->signal_ms >= 1000) {
 			e->aborting = true;
 			e->why = "a second signal";
-		} else {
+		} else if (!e->exiting) {
 			e->exiting = true;
+			e->signal_ms = now_ms();
 			e->why = strsignal(si.ssi_signo);
 		}
 	}
