@@ -80,7 +80,8 @@ struct engine {
 
 	/* the loop */
 	uint64_t deadline_ms, next_report_ms, signal_ms;
-	bool exiting, detached, aborting, ring_empty;
+	bool exiting, detached, aborting;
+	bool out_pollable, out_watched; /* stdout in the epoll set; EPOLLOUT asked for */
 	const char *why;
 	int exit_code;
 };

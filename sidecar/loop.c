@@ -155,11 +155,25 @@ static void on_socket_error(struct engine *e, int idx)
 		engine_log(e, "interface '%s': its socket says %s", e->ifaces[idx].name, strerror(soerr));
 }
 
+/* Wakes the loop when stdout can take more, only while output waits for it: a
+ * wake-up each time the reader takes a little would drain the ring in crumbs. */
+static void watch_stdout(struct engine *e, bool on)
+{
+	struct epoll_event ev = { .events = on ? EPOLLOUT : 0, .data.u32 = TAG_OUT };
+
+	if (e->out_watched == on)
+		return;
+	if (!epoll_ctl(e->epfd, EPOLL_CTL_MOD, e->out.fd, &ev))
+		e->out_watched = on;
+}
+
 /* Flushes the writers' output; false when the run must end now (a write error). */
 static bool flush(struct engine *e)
 {
 	int err = out_flush(&e->out);
 
+	if (e->out_pollable)
+		watch_stdout(e, err == -EAGAIN);
 	if (err == 0 || err == -EAGAIN)
 		return true;
 	if (err == -EPIPE) {
@@ -281,9 +295,12 @@ int engine_poll_setup(struct engine *e)
 	}
 	if (err)
 		return -errno;
-	/* a file never makes us wait, and epoll refuses one (EPERM) */
-	ev = (struct epoll_event){ .events = EPOLLOUT | EPOLLET, .data.u32 = TAG_OUT };
-	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->out.fd, &ev) && errno != EPERM)
+	/* watched for EPOLLOUT only while output waits (watch_stdout); a file never
+	 * makes us wait, and epoll refuses one (EPERM) */
+	ev = (struct epoll_event){ .events = 0, .data.u32 = TAG_OUT };
+	if (!epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->out.fd, &ev))
+		e->out_pollable = true;
+	else if (errno != EPERM)
 		return -errno;
 	return 0;
 }

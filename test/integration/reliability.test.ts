@@ -65,6 +65,8 @@ rel.after(() => {
 rel('reliability :: a tiny ring under a flood: drops are counted, captured + dropped = matched exactly', async () => {
   const sidecar = await startSidecar(['-i', 'lo', '--ring-size', '4096', '--stats-interval', '100'], ns.name)
   flood()
+  // a periodic stats record after the flood: it has counted the drops
+  await sidecar.proc.waitFor('stdout', (l) => l.includes('"type":"stats"') && l.includes('"final":false') && !l.includes('"dropped":0,'))
   const run = await sidecar.finish()
   const final = run.final
   assert.is(run.code, 0)
