@@ -20,9 +20,17 @@ const FLOOD = 20_000
 const GEN = join(ROOT, 'build/sockwatch-gen')
 
 /** FLOOD datagrams of 64 bytes in sendmmsg batches: faster than any reader drains a 4 KiB ring. */
-function flood(): void {
-  const {sent} = JSON.parse(execFileSync('ip', ['netns', 'exec', ns.name, GEN, '-n', String(FLOOD), '-s', '64'], {encoding: 'utf8'}))
-  if (sent !== FLOOD) throw new Error(`the generator sent ${sent} of ${FLOOD}`)
+function flood(n = FLOOD): void {
+  const {sent} = JSON.parse(execFileSync('ip', ['netns', 'exec', ns.name, GEN, '-n', String(n), '-s', '64'], {encoding: 'utf8'}))
+  if (sent !== n) throw new Error(`the generator sent ${sent} of ${n}`)
+}
+
+/** More records than the sidecar's 4 MiB buffer holds, sent while the reader reads nothing: drops, surely. */
+const STALLED_FLOOD = 100_000
+function floodStalled(proc: Proc): void {
+  proc.child.stdout!.pause()
+  flood(STALLED_FLOOD)
+  proc.child.stdout!.resume()
 }
 
 const noStackTrace = (p: Proc) => assert.not.ok(p.stderr.some((l) => /^\s+at /.test(l)), p.stderr.join('\n'))
@@ -64,14 +72,14 @@ rel.after(() => {
 
 rel('reliability :: a tiny ring under a flood: drops are counted, captured + dropped = matched exactly', async () => {
   const sidecar = await startSidecar(['-i', 'lo', '--ring-size', '4096', '--stats-interval', '100'], ns.name)
-  flood()
+  floodStalled(sidecar.proc)
   // a periodic stats record after the flood: it has counted the drops
-  await sidecar.proc.waitFor('stdout', (l) => l.includes('"type":"stats"') && l.includes('"final":false') && !l.includes('"dropped":0,'))
+  await sidecar.proc.waitFor('stdout', (l) => l.includes('"type":"stats"') && l.includes('"final":false') && !l.includes('"dropped":0,'), 20_000)
   const run = await sidecar.finish()
   const final = run.final
   assert.is(run.code, 0)
-  assert.is(final.seen, FLOOD)
-  assert.is(final.matched, FLOOD)
+  assert.is(final.seen, STALLED_FLOOD)
+  assert.is(final.matched, STALLED_FLOOD)
   assert.ok(final.dropped > 0, `no drops with a 4 KiB ring: ${JSON.stringify(final)}`)
   assert.is(final.emitted + final.dropped, final.matched)
   assert.is(final.written, final.emitted)
@@ -84,13 +92,13 @@ rel('reliability :: a tiny ring under a flood: drops are counted, captured + dro
 rel('reliability :: the CLI reports those drops, and --fail-on-drop exits 1', async () => {
   const cli = startProc('ip', ['netns', 'exec', ns.name, CLI, 'capture', '-i', 'lo', '--json', '--ring-size', '4096', '--fail-on-drop'])
   await cli.waitFor('stderr', /^sockwatch: capturing on lo/)
-  flood()
-  const {code} = await cli.stop('SIGTERM')
+  floodStalled(cli)
+  const {code} = await cli.stop('SIGTERM', 30_000)
   assert.is(code, 1)
   const closing = cli.stderr.map((l) => /^(\d+) packets? captured, (\d+) dropped$/.exec(l)).find(Boolean)
   assert.ok(closing, cli.stderr.join('\n'))
   const [captured, dropped] = [Number(closing![1]), Number(closing![2])]
-  assert.is(captured + dropped, FLOOD)
+  assert.is(captured + dropped, STALLED_FLOOD)
   assert.ok(dropped > 0)
   assert.is(cli.stdout.filter(Boolean).length, captured + 1) // the packets, then the final stats record
   assert.is(JSON.parse(cli.stdout.filter(Boolean).at(-1)!).dropped, dropped)
