@@ -143,7 +143,7 @@ static void log_setup(const struct engine *e)
 	if (!e->n_ifaces)
 		engine_log(e, "capturing on every interface: one unbound packet socket");
 	engine_log(e, "loopback is ifindex %u: its outgoing copy of each packet is skipped, so a loopback "
-		   "packet is reported once, as in", e->loopback);
+		   "packet is reported once, as incoming", e->loopback);
 	engine_log(e, "timestamps: %s", e->clock.tai ? "CLOCK_TAI" : "CLOCK_BOOTTIME (no CLOCK_TAI before kernel 6.1)");
 	if (!o->n_clauses)
 		engine_log(e, "filter: none, every packet passes");

@@ -46,7 +46,6 @@ struct gen_report {
 	struct sw_flow_key *keys; /* capacity: flow_entries */
 	struct sw_flow_val *vals; /* summed over CPUs */
 	uint32_t n_flows, next_flow;
-	struct sw_stats stats;
 };
 
 struct engine {

@@ -94,12 +94,13 @@ static bool write_report(struct engine *e)
 			e->flow_packets += v->packets;
 		} else {
 			/* stats after the flows they account for */
-			r->stats = (struct sw_stats){
+			const struct sw_stats stats = {
 				.c = e->totals, .written = e->written, .flow_records = e->flow_records,
 				.flow_packets = e->flow_packets, .flows = e->opts.flows, .final = r->final,
 			};
+
 			for (int i = 0; i < e->n_writers; i++)
-				e->writers[i].ops->stats(e->writers[i].ctx, &r->stats);
+				e->writers[i].ops->stats(e->writers[i].ctx, &stats);
 			r->pending = false;
 			if (r->final)
 				engine_log(e, "final counts: seen %llu, matched %llu, emitted %llu, dropped %llu, "

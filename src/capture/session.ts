@@ -125,10 +125,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
         stats = record
         sink.stats?.(record)
       } else if (record.type === 'flow') sink.flow?.(record)
-      else if (record.type === 'link') {
-        router.flush() // the packets before it go out first
-        sink.link?.(record)
-      } else failure = record
+      else if (record.type === 'link') sink.link?.(record) // the router has sent the packets before it
+      else failure = record
     },
   })
 

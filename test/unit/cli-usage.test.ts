@@ -107,6 +107,7 @@ const usage: [string[], string][] = [
   [['capure'], "sockwatch: 'capure' is not a sockwatch command; did you mean 'sockwatch capture'?"],
   [['sumary', '-r', 'x'], "sockwatch: 'sumary' is not a sockwatch command; did you mean 'sockwatch summary'?"],
   [['frobnicate'], "sockwatch: 'frobnicate' is not a sockwatch command; 'sockwatch --help' lists the commands"],
+  [['capture', '--flows', '1s', 'tcpflags', 'syn'], "sockwatch: --flows counts in the kernel, which cannot check all of 'tcpflags syn' (TCP flags and the like): drop --flows, or use a filter on addresses, ports and protocols"],
 ]
 for (const [args, sentence] of usage) {
   cli(`cli-usage :: '${args.join(' ')}' is one sentence and exit 2`, () => {

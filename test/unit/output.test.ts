@@ -1,6 +1,7 @@
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import {clockTime, closingLine, elide, endpoint, packetInfo, truncate} from '../../src/output/format.js'
+import {flowBlock} from '../../src/output/flows.js'
 import {ndjsonLines} from '../../src/output/ndjson.js'
 import {defaultFormat, packetSink} from '../../src/output/sink.js'
 import {tableHeader, tableLayout, tableRow, tableRows} from '../../src/output/table.js'
@@ -347,5 +348,25 @@ for (const [captured, dropped, line] of closing) {
     assert.is(closingLine({captured, dropped}), line)
   })
 }
+
+const flowOf = (sport: number, packets: number, bytes: number) =>
+  ({v: 1, type: 'flow', ifindex: 1, ifname: 'lo', dir: 'in', family: 4, proto: 'udp', src: '127.0.0.1', dst: '127.0.0.1', sport, dport: 53, packets, bytes, first: 1700000000, last: 1700000001}) as const
+const statsAt = (overflow: number, final = false) =>
+  ({v: 1, type: 'stats', ts: 1700000005.25, seen: 9, matched: 9, emitted: 9, dropped: 0, written: 9, final, overflow}) as const
+
+output('output :: a flow block: flows largest first, aligned, with its totals', () => {
+  assert.is(flowBlock([flowOf(40000, 2, 200), flowOf(40001, 7, 1400)], statsAt(0)), [
+    '-- flows to 22:13:25.250: 2 flows, 9 packets, 1.6 kB',
+    '   lo in udp 127.0.0.1:40001 > 127.0.0.1:53       7 packets    1.4 kB',
+    '   lo in udp 127.0.0.1:40000 > 127.0.0.1:53       2 packets     200 B',
+    '',
+  ].join('\n'))
+})
+
+output('output :: a flow block says the overflow and the final batch', () => {
+  const text = flowBlock([flowOf(40000, 1, 60)], statsAt(3, true))
+  assert.match(text, /^-- flows to 22:13:25\.250: 1 flow, 1 packet, 60 B \(final\)\n/)
+  assert.match(text, /\n   overflow: 3 packets in no flow since the start \(the flow table was full; --flow-entries\)\n$/)
+})
 
 output.run()
