@@ -182,7 +182,7 @@ int engine_start(struct engine *e)
 	if (e->sigfd < 0 || e->linkfd < 0)
 		return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "could not set up: %s",
 				   strerror(e->linkfd < 0 ? -e->linkfd : errno));
-	err = resolve_interfaces(e) ?: engine_load(e);
+	err = resolve_interfaces(e) ?: engine_check_budget(e) ?: engine_load(e);
 	if (err)
 		return err;
 	if (generations_init(e))
@@ -195,6 +195,10 @@ int engine_start(struct engine *e)
 	if (!e->rb || (err = engine_poll_setup(e)))
 		return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "could not set up polling: %s",
 				   strerror(err ? -err : errno));
+	/* everything that needed a capability is done: sockets, maps, programs */
+	err = engine_drop_privileges(e);
+	if (err)
+		return err;
 
 	clock_anchor(&e->clock);
 	ready = (struct sw_ready){

@@ -14,6 +14,8 @@
  *   ndjson.c    the NDJSON writer (docs/events.md)
  *   out.c       the output buffer, non-blocking
  *   loop.c      the event loop: ring, signals, links, stdout, timers
+ *   budget.c    how much kernel memory a user other than root may pin
+ *   privilege.c refuse what is over that budget; give up capabilities once attached
  *   main.c      wires them together
  */
 #ifndef SW_ENGINE_H
@@ -98,6 +100,10 @@ unsigned int find_loopback(void);
 int engine_attach(struct engine *e);
 void engine_detach(struct engine *e);
 const char *missing_caps(void);
+/* privilege.c: before load, sizes over the budget are refused (a default flow
+ * table shrinks to fit); after attach, every capability is given up. */
+int engine_check_budget(struct engine *e);
+int engine_drop_privileges(struct engine *e);
 /* generations.c */
 int generations_init(struct engine *e);
 int generation_read(struct engine *e, bool final);

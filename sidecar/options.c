@@ -52,7 +52,7 @@ static const struct argp_option opts[] = {
 
 /* Digits with an optional K, M or G suffix (powers of 1024); -1 for anything
  * else, for a value past 2^64 and for one the suffix would push past it. */
-static int parse_size(const char *s, unsigned long long *out)
+int options_parse_size(const char *s, unsigned long long *out)
 {
 	unsigned long long v;
 	unsigned int shift = 0;
@@ -109,7 +109,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		o->ifnames[o->n_ifaces++] = arg;
 		break;
 	case 'c':
-		if (parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0)
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0)
 			argp_error(state, "--count takes a whole number above 0, got '%s'", arg);
 		o->count = v;
 		break;
@@ -120,13 +120,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				   MAX_DURATION_S, arg);
 		break;
 	case OPT_RING:
-		if (parse_size(arg, &v) || v < SW_RING_SIZE_MIN || (v & (v - 1)) || v > SW_RING_SIZE_MAX)
+		if (options_parse_size(arg, &v) || v < SW_RING_SIZE_MIN || (v & (v - 1)) || v > SW_RING_SIZE_MAX)
 			argp_error(state, "--ring-size takes a power of two from 4K to 1G, got '%s'", arg);
 		o->ring_size = v;
 		break;
 	case OPT_STATS:
 	case OPT_POLL:
-		if (parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v > 3600000 ||
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v > 3600000 ||
 		    (key == OPT_POLL && v == 0))
 			argp_error(state, "'%s' is not a number of milliseconds this flag takes", arg);
 		if (key == OPT_STATS)
@@ -158,14 +158,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		o->packets = false;
 		break;
 	case OPT_INTERVAL:
-		if (parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0 || v > 3600000)
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0 || v > 3600000)
 			argp_error(state, "--interval takes milliseconds from 1 to 3600000, got '%s'", arg);
 		o->interval_ms = v;
 		break;
 	case OPT_FLOW_ENTRIES:
-		if (parse_size(arg, &v) || v < SW_FLOW_ENTRIES_MIN || v > SW_FLOW_ENTRIES_MAX)
+		if (options_parse_size(arg, &v) || v < SW_FLOW_ENTRIES_MIN || v > SW_FLOW_ENTRIES_MAX)
 			argp_error(state, "--flow-entries takes a number from 64 to 16M, got '%s'", arg);
 		o->flow_entries = v;
+		o->flow_entries_set = true;
 		break;
 	case ARGP_KEY_END:
 		if (o->any && o->n_ifaces)

@@ -28,7 +28,11 @@ struct sw_opts {
 	bool flows;        /* per-flow counts every --interval */
 	unsigned long interval_ms;
 	unsigned long long flow_entries;
+	bool flow_entries_set; /* given: refused past the budget, not fitted to it */
 };
+
+/* Digits with an optional K, M or G suffix (powers of 1024); -1 for anything else. */
+int options_parse_size(const char *s, unsigned long long *out);
 
 /* Fills o from argv; on a bad flag argp prints a sentence and exits 2. */
 void options_parse(int argc, char **argv, struct sw_opts *o);

@@ -56,30 +56,21 @@ const char *missing_caps(void)
 	return !bpf ? "CAP_BPF" : !raw ? "CAP_NET_RAW" : "";
 }
 
-static const char *self_path(char *path, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", path, size - 1);
-
-	if (n <= 0)
-		return "sockwatch-sidecar";
-	path[n] = 0;
-	return path;
-}
-
 int engine_fail_perm(struct engine *e, const char *what, int err)
 {
 	const char *missing = missing_caps();
-	char path[4096];
 
 	if (!*missing)
 		return engine_fail(e, EXIT_PERM, "permission", NULL,
 				   "%s: %s, though this process has CAP_BPF and CAP_NET_RAW: a security "
 				   "module (SELinux, AppArmor) or kernel.unprivileged_bpf_disabled may forbid it",
 				   what, strerror(err));
+	/* never a bare setcap: on a file anyone may run, that lets every user capture */
 	return engine_fail(e, EXIT_PERM, "permission", NULL,
 			   "%s: %s; this process lacks %s (it needs CAP_BPF and CAP_NET_RAW): run as root, "
-			   "or grant them once with 'sudo setcap cap_bpf,cap_net_raw+ep %s'",
-			   what, strerror(err), missing, self_path(path, sizeof(path)));
+			   "or have an administrator run 'sudo make install' in the sockwatch checkout and add you "
+			   "to the 'sockwatch' group (docs/privileges.md)",
+			   what, strerror(err), missing);
 }
 
 /* A packet socket that receives nothing until the filter is on, then binds. */

@@ -33,6 +33,7 @@ export const ERROR_CODE_EXITS = [
   {code: 'attach_failed', exit: 'runtime'},
   {code: 'runtime', exit: 'runtime'},
   {code: 'flow_table', exit: 'runtime'},
+  {code: 'memory_budget', exit: 'permission'},
 ] as const satisfies readonly {code: string; exit: ExitName}[]
 
 export type ErrorCode = (typeof ERROR_CODE_EXITS)[number]['code']
@@ -155,4 +156,6 @@ export const LIMITS = {
   /** --flow-entries bounds. */
   flowEntriesMin: {value: 64, c: 'SW_FLOW_ENTRIES_MIN'},
   flowEntriesMax: {value: 2 ** 24, c: 'SW_FLOW_ENTRIES_MAX'},
+  /** Kernel memory (ring + flow tables, per-CPU values counted) one run may pin when not root (docs/privileges.md). */
+  memoryBudgetDefault: {value: 128 * 2 ** 20, c: 'SW_MEMORY_BUDGET_DEFAULT'},
 } as const satisfies Record<string, {value: number; c: string; kernel?: true}>

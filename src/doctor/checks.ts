@@ -1,7 +1,7 @@
 // What `sockwatch doctor` checks: each check returns data, never prints.
 import {execFile} from 'node:child_process'
 import {constants} from 'node:fs'
-import {access, readFile} from 'node:fs/promises'
+import {access, readFile, stat} from 'node:fs/promises'
 import {release} from 'node:os'
 import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
@@ -115,7 +115,54 @@ export function privilegeCheck(status: string, fileCaps: string): Check {
   else if (missingOnFile.length === 0) detail = `the sidecar binary carries ${fileCaps.trim()}`
   else if (!fileCaps.trim()) detail = `this process lacks ${both(missing)}, and the sidecar binary carries no capabilities`
   else detail = `this process lacks ${both(missing)}, and the sidecar binary's ${fileCaps.trim()} lacks ${both(missingOnFile)}`
-  return {name: 'privileges', ok, critical: true, detail, fix: `run as root, or 'sudo setcap cap_bpf,cap_net_raw+ep ${sidecarPath()}'`}
+  return {name: 'privileges', ok, critical: true, detail, fix: INSTALL_FIX}
+}
+
+/** Never a bare setcap: on a file anyone may run, it lets every local user capture. */
+export const INSTALL_FIX = "run as root, or have an administrator run 'sudo make install' in the sockwatch checkout and add you to the 'sockwatch' group (docs/privileges.md)"
+
+export interface FileAccess {
+  mode: number
+  owner: string
+  group: string
+}
+
+/**
+ * Who may run the sidecar, from its mode, group and file capabilities. With
+ * capabilities on a file anyone may execute, any local user can record every
+ * other user's traffic: a warning, with the safe recipe.
+ */
+export function accessCheck(path: string, file: FileAccess, fileCaps: string): Check {
+  const perms = (file.mode & 0o7777).toString(8).padStart(4, '0')
+  const caps = fileCaps.trim()
+  const what = `${path} is ${file.owner}:${file.group} ${perms}${caps ? ` with ${caps}` : ', no capabilities'}`
+  const world = (file.mode & 0o001) !== 0
+  const group = (file.mode & 0o010) !== 0
+  if (caps && world) {
+    return {name: 'access', ok: false, critical: false, detail: `${what}: every local user can capture every interface's traffic`, fix: `'sudo make install' (root:sockwatch 0750), or 'sudo chmod o-rwx ${path}'`}
+  }
+  let who = 'only root may capture'
+  if (caps && group) who = file.group === 'sockwatch' ? "root and members of 'sockwatch' may capture" : `root and members of '${file.group}' may capture`
+  return {name: 'access', ok: true, critical: false, detail: `${what}: ${who}`}
+}
+
+/** A file's mode and its owner and group by name (numbers where the name is unknown). */
+export async function fileAccess(path: string): Promise<FileAccess | undefined> {
+  try {
+    const st = await stat(path)
+    return {mode: st.mode, owner: await idName('passwd', st.uid), group: await idName('group', st.gid)}
+  } catch {
+    return undefined
+  }
+}
+
+async function idName(database: 'passwd' | 'group', id: number): Promise<string> {
+  try {
+    const {stdout} = await run('getent', [database, String(id)])
+    return stdout.split(':')[0] || String(id)
+  } catch {
+    return String(id)
+  }
 }
 
 /** The sidecar's file capabilities, as getcap prints them ('' when none or no getcap). */
@@ -132,7 +179,10 @@ export async function sidecarCheck(path: string): Promise<Check> {
   try {
     await access(path, constants.X_OK)
     return {name: 'sidecar', ok: true, critical: true, detail: `${path} is executable`}
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EACCES') {
+      return {name: 'sidecar', ok: false, critical: true, detail: `you may not run ${path}`, fix: `only root and members of its group may: an administrator adds you with 'sudo usermod -aG sockwatch ${process.env.USER ?? 'USER'}' (then log in again)`}
+    }
     return {name: 'sidecar', ok: false, critical: true, detail: `${path} is missing or not executable`, fix: "run 'make' in the sockwatch checkout"}
   }
 }
@@ -158,8 +208,11 @@ export async function runChecks(): Promise<Check[]> {
   const path = sidecarPath()
   const sidecar = await sidecarCheck(path)
   const jit = jitCheck(await readText('/proc/sys/net/core/bpf_jit_enable'), await kernelConfig())
-  const privileges = privilegeCheck((await readText('/proc/self/status')) ?? '', sidecar.ok ? await fileCapabilities(path) : '')
+  const fileCaps = await fileCapabilities(path)
+  const privileges = privilegeCheck((await readText('/proc/self/status')) ?? '', sidecar.ok ? fileCaps : '')
+  const file = await fileAccess(path)
   const checks = [kernelCheck(), jit, await btfCheck(), sidecar, privileges]
+  if (file) checks.push(accessCheck(path, file, fileCaps))
   checks.push(sidecar.ok ? await attachCheck(path) : {name: 'load and attach', ok: false, critical: true, detail: 'skipped: no sidecar to run', fix: "run 'make'"})
   return checks
 }

@@ -1,20 +1,29 @@
-// Where the compiled sidecar lives: SOCKWATCH_SIDECAR, or build/ in the package.
+// Where the compiled sidecar lives: SOCKWATCH_SIDECAR; build/ in a checkout; or, for
+// `make install`, PREFIX/libexec/sockwatch beside PREFIX/lib/sockwatch (the CLI).
 import {constants} from 'node:fs'
 import {access} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {SidecarError} from './errors.js'
 
+const BUILT = fileURLToPath(new URL('../../build/sockwatch-sidecar', import.meta.url))
+const INSTALLED = fileURLToPath(new URL('../../../../libexec/sockwatch/sockwatch-sidecar', import.meta.url))
+
 /** The path the sidecar is expected at (it may not exist yet). */
-export function sidecarPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.SOCKWATCH_SIDECAR || fileURLToPath(new URL('../../build/sockwatch-sidecar', import.meta.url))
+export function sidecarPath(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): string {
+  if (env.SOCKWATCH_SIDECAR) return env.SOCKWATCH_SIDECAR
+  return !exists(BUILT) && exists(INSTALLED) ? INSTALLED : BUILT
 }
 
-/** The sidecar's path, or a SidecarError saying how to build it. */
+/** The sidecar's path, or a SidecarError saying how to build or reach it. */
 export async function findSidecar(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const path = sidecarPath(env)
   try {
     await access(path, constants.X_OK)
   } catch (error) {
+    if (path === INSTALLED) {
+      throw new SidecarError(`you may not run the capture engine at ${path}: only root and members of the 'sockwatch' group may; an administrator adds you with 'sudo usermod -aG sockwatch ${process.env.USER ?? 'USER'}' (then log in again)`, {cause: error})
+    }
     throw new SidecarError(`the capture engine is not at ${path} (or not executable): run 'make' in the sockwatch checkout to build it`, {cause: error})
   }
   return path

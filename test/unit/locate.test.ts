@@ -12,6 +12,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'sockwatch-locate-test-'))
 locate.after(() => rmSync(tmp, {recursive: true, force: true}))
 
 const BUILT = join(ROOT, 'build/sockwatch-sidecar')
+// `make install`: the CLI in PREFIX/lib/sockwatch, the sidecar in PREFIX/libexec/sockwatch
+const INSTALLED = join(ROOT, '../../libexec/sockwatch/sockwatch-sidecar')
 
 const paths: [string, NodeJS.ProcessEnv, string][] = [
   ['SOCKWATCH_SIDECAR wins', {SOCKWATCH_SIDECAR: '/opt/sw/sidecar'}, '/opt/sw/sidecar'],
@@ -21,6 +23,17 @@ const paths: [string, NodeJS.ProcessEnv, string][] = [
 for (const [what, env, want] of paths) {
   locate(`locate :: ${what}`, () => {
     assert.is(sidecarPath(env), want)
+  })
+}
+
+const installed: [string, string[], string][] = [
+  ['a checkout build wins over an installed sidecar', [BUILT, INSTALLED], BUILT],
+  ['an installed tree (no build/) finds PREFIX/libexec/sockwatch', [INSTALLED], INSTALLED],
+  ['neither: the build path, so the error says to build', [], BUILT],
+]
+for (const [what, present, want] of installed) {
+  locate(`locate :: ${what}`, () => {
+    assert.is(sidecarPath({}, (path) => present.includes(path)), want)
   })
 }
 
