@@ -3,6 +3,7 @@
  * BPF maps are not charged to RLIMIT_MEMLOCK on current kernels, so without
  * this a member of the sockwatch group could pin gigabytes with one flag. */
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +49,7 @@ unsigned long long budget_flow_table_bytes(unsigned long long entries, size_t ke
 }
 
 /* "memory_budget = 256M" lines; '#' starts a comment. */
-static int parse_config(FILE *f, unsigned long long *bytes, char *why, size_t size)
+static int parse_config(FILE *f, unsigned long long *bytes, bool *set, char *why, size_t size)
 {
 	char line[256], key[64], value[64];
 	int n = 0;
@@ -67,6 +68,7 @@ static int parse_config(FILE *f, unsigned long long *bytes, char *why, size_t si
 			snprintf(why, size, "line %d is not 'memory_budget = SIZE' (K/M/G suffixes)", n);
 			return -1;
 		}
+		*set = true;
 	}
 	return 0;
 }
@@ -75,6 +77,7 @@ void budget_load(struct sw_budget *b, const char *config_path)
 {
 	unsigned long long bytes = SW_MEMORY_BUDGET_DEFAULT;
 	char why[160] = "";
+	bool set = false;
 	struct stat st;
 	FILE *f;
 
@@ -93,9 +96,9 @@ void budget_load(struct sw_budget *b, const char *config_path)
 	if (fstat(fileno(f), &st) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
 		snprintf(b->warning, sizeof(b->warning), "ignoring %s: only a file that root owns and alone may "
 			 "write can set limits", config_path);
-	else if (parse_config(f, &bytes, why, sizeof(why)))
+	else if (parse_config(f, &bytes, &set, why, sizeof(why)))
 		snprintf(b->warning, sizeof(b->warning), "ignoring %s: %s", config_path, why);
-	else {
+	else if (set) {
 		b->bytes = bytes;
 		b->source = config_path;
 	}
