@@ -12,7 +12,7 @@ export const EXIT_CODES = [
   {name: 'ok', code: 0, c: 'EXIT_OK', meaning: 'ended by `-c`, `-d`, SIGINT/SIGTERM/SIGHUP, or a closed stdout (`| head`)'},
   {name: 'runtime', code: 1, c: 'EXIT_RUNTIME', meaning: 'a runtime failure (the message says which)'},
   {name: 'usage', code: 2, c: 'EXIT_USAGE', meaning: "bad flags or values (the sidecar's sentence says which; the CLI shows it as `sockwatch: …`)"},
-  {name: 'permission', code: 3, c: 'EXIT_PERM', meaning: 'missing privilege: CAP_BPF and CAP_NET_RAW (or root)'},
+  {name: 'permission', code: 3, c: 'EXIT_PERM', meaning: 'missing privilege: CAP_BPF and CAP_NET_RAW (or root); or, for a user other than root, sizes over the kernel memory budget (docs/privileges.md)'},
   {name: 'noInterface', code: 4, c: 'EXIT_NOIF', meaning: 'no such interface, or every captured interface was removed'},
   {name: 'kernel', code: 5, c: 'EXIT_KERNEL', meaning: "the kernel refused the eBPF program or a map (the verifier's last lines are in `detail`)"},
 ] as const

@@ -1,6 +1,6 @@
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
-import {effectiveCaps, jitCheck, kernelCheck, missingFromFile, privilegeCheck} from '../../src/doctor/checks.js'
+import {accessCheck, effectiveCaps, INSTALL_FIX, jitCheck, kernelCheck, missingFromFile, privilegeCheck} from '../../src/doctor/checks.js'
 
 const doctor = suite('doctor')
 
@@ -74,6 +74,29 @@ for (const [name, status, caps, ok, detail] of privileges) {
     const check = privilegeCheck(status, caps)
     assert.is(check.ok, ok)
     assert.is(check.detail, detail)
+    assert.is(check.fix, INSTALL_FIX)
+    assert.not.match(check.fix!, 'setcap')
+  })
+}
+
+// Who may run the sidecar: [what, mode, group, file caps, ok, detail]
+const P = '/x/sockwatch-sidecar'
+const CAPS = 'cap_net_raw,cap_bpf=ep'
+const access: [string, number, string, string, boolean, string][] = [
+  ['installed: root:sockwatch 0750 with capabilities', 0o100750, 'sockwatch', CAPS, true, `${P} is root:sockwatch 0750 with ${CAPS}: root and members of 'sockwatch' may capture`],
+  ['another group', 0o100750, 'wireshark', CAPS, true, `${P} is root:wireshark 0750 with ${CAPS}: root and members of 'wireshark' may capture`],
+  ['a checkout build, no capabilities', 0o100755, 'root', '', true, `${P} is root:root 0755, no capabilities: only root may capture`],
+  ['capabilities, only root may run it', 0o100700, 'root', CAPS, true, `${P} is root:root 0700 with ${CAPS}: only root may capture`],
+  ['capabilities on a file anyone may run', 0o100755, 'root', CAPS, false, `${P} is root:root 0755 with ${CAPS}: every local user can capture every interface's traffic`],
+  ['capabilities, world-executable though group-owned', 0o100751, 'sockwatch', CAPS, false, `${P} is root:sockwatch 0751 with ${CAPS}: every local user can capture every interface's traffic`],
+]
+for (const [what, mode, group, caps, ok, detail] of access) {
+  doctor(`doctor :: access, ${what}`, () => {
+    const check = accessCheck(P, {mode, owner: 'root', group}, caps)
+    assert.is(check.ok, ok)
+    assert.is(check.critical, false)
+    assert.is(check.detail, detail)
+    if (!ok) assert.is(check.fix, `'sudo make install' (root:sockwatch 0750), or 'sudo chmod o-rwx ${P}'`)
   })
 }
 
