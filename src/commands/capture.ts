@@ -16,6 +16,7 @@ import {linkLine} from '../output/link.js'
 import {defaultFormat, packetSink} from '../output/sink.js'
 import {styleFor} from '../output/style.js'
 import type {FlowRecord, RecordError} from '../sidecar/records.js'
+import {LIMITS} from '../contract/contract.js'
 
 const SHOWN_BAD_LINES = 20
 
@@ -55,6 +56,7 @@ export default class Capture extends BaseCommand {
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
     'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED', exclusive: ['read']}),
+    'flow-entries': Flags.integer({min: LIMITS.flowEntriesMin.value, max: LIMITS.flowEntriesMax.value, description: "With --flows: entries in each of the kernel's two flow tables (default 65536); packets of flows past that are counted as overflow.", helpGroup: 'ADVANCED', dependsOn: ['flows']}),
   }
 
   async run(): Promise<void> {
@@ -97,7 +99,7 @@ export default class Capture extends BaseCommand {
       const result = await capture(
         {
           interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
-          flows: flowsMs !== undefined, intervalMs: flowsMs,
+          flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'],
           clauses: encodeClauses(filter.clauses),
           predicate: filter.exact ? undefined : (p) => matches(filter.ast, p),
         },
