@@ -79,7 +79,7 @@ static int set_caps(bool bpf_permitted, bool bpf_effective)
 int engine_drop_privileges(struct engine *e)
 {
 	const int prog_fd = bpf_program__fd(e->skel->progs.sockwatch);
-	cap_flag_value_t setpcap = CAP_CLEAR;
+	cap_flag_value_t setpcap = CAP_CLEAR, bpf = CAP_CLEAR;
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 	bool keep_bpf = false;
@@ -88,8 +88,10 @@ int engine_drop_privileges(struct engine *e)
 
 	/* root's bounding set too, so nothing this process could ever run gets them back */
 	now = cap_get_proc();
-	if (now)
+	if (now) {
 		cap_get_flag(now, CAP_SETPCAP, CAP_EFFECTIVE, &setpcap);
+		cap_get_flag(now, CAP_BPF, CAP_PERMITTED, &bpf);
+	}
 	cap_free(now);
 	for (cap_value_t c = 0; setpcap == CAP_SET && c < (cap_value_t)cap_max_bits(); c++)
 		cap_drop_bound(c);
@@ -97,12 +99,17 @@ int engine_drop_privileges(struct engine *e)
 
 	/* Kernels before 6.5 refuse every bpf() call, map reads included, without
 	 * CAP_BPF when kernel.unprivileged_bpf_disabled is set: ask the kernel, with
-	 * CAP_BPF only permitted, whether it still answers; keep it only if not. */
-	err = set_caps(true, false);
+	 * CAP_BPF only permitted, whether it still answers; keep it only if not.
+	 * (A process loaded through CAP_SYS_ADMIN alone has no CAP_BPF to keep.) */
+	err = set_caps(bpf == CAP_SET, false);
 	if (err)
 		goto cleanup;
 	memset(&info, 0, sizeof(info));
 	keep_bpf = bpf_obj_get_info_by_fd(prog_fd, &info, &len) == -EPERM;
+	if (keep_bpf && bpf != CAP_SET) {
+		err = -EPERM;
+		goto cleanup;
+	}
 	err = set_caps(keep_bpf, keep_bpf);
 	if (err)
 		goto cleanup;
