@@ -89,6 +89,7 @@ export default class Export extends BaseCommand {
         },
         {
           log,
+          debug: this.verbosity > 0 ? log : undefined,
           ready: (r) => log(`counting flows on ${r.interfaces.map((i) => i.name).join(', ')}; SIGTERM or Ctrl-C to stop, SIGHUP to send every flow now`),
           link: (r) => this.logToStderr(linkLine(r)),
           stderr: (text) => process.stderr.write(text),

@@ -23,6 +23,8 @@ export interface ExportOptions extends Pick<CaptureOptions, 'interfaces' | 'dura
 export interface ExportHooks {
   /** One line for people (a state change), without the 'sockwatch: ' prefix. */
   log(line: string): void
+  /** With -v: lines about the exporter's routine work. */
+  debug?(line: string): void
   ready?(record: ReadyRecord): void
   link?(record: LinkRecord): void
   stderr?(text: string): void
@@ -67,7 +69,7 @@ export async function runExport(options: ExportOptions, hooks: ExportHooks): Pro
       })
       hooks.log(`serving Prometheus metrics at ${metrics.url}`)
     }
-    if (options.ipfix) exporter = await openExporter({...options.ipfix, log: hooks.log})
+    if (options.ipfix) exporter = await openExporter({...options.ipfix, log: hooks.log, debug: hooks.debug})
     const cache = new FlowCache(options.cache)
     let flows = 0
     let lastIgnored = -1

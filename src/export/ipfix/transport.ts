@@ -49,6 +49,8 @@ export interface ExporterOptions extends Omit<SessionOptions, 'refreshMs' | 'ref
   retryMs?: number
   retryMaxMs?: number
   log: (line: string) => void
+  /** With -v: templates sent, flows waiting for the collector (not state changes; tests wait on them). */
+  debug?: (line: string) => void
   now?: () => number
 }
 
@@ -107,9 +109,13 @@ function udpExporter(options: ExporterOptions, address: string): Exporter {
   // unconnected: a collector not (yet) listening is no error, and its ICMP replies are not read
   const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4')
   let failing = false
+  let inFlight = 0
+  let settled: (() => void) | undefined
   const emit = (messages: Encoded[]) => {
     for (const m of messages) {
+      inFlight++
       socket.send(m.bytes, options.collector.port, address, (error) => {
+        if (--inFlight === 0) settled?.()
         if (error) {
           countLost(counters, m)
           if (!failing) options.log(`cannot send to the collector at ${url(options.collector)} (${reason(error)}); flows not sent are counted`)
@@ -117,6 +123,7 @@ function udpExporter(options: ExporterOptions, address: string): Exporter {
           return
         }
         countSent(counters, m)
+        if (m.records === 0) options.debug?.('sent the templates')
         if (failing) options.log(`sending to the collector at ${url(options.collector)} again`)
         failing = false
       })
@@ -130,10 +137,19 @@ function udpExporter(options: ExporterOptions, address: string): Exporter {
     refreshTemplates: () => session.refreshTemplates(),
     counters,
     queued: 0,
-    close: () => new Promise<void>((resolve) => {
-      // sends already handed to the socket go out before close's callback
-      socket.close(() => resolve())
-    }),
+    async close(ms = 5000) {
+      // a send is queued until the socket is bound: closing before would drop it
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, ms)
+          settled = () => {
+            clearTimeout(t)
+            resolve()
+          }
+        })
+      }
+      await new Promise<void>((resolve) => socket.close(() => resolve()))
+    },
   }
 }
 
@@ -161,6 +177,7 @@ function tcpExporter(options: ExporterOptions, address: string): Exporter {
     for (const m of messages) {
       socket!.write(m.bytes)
       countSent(counters, m)
+      if (m.records === 0) options.debug?.('sent the templates')
     }
   }
   const flush = () => {
@@ -218,11 +235,12 @@ function tcpExporter(options: ExporterOptions, address: string): Exporter {
         countLost(counters, {flows: lost.length, packets: lost.reduce((n, f) => n + f.packets, 0), octets: lost.reduce((n, f) => n + f.bytes, 0)})
       }
       flush()
+      if (!up && flows.length) options.debug?.(`the collector is away: ${queue.length} flows waiting`)
     },
     tick: flush,
     refreshTemplates() {
-      if (up) write(session.templates(now()))
       session.refreshTemplates()
+      if (up) write(session.templates(now()))
     },
     counters,
     get queued() {
