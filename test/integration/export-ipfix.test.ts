@@ -235,4 +235,25 @@ ipfix('ipfix :: over TCP the collector goes away and comes back: no crash, every
   assert.equal(closing(exp), {packets: 75, flows: 3, dropped: 0, overflow: 0, notSent: 0})
 })
 
+ipfix('ipfix :: SIGHUP sends every flow held at once and carries on; SIGTERM then ends with exit 0', async () => {
+  const ns = ctx.ns.name
+  const nf = track(await startNfcapd(ns, fresh('hup'), UDP_PORT))
+  // timeouts of an hour: only SIGHUP (or the end) sends a flow
+  const exp = inNs(ns, ['export', '--ipfix', `127.0.0.1:${UDP_PORT}`, '-i', 'lo', '--idle-timeout', '1h', '--interval', '1h', 'not', 'port', String(UDP_PORT)])
+  await exp.waitFor('stderr', /^sockwatch: counting flows on lo/)
+  const udp = sendUdpFrom(ns, '127.0.0.1', 'sink', 12, 30)
+  // the flow reaches the cache at the next read of the kernel's table (every second): ask until it is there
+  await until('SIGHUP to send the flow', () => {
+    if (exp.stderr.includes('sockwatch: SIGHUP: sent the 1 flows in the cache now, and the templates again')) return true
+    exp.child.kill('SIGHUP')
+    return undefined
+  }, 10_000)
+  // the collector stops before sockwatch does: what it has came from SIGHUP
+  await nf.stop()
+  assert.equal(nfdumpFlows(nf.dir).map((f) => [f.src_port, f.dst_port, f.in_packets, f.in_bytes]), [[udp.sport, udp.dport, 12, 12 * 72]])
+  assert.is(exp.child.exitCode, null, 'still running after SIGHUP')
+  assert.is((await exp.stop('SIGTERM')).code, 0)
+  assert.equal(closing(exp), {packets: 12, flows: 1, dropped: 0, overflow: 0, notSent: 0})
+})
+
 ipfix.run()
