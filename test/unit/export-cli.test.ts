@@ -41,4 +41,18 @@ cli('export-cli :: a port already taken for /metrics: one sentence, exit 1, befo
   }
 })
 
+cli('export-cli :: prom-client loads only when --prometheus asks for it, not with the export or capture command', async () => {
+  const {default: Module} = await import('node:module')
+  const cache = (Module as unknown as {_cache: Record<string, unknown>})._cache
+  const loaded = () => Object.keys(cache).some((k) => k.includes(`${'/node_modules/'}prom-client/`))
+  await import('../../src/commands/export.js')
+  await import('../../src/commands/capture.js')
+  await import('../../src/export/run.js')
+  assert.is(loaded(), false)
+  const {startMetrics} = await import('../../src/export/metrics.js')
+  const metrics = await startMetrics({host: '127.0.0.1', port: 0, by: 'proto', top: 1, idleMs: 1000})
+  await metrics.close()
+  assert.is(loaded(), true)
+})
+
 cli.run()
