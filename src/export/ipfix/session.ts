@@ -45,7 +45,7 @@ export class IpfixSession {
     return this.sequence
   }
 
-  /** A new transport session (a TCP reconnection): the sequence starts again, templates first (RFC 7011 section 10.4.2). */
+  /** A new transport session (a TCP reconnection): the sequence starts again, templates first (RFC 7011 section 10.4). */
   restart(): void {
     this.sequence = 0
     this.templatesDue = true
