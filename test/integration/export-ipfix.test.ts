@@ -282,4 +282,28 @@ ipfix('ipfix :: a flow table too small for the flood: the overflow leaves as ign
   assert.ok(ts.stdout.every((l) => (cols(l)[3] ?? []).every((n) => n === 0)), 'nothing counted as not sent')
 })
 
+ipfix('ipfix :: active timeout: a flow still going is sent every --interval, and its records add up to every packet', async () => {
+  const ns = ctx.ns.name
+  const nf = track(await startNfcapd(ns, fresh('active'), UDP_PORT))
+  const exp = inNs(ns, ['export', '--ipfix', `127.0.0.1:${UDP_PORT}`, '-i', 'lo', '--interval', '1s', '--idle-timeout', '1h', 'icmp'])
+  await exp.waitFor('stderr', /^sockwatch: counting flows on lo/)
+  // 16 echo requests 200 ms apart, and their replies: one flow key on lo (no ports), for about 3 s
+  const t0 = Date.now()
+  execFileSync('ip', ['netns', 'exec', ns, 'ping', '-4', '-n', '-q', '-c', '16', '-i', '0.2', '127.0.0.1'], {stdio: 'pipe'})
+  const t1 = Date.now()
+  assert.is((await exp.stop('SIGTERM')).code, 0)
+  await nf.stop()
+  const flows = nfdumpFlows(nf.dir).sort((a, b) => (a.first < b.first ? -1 : 1))
+  // a flow leaves at the first read (every second) after it is --interval old: each record spans at most 2 s
+  assert.ok(flows.length >= Math.ceil((t1 - t0) / 2000), `${flows.length} records for a flow of ${t1 - t0} ms with a 1 s active timeout`)
+  assert.is(flows.reduce((n, f) => n + f.in_packets, 0), 32)
+  assert.is(flows.reduce((n, f) => n + f.in_bytes, 0), 32 * 98)
+  // one after the other, each spanning at most the active timeout plus one read
+  for (const [i, f] of flows.entries()) {
+    const span = Date.parse(`${f.last}Z`) - Date.parse(`${f.first}Z`)
+    assert.ok(span <= 2000, `record ${i} spans ${span} ms`)
+    if (i > 0) assert.ok(f.first >= flows[i - 1].last, `record ${i} starts before record ${i - 1} ends`)
+  }
+})
+
 ipfix.run()
