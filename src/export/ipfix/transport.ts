@@ -109,6 +109,8 @@ function udpExporter(options: ExporterOptions, address: string): Exporter {
   // unconnected: a collector not (yet) listening is no error, and its ICMP replies are not read
   const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4')
   let failing = false
+  // errors of the socket itself (sends report theirs to their callback): a line, never a crash
+  socket.on('error', (error: NodeJS.ErrnoException) => options.log(`the IPFIX socket failed (${reason(error)})`))
   let inFlight = 0
   let settled: (() => void) | undefined
   const emit = (messages: Encoded[]) => {
