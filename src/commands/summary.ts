@@ -11,7 +11,7 @@ import {clockTime} from '../output/format.js'
 import {linkLine} from '../output/link.js'
 import {SidecarError} from '../sidecar/errors.js'
 import type {RecordError} from '../sidecar/records.js'
-import {Aggregator, GROUP_BY, SORT_BY} from '../summary/aggregate.js'
+import {Aggregator, DEFAULT_MAX_KEYS, GROUP_BY, SORT_BY} from '../summary/aggregate.js'
 import type {Summary as SummaryData} from '../summary/aggregate.js'
 import {summaryClosingLine, summaryNdjson, summaryTable} from '../summary/render.js'
 import type {RenderOptions} from '../summary/render.js'
@@ -57,6 +57,7 @@ export default class Summary extends BaseCommand {
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets (live: at the first table read that reaches it).'}),
     interval: Flags.string({description: 'Live: a new table every interval (redrawn in place on a terminal), e.g. 2s.', exclusive: ['read']}),
     json: Flags.boolean({description: 'NDJSON: a "row" object a row, then "other", then "totals" (one batch per --interval).'}),
+    'max-keys': Flags.integer({min: 1, default: DEFAULT_MAX_KEYS, description: 'Distinct keys counted exactly (about 0.5 KB each); past it a heavy-hitter sketch keeps the largest keys, each exact since kept.', helpGroup: 'ADVANCED'}),
     'flow-entries': Flags.integer({min: LIMITS.flowEntriesMin.value, max: LIMITS.flowEntriesMax.value, description: "Live: entries in each of the kernel's two flow tables (default 65536); packets of flows past that in one interval are counted as overflow.", helpGroup: 'ADVANCED', exclusive: ['read']}),
   }
 
@@ -67,7 +68,7 @@ export default class Summary extends BaseCommand {
     const intervalMs = flags.interval === undefined ? undefined : parseDuration(flags.interval)
     if (intervalMs !== undefined && intervalMs > MAX_INTERVAL_MS) throw new InputError(`--interval is at most 1h, got '${flags.interval}'`)
     if (flags.read === undefined) assertFlowsFilter(filter)
-    const aggregator = new Aggregator({by: flags.by})
+    const aggregator = new Aggregator({by: flags.by, maxKeys: flags['max-keys']})
     const result = (dropped?: number | null): SummaryData => aggregator.result({top: flags.top, sort: flags.sort, dropped})
     const render = (s: SummaryData, options: RenderOptions) => (flags.json ? summaryNdjson(s, options) : summaryTable(s, options))
     const io = watchOutput()

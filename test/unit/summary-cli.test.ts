@@ -84,6 +84,27 @@ for (const by of GROUP_BY) {
   })
 }
 
+cli('summary-cli :: -r, 100000 one-packet flows then one 7.5 MB flow, --top 3: the big flow ranks first with exact counts', () => {
+  const name = path('heavy')
+  const lines: string[] = []
+  for (let i = 0; i < 100_000; i++) lines.push(`{"v":1,"type":"packet","ts":1700000000.5,"ifindex":1,"ifname":"lo","dir":"in","family":4,"proto":"udp","src":"10.${i >> 16}.${(i >> 8) & 255}.${i & 255}","dst":"10.200.0.1","sport":1000,"dport":53,"len":60}`)
+  for (let i = 0; i < 5000; i++) lines.push('{"v":1,"type":"packet","ts":1700000001.5,"ifindex":1,"ifname":"lo","dir":"in","family":4,"proto":"tcp","src":"192.0.2.1","dst":"192.0.2.2","sport":40000,"dport":443,"len":1500}')
+  writeFileSync(name, lines.join('\n') + '\n')
+  const table = runCli(['summary', '-r', name, '--top', '3'], NO_SIDECAR, 60_000)
+  assert.is(table.status, 0, table.stderr)
+  const out = table.stdout.split('\n')
+  assert.match(out[1], /^1 +tcp +192\.0\.2\.1:40000 +192\.0\.2\.2:443 +5000 +7\.5 MB +55\.6%$/)
+  assert.match(table.stdout, /past the 100000-key cap: each row is exact since its key was kept, and may miss up to 60 B from before \(Space-Saving\)/)
+  const json = parse(runCli(['summary', '-r', name, '--top', '3', '--json'], NO_SIDECAR, 60_000).stdout)
+  assert.equal([json[0].proto, json[0].packets, json[0].bytes, json[0].error_bytes], ['tcp', 5000, 7_500_000, 60])
+  assertBatchAddsUp(json)
+  // a smaller cap keeps it too: the bound is total/max-keys
+  const small = parse(runCli(['summary', '-r', name, '--top', '1', '--json', '--max-keys', '10'], NO_SIDECAR, 60_000).stdout)
+  assert.equal([small[0].proto, small[0].sport], ['tcp', 40000])
+  assert.ok((small[0].bytes as number) >= 7_500_000 - 13_500_000 / 10)
+  assert.equal(small.at(-1)!.max_keys, 10)
+})
+
 cli('summary-cli :: -r --by pair --sort packets: both directions of a conversation are one row', () => {
   const r = runCli(['summary', '-r', PACKETS, '--by', 'pair', '--sort', 'packets', '--json'], NO_SIDECAR)
   assert.is(r.status, 0, r.stderr)
