@@ -266,6 +266,12 @@ export class Aggregator {
     this.heap?.increased(e)
   }
 
+  /** A kept key's counts (exact since kept) and its error; undefined when not kept. */
+  lookup(text: string): {packets: number; bytes: number; error: Counts} | undefined {
+    const e = this.entries.get(text)
+    return e && {packets: e.packets - e.errorPackets, bytes: e.bytes - e.errorBytes, error: {packets: e.errorPackets, bytes: e.errorBytes}}
+  }
+
   /** Packets and bytes in records so far (unattributed not included). */
   get attributed(): Counts {
     return {packets: this.packets, bytes: this.bytes}
