@@ -79,6 +79,11 @@ export class TopController {
 
   /** A key from the terminal, with the screen's height in lines. */
   key(key: KeyPress, height: number): void {
+    // keys typed faster than the terminal is read (or pasted) arrive as one chunk: one at a time
+    if ([...key.input].length > 1 && !key.ctrl) {
+      for (const c of key.input) this.key(c === '\r' || c === '\n' ? {input: '', return: true} : {input: c}, height)
+      return
+    }
     const {state, effect} = onKey(this.state, key, this.model.count(this.state.mode), rowsFor(height))
     this.state = state
     if (effect?.type === 'quit') this.options.quit()

@@ -2,7 +2,6 @@
 // drawn by Ink on a terminal (imported only then), or printed as one plain
 // block per read in a pipe.
 import type {CompiledFilter} from '../filter/index.js'
-import {clockTime} from '../output/format.js'
 import {linkLine} from '../output/link.js'
 import type {StatsRecord} from '../sidecar/records.js'
 import type {GroupBy} from '../summary/aggregate.js'
@@ -45,9 +44,9 @@ export async function runTopSession(options: TopSessionOptions): Promise<TopSess
     quit: () => quit.abort(),
   })
   const block = () => {
-    const {lines} = renderTop(controller.model, controller.state, {width: options.plainWidth, height: options.plainRows + 5, interfaces: controller.interfaces, plain: true})
+    const {lines} = renderTop(controller.model, controller.state, {width: options.plainWidth, height: options.plainRows + 5, interfaces: controller.interfaces, ts: controller.ts, plain: true})
     const rows = lines.filter((line, i) => i < 2 || line !== '') // a pipe gets no blank filler
-    return `${controller.ts === undefined ? '' : `${clockTime(controller.ts, 3)}  `}${rows.join('\n')}\n\n`
+    return `${rows.join('\n')}\n\n`
   }
   live = new LiveTop({...options, signal}, {
     ready(record) {

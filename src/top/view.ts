@@ -2,7 +2,7 @@
 // header, the rows, and a footer that is always there (totals, drops, overflow,
 // keys). Pure, so the terminal (Ink) and a pipe show the same thing and tests
 // can check every width.
-import {endpoint} from '../output/format.js'
+import {clockTime, endpoint} from '../output/format.js'
 import {fitColumns, layoutLine, type ColumnSpec, type Layout} from '../output/layout.js'
 import {humanBytes, humanCount} from '../output/units.js'
 import type {GroupBy, KeyFields} from '../summary/aggregate.js'
@@ -43,7 +43,8 @@ export interface ViewContext {
 }
 
 const ADDRESS_MAX = 47 // [ffff:…:ffff]:65535
-const ADDRESS_MIN = 11
+// an IPv4 endpoint with its port, whole: past that, columns of rates go before addresses shrink
+const ADDRESS_MIN = 15
 const RATE_WIDTH = 6 // 999kb, 1.2Mb, 12Gb
 
 /** A rate as iftop prints it: 1.2Mb (bits) or 1.2MB (bytes), per second. */
@@ -191,12 +192,14 @@ export function renderTop(model: TopModel, state: ViewState, ctx: ViewContext): 
   const lines: string[] = []
   const title = [
     'sockwatch top',
+    // the time of the last read: the screen shows when it changed
+    ...(ctx.ts === undefined ? [] : [clockTime(ctx.ts, 3).slice(0, 8)]),
+    ...(state.paused ? ['PAUSED'] : []),
     ctx.interfaces.length ? ctx.interfaces.join(',') : 'every interface',
     `by ${model.by}`,
     `${state.mode === 'rate' ? 'rates' : 'totals'}, sort ${sort}`,
-    state.units === 'bits' ? 'bits/s' : 'bytes/s',
     state.filter ? `filter: ${state.filter}` : 'no filter',
-    ...(state.paused ? ['PAUSED'] : []),
+    state.units === 'bits' ? 'bits/s' : 'bytes/s',
   ].join(' · ')
   lines.push(clip(title))
   const header = lines.length
