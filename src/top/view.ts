@@ -198,7 +198,7 @@ export function renderTop(model: TopModel, state: ViewState, ctx: ViewContext): 
     ctx.interfaces.length ? ctx.interfaces.join(',') : 'every interface',
     `by ${model.by}`,
     `${state.mode === 'rate' ? 'rates' : 'totals'}, sort ${sort}`,
-    state.filter ? `filter: ${state.filter}` : 'no filter',
+    ...(state.filter ? [`filter: ${state.filter}`] : []),
     state.units === 'bits' ? 'bits/s' : 'bytes/s',
   ].join(' · ')
   lines.push(clip(title))
@@ -222,7 +222,7 @@ export function renderTop(model: TopModel, state: ViewState, ctx: ViewContext): 
   const health = [
     `${totals.matched} matched`,
     `${totals.dropped ?? 0} dropped`,
-    `${totals.overflow} overflow${totals.overflow ? ' (flow table full: --flow-entries)' : ''}`,
+    `${totals.overflow} overflow${totals.overflow ? ' (table full)' : ''}`,
     `keys ${totals.keys}/${totals.maxKeys}${totals.capped ? ' capped: Space-Saving' : ''}`,
   ].join(' · ')
   lines.push(clip(state.message ? `${state.message} · ${health}` : health))
