@@ -1,8 +1,33 @@
 // A terminal for tests: a detached tmux session of a given size running one
 // command, read with capture-pane and polled (bounded) for what a test waits for.
 import {execFileSync} from 'node:child_process'
+import {rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
-const tmux = (...args: string[]) => execFileSync('tmux', args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+// a tmux server of our own: other tmux users on the machine neither see nor disturb it
+const SOCKET = join(tmpdir(), `sockwatch-tmux-${process.pid}.sock`)
+const tmux = (...args: string[]) => execFileSync('tmux', ['-S', SOCKET, ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+let serverUp = false
+
+/** Starts the server once, kept up between sessions (so a new session never meets one shutting down). */
+function ensureServer(): void {
+  if (serverUp) return
+  tmux('start-server', ';', 'set-option', '-g', 'exit-empty', 'off')
+  serverUp = true
+}
+
+/** Ends the test's tmux server and every session in it. */
+export function stopTerminals(): void {
+  if (!serverUp) return
+  serverUp = false
+  try {
+    tmux('kill-server')
+  } catch {
+    // already gone
+  }
+  rmSync(SOCKET, {force: true})
+}
 
 export interface Terminal {
   name: string
@@ -18,6 +43,7 @@ export interface Terminal {
 
 export function startTerminal(tag: string, columns: number, rows: number, command: string): Terminal {
   const name = `sw-${tag}-${process.pid}`
+  ensureServer()
   try {
     tmux('kill-session', '-t', name)
   } catch {

@@ -10,7 +10,7 @@ import {CLI} from '../helpers/integration-capture.js'
 import {makeNetns} from '../helpers/integration-netns.js'
 import {preflight} from '../helpers/integration-preflight.js'
 import {startProc, type Proc} from '../helpers/integration-proc.js'
-import {startTerminal, type Terminal} from '../helpers/integration-tmux.js'
+import {startTerminal, stopTerminals, type Terminal} from '../helpers/integration-tmux.js'
 
 const STREAM = fileURLToPath(new URL('../helpers/udp-stream.mjs', import.meta.url))
 const top = suite('top')
@@ -52,6 +52,7 @@ top.before(async () => {
 
 top.after(async () => {
   for (const t of ctx.terminals ?? []) t.kill()
+  stopTerminals()
   for (const p of ctx.procs ?? []) await p.stop('SIGTERM', 2000)
   ctx.ns?.remove()
 })
