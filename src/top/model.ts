@@ -15,6 +15,15 @@ export type RateSort = (typeof RATE_SORTS)[number]
 export type TotalSort = (typeof TOTAL_SORTS)[number]
 export type Mode = 'rate' | 'total'
 
+/**
+ * Keys a read may add to the rates: past it, the read's smallest keys are summed under one
+ * hidden key, so the totals stay exact and memory stays bounded (docs/top.md, "Memory").
+ * A key with more than 1/RATE_KEYS of a read's bytes always has its own rates.
+ */
+export const RATE_KEYS = 2000
+/** The hidden key the rest of a busy read is summed under (no key text is empty). */
+const REST = ''
+
 export interface TopRow {
   text: string
   key: KeyFields
@@ -93,7 +102,7 @@ export class TopModel {
   /** The read is complete: its stats, and the seconds it covers. */
   tick(stats: StatsRecord, seconds: number): void {
     this.aggregator.setUnattributed(unattributed(stats, this.aggregator.attributed))
-    this.windows.push(seconds, this.pending)
+    this.windows.push(seconds, capKeys(this.pending, RATE_KEYS))
     this.pending = new Map()
     if (!stats.final) this.aggregator.nextInterval()
     this.stats = stats
@@ -102,7 +111,7 @@ export class TopModel {
 
   /** How many rows the mode has (for scrolling). */
   count(mode: Mode): number {
-    return mode === 'rate' ? this.windows.size : this.aggregator.keys
+    return mode === 'rate' ? this.windows.size - (this.windows.rates(REST) ? 1 : 0) : this.aggregator.keys
   }
 
   /** `limit` rows from `offset`, ranked for the mode and sort. */
@@ -115,6 +124,7 @@ export class TopModel {
     const rateSort = sort as RateSort
     const ranked: {text: string; rates: KeyRates; value: number}[] = []
     for (const text of this.windows.keyTexts()) {
+      if (text === REST) continue
       const rates = this.windows.rates(text)!
       ranked.push({text, rates, value: rateValue(rates, rateSort)})
     }
@@ -138,4 +148,20 @@ export class TopModel {
       matched: s ? s.matched : 0,
     }
   }
+}
+
+/** The `max` keys with the most bytes in a read, and the rest summed under REST. */
+export function capKeys(deltas: Map<string, Delta>, max: number): Map<string, Delta> {
+  if (deltas.size <= max) return deltas
+  const ranked = [...deltas].sort((x, y) => y[1].bytes - x[1].bytes)
+  const kept = new Map(ranked.slice(0, max))
+  const rest: Delta = {bytes: 0, packets: 0, tx: 0, rx: 0}
+  for (const [, d] of ranked.slice(max)) {
+    rest.bytes += d.bytes
+    rest.packets += d.packets
+    rest.tx += d.tx
+    rest.rx += d.rx
+  }
+  kept.set(REST, rest)
+  return kept
 }

@@ -5,7 +5,7 @@ import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {FlowRecord, StatsRecord} from '../../src/sidecar/records.js'
 import {onKey, type KeyPress} from '../../src/top/keys.js'
-import {TopModel} from '../../src/top/model.js'
+import {capKeys, RATE_KEYS, TopModel} from '../../src/top/model.js'
 import {formatRate, renderTop, type ViewState} from '../../src/top/view.js'
 import {RateWindows, type Delta} from '../../src/top/windows.js'
 
@@ -94,6 +94,22 @@ top('top :: model: past --max-keys a heavy flow still has its total (Space-Savin
   const [row] = m.rows('total', 'bytes', 0, 1)
   assert.equal([row.key.proto, row.total!.bytes], ['tcp', 7_500_000])
   assert.ok(m.totals().capped)
+})
+
+top('top :: model: a read with more keys than RATE_KEYS keeps the heaviest; the rest is summed, totals stay exact, rows do not show it', () => {
+  const d = deltas([['a', 10], ['b', 500], ['c', 20], ['d', 300]])
+  const capped = capKeys(d, 2)
+  assert.equal([...capped.keys()], ['b', 'd', ''])
+  assert.equal(capped.get(''), {bytes: 30, packets: 2, tx: 30, rx: 0})
+  assert.is(capKeys(d, 4), d)
+  const m = new TopModel({by: 'flow', intervalSeconds: 1})
+  for (let i = 0; i < RATE_KEYS + 500; i++) m.addFlow(flow({sport: 1000 + i, bytes: 60}))
+  m.addFlow(flow({proto: 'tcp', sport: 443, bytes: 1_000_000}))
+  m.tick(stats(1700000001), 1)
+  assert.is(m.count('rate'), RATE_KEYS)
+  assert.is(m.rows('rate', '2s', 0, 1)[0].key.proto, 'tcp')
+  assert.is(m.totals().rates.bytes[0], (RATE_KEYS + 500) * 60 + 1_000_000)
+  assert.not.ok(m.rows('rate', '2s', 0, RATE_KEYS + 10).some((r) => r.text === ''))
 })
 
 // ---- keys ----
