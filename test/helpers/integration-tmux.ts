@@ -33,6 +33,8 @@ export interface Terminal {
   name: string
   /** The visible screen, one string a line, wrapped lines joined (-J), trailing blanks trimmed. */
   screen(): string[]
+  /** The screen and up to `lines` lines of scrollback above it, as screen() gives them. */
+  history(lines: number): string[]
   /** Polls the screen every 50 ms until test() holds; rejects with the last screen after ms. */
   waitFor(what: string, test: (screen: string[]) => boolean, ms?: number): Promise<string[]>
   /** Sends keys as tmux names them ('q', 'PageDown', 'Enter') or literal text with literal=true. */
@@ -56,6 +58,7 @@ export function startTerminal(tag: string, columns: number, rows: number, comman
   return {
     name,
     screen,
+    history: (lines) => tmux('capture-pane', '-p', '-J', '-S', String(-lines), '-t', name).replace(/\n+$/, '').split('\n').map((l) => l.trimEnd()),
     async waitFor(what, test, ms = 10_000) {
       const deadline = Date.now() + ms
       let last: string[] = []

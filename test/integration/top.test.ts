@@ -152,6 +152,25 @@ top('top :: a filter the kernel cannot count exactly is refused on the screen; w
   await t.waitFor('the exit', (s) => s.includes('EXITED 0'))
 })
 
+top("top :: capture's live table fits 60 columns and lays out again at 120, under a new header", async () => {
+  const t = startTerminal('capture', 60, 20, `ip netns exec ${ctx.ns.name} ${CLI} capture -i lo udp port 42001`)
+  ctx.terminals.push(t)
+  const isRow = (l: string) => /^\d\d:\d\d:\d\d\.\d{3} lo +in +udp /.test(l)
+  const narrow = await t.waitFor('rows at 60 columns', (s) => s.filter(isRow).length >= 3)
+  for (const line of narrow.filter(isRow)) assert.ok(width(line) <= 60, `${width(line)} > 60: ${line}`)
+  // at 60 the endpoints lose their middle and keep the ports
+  assert.ok(narrow.filter(isRow).every((l) => /127\.0\.…41001 +127\.0\.…42001 +242$/.test(l)), narrow.join('\n'))
+  t.resize(120, 20)
+  // the next packet after the resize brings a new header, INFO back, and rows up to 120 wide
+  await t.waitFor('a header for 120 columns', (s) => s.some((l) => /^TIME +IFACE DIR PROTO SOURCE +DESTINATION +LEN INFO$/.test(l) && width(l) > 60))
+  const after = await t.waitFor('a row under it', (s) => s.slice(s.findIndex((l) => /^TIME .* INFO$/.test(l) && width(l) > 60)).some(isRow))
+  const rows = after.slice(after.findIndex((l) => /^TIME .* INFO$/.test(l) && width(l) > 60)).filter(isRow)
+  for (const line of rows) assert.ok(width(line) <= 120 && line.includes('127.0.0.1:41001') && line.includes('127.0.0.1:42001'), line)
+  const first = t.history(200)
+  assert.match(first.find((l) => l.startsWith('TIME'))!, /^TIME +IFACE DIR PROTO SOURCE +DESTINATION +LEN$/, 'the first header, at 60 columns, had no INFO')
+  t.kill()
+})
+
 top('top :: summary --interval in a pipe prints one plain block per read, no escape codes', async () => {
   const proc = startProc('bash', ['-c', `ip netns exec ${ctx.ns.name} ${CLI} summary -i lo --interval 500ms -d 1.9s | cat`])
   ctx.procs.push(proc)
