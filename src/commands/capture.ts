@@ -78,7 +78,7 @@ export default class Capture extends BaseCommand {
     const status = flags.read === undefined && statusLineFits() ? startStatusBar(process.stderr, 1000, styleFor(process.stderr.isTTY, process.env, flags.color)) : undefined
     const toStdout = status ? status.wrap(io.write) : io.write
     const toStderr = (text: string) => (status ? status.wrap((t) => process.stderr.write(t)) : (t: string) => process.stderr.write(t))(text)
-    const rendered = packetSink(format, toStdout, process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color))
+    const rendered = packetSink(format, toStdout, () => process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color))
     const sink = {...(status ? status.count(rendered) : rendered), drained: io.drained}
     try {
       if (flags.read !== undefined) {

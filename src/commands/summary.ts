@@ -11,19 +11,18 @@ import {clockTime} from '../output/format.js'
 import {linkLine} from '../output/link.js'
 import {SidecarError} from '../sidecar/errors.js'
 import type {RecordError} from '../sidecar/records.js'
-import {Aggregator, GROUP_BY, SORT_BY} from '../summary/aggregate.js'
+import {Aggregator, DEFAULT_MAX_KEYS, GROUP_BY, SORT_BY} from '../summary/aggregate.js'
 import type {Summary as SummaryData} from '../summary/aggregate.js'
 import {summaryClosingLine, summaryNdjson, summaryTable} from '../summary/render.js'
 import type {RenderOptions} from '../summary/render.js'
 import {assertFlowsFilter, liveSummary, readSummary} from '../summary/sources.js'
+import {runTopSession} from '../top/session.js'
 
 const SHOWN_BAD_LINES = 20
 /** How often the kernel's flow table is read when --interval is not given (ms). */
 const READ_MS = 1000
 /** The longest --interval the sidecar takes (ms). */
 const MAX_INTERVAL_MS = 3_600_000
-/** Home the cursor and clear the screen: a TTY's live view redraws in place. */
-const CLEAR = '\x1b[H\x1b[2J'
 
 export default class Summary extends BaseCommand {
   static summary = 'Top talkers: packets and bytes per flow, host pair, address, port, protocol or interface.'
@@ -55,8 +54,9 @@ export default class Summary extends BaseCommand {
     by: Flags.option({options: GROUP_BY, default: 'flow' as const, description: 'What a row is: flow (protocol, addresses, ports), pair (two hosts, either direction), src, dst, sport, dport, proto, iface.'})(),
     sort: Flags.option({options: SORT_BY, default: 'bytes' as const, description: 'Rank rows by bytes or packets.'})(),
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets (live: at the first table read that reaches it).'}),
-    interval: Flags.string({description: 'Live: a new table every interval (redrawn in place on a terminal), e.g. 2s.', exclusive: ['read']}),
+    interval: Flags.string({description: "Live: a new table every interval, e.g. 2s; on a terminal, the top view ('sockwatch top'), then the summary at exit.", exclusive: ['read']}),
     json: Flags.boolean({description: 'NDJSON: a "row" object a row, then "other", then "totals" (one batch per --interval).'}),
+    'max-keys': Flags.integer({min: 1, default: DEFAULT_MAX_KEYS, description: 'Distinct keys counted exactly (about 0.5 KB each); past it a heavy-hitter sketch keeps the largest keys, each exact since kept.', helpGroup: 'ADVANCED'}),
     'flow-entries': Flags.integer({min: LIMITS.flowEntriesMin.value, max: LIMITS.flowEntriesMax.value, description: "Live: entries in each of the kernel's two flow tables (default 65536); packets of flows past that in one interval are counted as overflow.", helpGroup: 'ADVANCED', exclusive: ['read']}),
   }
 
@@ -67,7 +67,7 @@ export default class Summary extends BaseCommand {
     const intervalMs = flags.interval === undefined ? undefined : parseDuration(flags.interval)
     if (intervalMs !== undefined && intervalMs > MAX_INTERVAL_MS) throw new InputError(`--interval is at most 1h, got '${flags.interval}'`)
     if (flags.read === undefined) assertFlowsFilter(filter)
-    const aggregator = new Aggregator({by: flags.by})
+    const aggregator = new Aggregator({by: flags.by, maxKeys: flags['max-keys']})
     const result = (dropped?: number | null): SummaryData => aggregator.result({top: flags.top, sort: flags.sort, dropped})
     const render = (s: SummaryData, options: RenderOptions) => (flags.json ? summaryNdjson(s, options) : summaryTable(s, options))
     const io = watchOutput()
@@ -92,13 +92,24 @@ export default class Summary extends BaseCommand {
         return
       }
 
-      // with --interval: a block per read of the kernel's table, redrawn in place on a terminal
-      const redraw = !flags.json && process.stdout.isTTY === true
+      // with --interval on a terminal: the top view (ranked by current rate, with keys), then the summary
+      if (intervalMs !== undefined && !flags.json && process.stdout.isTTY === true) {
+        const {model, stats} = await runTopSession({
+          filter, by: flags.by, maxKeys: flags['max-keys'], units: 'bits', draw: true, plainWidth: 80, plainRows: 10, write: io.write,
+          interfaces: flags.interface, intervalMs, durationMs, count: flags.count, flowEntries: flags['flow-entries'], verbose: this.verbosity, signal: io.signal,
+          stderr: (text) => process.stderr.write(text),
+        })
+        const summary = model.aggregator.result({top: flags.top, sort: flags.sort, dropped: stats.dropped})
+        await finish(summary, render(summary, {}))
+        return
+      }
+
+      // with --interval in a pipe: one plain block per read of the kernel's table
       let blocks = 0
       let lastSeconds = 0
       const block = (s: SummaryData, seconds: number, ts: number, final: boolean) => {
         const title = flags.json ? undefined : `${clockTime(ts, 3)}  last ${seconds.toFixed(1)} s`
-        const before = redraw ? CLEAR : blocks++ > 0 && !flags.json ? '\n' : ''
+        const before = blocks++ > 0 && !flags.json ? '\n' : ''
         return before + render(s, {intervalSeconds: seconds, ts, final, title})
       }
       try {

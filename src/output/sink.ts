@@ -12,7 +12,7 @@ export function defaultFormat(isTTY: boolean | undefined): Format {
 }
 
 /** A sink that renders packets in `format` and hands text to `write`. */
-export function packetSink(format: Format, write: (text: string) => void, columns = 80, style: Style = styleFor(false)): CaptureSink {
+export function packetSink(format: Format, write: (text: string) => void, columns: number | (() => number | undefined) = 80, style: Style = styleFor(false)): CaptureSink {
   switch (format) {
     case 'json':
       return {
@@ -25,10 +25,27 @@ export function packetSink(format: Format, write: (text: string) => void, column
     case 'text':
       return {packets: (batch) => write(textLines(batch))}
     case 'table': {
-      const layout = tableLayout(columns)
+      const widthNow = () => (typeof columns === 'function' ? columns() : columns) ?? 80
+      let ifnames: string[] = []
+      let width = widthNow()
+      let layout = tableLayout(width)
+      const header = () => write(style.bold(tableHeader(layout)) + '\n')
       return {
-        ready: () => write(style.bold(tableHeader(layout)) + '\n'),
-        packets: (batch) => write(tableRows(layout, batch)),
+        ready: (record) => {
+          ifnames = record.interfaces.map((i) => i.name)
+          layout = tableLayout(width, ifnames)
+          header()
+        },
+        packets: (batch) => {
+          // the terminal was resized: lay out again, and say so with a new header
+          const now = widthNow()
+          if (now !== width) {
+            width = now
+            layout = tableLayout(width, ifnames)
+            header()
+          }
+          write(tableRows(layout, batch))
+        },
       }
     }
   }

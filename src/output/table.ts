@@ -1,71 +1,53 @@
-// A live table: fixed columns sized once from the terminal width, so rows can
-// be printed as packets arrive and still line up.
+// capture's live table: columns fitted to the terminal once (src/output/layout.ts),
+// so rows printed as packets arrive still line up; laid out again, with a new
+// header, when the terminal is resized.
 import type {PacketRecord} from '../sidecar/records.js'
-import {clockTime, elide, endpoint, packetInfo, truncate} from './format.js'
+import {clockTime, endpoint, packetInfo} from './format.js'
+import {fitColumns, layoutHeader, layoutLine, type ColumnSpec, type Layout} from './layout.js'
 
-export interface Column {
-  title: string
-  width: number
-  align: 'left' | 'right'
-  /** Where too-long text loses characters: names and endpoints keep both ends (the port). */
-  cut: 'middle' | 'end'
-}
+export type TableLayout = Layout
 
-export interface TableLayout {
-  columns: Column[]
-  /** Total width of a row, separators included. */
-  width: number
-}
-
-const FIXED = {time: 12, iface: 6, dir: 3, proto: 5, len: 5}
-const ENDPOINT_MIN = 12
 const ENDPOINT_MAX = 47 // [ffff:…:ffff]:65535
-const INFO_MIN = 12
+const IFNAME_MAX = 15 // IFNAMSIZ - 1
 
-/** Column widths for a terminal `width` columns wide (narrowest sensible: ~70). */
-export function tableLayout(width: number): TableLayout {
-  const gaps = 7
-  const fixed = FIXED.time + FIXED.iface + FIXED.dir + FIXED.proto + FIXED.len + gaps
-  const endpointWidth = Math.max(ENDPOINT_MIN, Math.min(ENDPOINT_MAX, Math.floor((width - fixed - INFO_MIN) / 2)))
-  const info = Math.max(INFO_MIN, width - fixed - 2 * endpointWidth)
-  const columns: Column[] = [
-    {title: 'TIME', width: FIXED.time, align: 'left', cut: 'end'},
-    {title: 'IFACE', width: FIXED.iface, align: 'left', cut: 'middle'},
-    {title: 'DIR', width: FIXED.dir, align: 'left', cut: 'end'},
-    {title: 'PROTO', width: FIXED.proto, align: 'left', cut: 'end'},
-    {title: 'SOURCE', width: endpointWidth, align: 'left', cut: 'middle'},
-    {title: 'DESTINATION', width: endpointWidth, align: 'left', cut: 'middle'},
-    {title: 'LEN', width: FIXED.len, align: 'right', cut: 'end'},
-    {title: 'INFO', width: info, align: 'left', cut: 'end'},
+/** The table's columns; IFACE asks for the longest of the interface names captured on. */
+export function tableColumns(ifnames: readonly string[] = []): ColumnSpec[] {
+  const iface = Math.min(IFNAME_MAX, Math.max(5, ...ifnames.map((n) => n.length)))
+  return [
+    {id: 'time', title: 'TIME', want: 12, min: 12, align: 'left', cut: 'end'},
+    {id: 'iface', title: 'IFACE', want: ifnames.length ? iface : 6, min: 3, align: 'left', cut: 'middle'},
+    {id: 'dir', title: 'DIR', want: 3, min: 3, align: 'left', cut: 'end'},
+    {id: 'proto', title: 'PROTO', want: 5, min: 5, align: 'left', cut: 'end'},
+    {id: 'src', title: 'SOURCE', want: ENDPOINT_MAX, min: 11, align: 'left', cut: 'middle'},
+    {id: 'dst', title: 'DESTINATION', want: ENDPOINT_MAX, min: 11, align: 'left', cut: 'middle'},
+    {id: 'len', title: 'LEN', want: 5, min: 5, align: 'right', cut: 'end'},
+    // TCP flags, ICMP kinds: what is left over, and the first to go on a narrow terminal
+    {id: 'info', title: 'INFO', want: 12, min: 8, align: 'left', cut: 'end', drop: 1, grow: true},
   ]
-  return {columns, width: columns.reduce((sum, c) => sum + c.width, 0) + gaps}
 }
 
-function row(layout: TableLayout, cells: string[]): string {
-  return cells.map((cell, i) => {
-    const {width, align, cut} = layout.columns[i]
-    const text = cut === 'middle' ? elide(cell, width) : truncate(cell, width)
-    return align === 'right' ? text.padStart(width) : text.padEnd(width)
-  }).join(' ').trimEnd()
+/** Column widths for a terminal `width` columns wide (60 and up fit), for these interfaces. */
+export function tableLayout(width: number, ifnames: readonly string[] = []): TableLayout {
+  return fitColumns(tableColumns(ifnames), width)
 }
 
 /** The header line, without the newline. */
 export function tableHeader(layout: TableLayout): string {
-  return row(layout, layout.columns.map((c) => c.title))
+  return layoutHeader(layout)
 }
 
 /** One packet as a table row, without the newline. */
 export function tableRow(layout: TableLayout, p: PacketRecord): string {
-  return row(layout, [
-    clockTime(p.ts, 3),
-    p.ifname,
-    p.dir,
-    String(p.proto),
-    endpoint(p.src, p.sport),
-    endpoint(p.dst, p.dport),
-    String(p.len),
-    packetInfo(p),
-  ])
+  return layoutLine(layout, {
+    time: clockTime(p.ts, 3),
+    iface: p.ifname,
+    dir: p.dir,
+    proto: String(p.proto),
+    src: endpoint(p.src, p.sport),
+    dst: endpoint(p.dst, p.dport),
+    len: String(p.len),
+    info: packetInfo(p),
+  })
 }
 
 /** A batch of rows, newline-terminated. */

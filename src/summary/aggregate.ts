@@ -1,6 +1,7 @@
 // Adds up packet and flow records per key (--by), in bounded memory, and ranks
 // the keys (--sort, --top). Pure: no I/O, no clock.
 import type {FlowRecord, PacketRecord} from '../sidecar/records.js'
+import {MinHeap} from './min-heap.js'
 
 export const GROUP_BY = ['flow', 'pair', 'src', 'dst', 'sport', 'dport', 'proto', 'iface'] as const
 export type GroupBy = (typeof GROUP_BY)[number]
@@ -8,7 +9,11 @@ export type GroupBy = (typeof GROUP_BY)[number]
 export const SORT_BY = ['bytes', 'packets'] as const
 export type SortBy = (typeof SORT_BY)[number]
 
-/** Distinct keys kept by default; past it, new keys are counted in "other" only (docs/summary.md). */
+/**
+ * Distinct keys kept by default (--max-keys). Up to it every count is exact; past it the
+ * table becomes a Space-Saving sketch: a new key takes the place of the key with the
+ * fewest bytes, so a heavy key is never hidden (docs/summary.md, "Memory").
+ */
 export const DEFAULT_MAX_KEYS = 100_000
 
 /** The fields that name a row, per --by, in column order. */
@@ -47,13 +52,18 @@ export interface Row extends Counts {
   last: number
   /** What was added since the last nextInterval(). */
   interval: Counts
+  /**
+   * Past the key cap: at most this much more may belong to the key, counted before it was
+   * kept (under keys it replaced) and so in "other". packets/bytes above are exact since then.
+   */
+  error: Counts
 }
 
 export interface Other extends Counts {
   /** Distinct keys kept but outside the top N (keys past the cap are not counted). */
   keys: number
   share: number
-  /** Traffic of keys that arrived once the cap was reached: part of packets and bytes. */
+  /** Traffic of keys no longer kept (replaced past the cap): part of packets and bytes. */
   overflow: Counts
   interval: Counts
 }
@@ -99,13 +109,17 @@ export interface ResultOptions {
 
 interface Entry extends Counts {
   text: string
-  record: Keyed
   first: number
   last: number
   /** The interval the interval counters belong to; stale ones read as 0. */
   epoch: number
   intervalPackets: number
   intervalBytes: number
+  /** Counted under the keys this entry replaced (Space-Saving's error); included in packets/bytes. */
+  errorPackets: number
+  errorBytes: number
+  /** Its place in the heap, once the cap is reached. */
+  slot: number
 }
 
 /** A record without an address (not IP) stands in with its protocol's name. */
@@ -148,22 +162,44 @@ export function keyFields(by: GroupBy, r: Keyed): KeyFields {
   }
 }
 
+const portOf = (t: string) => (t === '-' ? null : Number(t))
+const protoOf = (t: string) => (/^\d+$/.test(t) ? Number(t) : t)
+
+/** The key fields back from a key text (keyText's inverse: no field holds a space). */
+export function keyFieldsOfText(by: GroupBy, text: string): KeyFields {
+  const f = text.split(' ')
+  switch (by) {
+    case 'flow': return {family: Number(f[0]), proto: protoOf(f[1]), src: f[2], sport: portOf(f[3]), dst: f[4], dport: portOf(f[5])}
+    case 'pair': return {a: f[0], b: f[1]}
+    case 'src': return {src: text}
+    case 'dst': return {dst: text}
+    case 'sport': return {sport: portOf(text)}
+    case 'dport': return {dport: portOf(text)}
+    case 'proto': return {proto: protoOf(text)}
+    case 'iface': return {iface: text}
+  }
+}
+
 const share = (part: number, whole: number) => (whole > 0 ? part / whole : 0)
 
-/** Groups records by one --by, keeping at most maxKeys distinct keys. */
+/**
+ * Groups records by one --by. Up to maxKeys distinct keys every count is exact; past it,
+ * Space-Saving: a new key replaces the kept key with the fewest bytes and inherits its
+ * counts as its error. Every key with more than totalBytes/maxKeys bytes is then kept, and
+ * a kept key's bytes are exact since it was kept, short by at most totalBytes/maxKeys.
+ */
 export class Aggregator {
   readonly by: GroupBy
   readonly maxKeys: number
   private readonly entries = new Map<string, Entry>()
+  /** Built when the cap is first reached: the entry with the fewest bytes on top. */
+  private heap: MinHeap<Entry> | undefined
   private packets = 0
   private bytes = 0
   private first: number | null = null
   private last: number | null = null
-  private readonly overflow: Counts = {packets: 0, bytes: 0}
-  private capped = false
   private epoch = 0
   private readonly interval: Counts = {packets: 0, bytes: 0}
-  private readonly overflowInterval: Counts = {packets: 0, bytes: 0}
   private unattributed: Counts = {packets: 0, bytes: 0}
   private unattributedBase: Counts = {packets: 0, bytes: 0}
 
@@ -185,27 +221,36 @@ export class Aggregator {
 
   /** Counts packets and bytes seen between first and last under r's key. */
   add(r: Keyed, packets: number, bytes: number, first: number, last: number): void {
+    this.addText(keyText(this.by, r), packets, bytes, first, last)
+  }
+
+  /** As add(), for a key already in text form (keyText). */
+  addText(text: string, packets: number, bytes: number, first: number, last: number): void {
     this.packets += packets
     this.bytes += bytes
     this.interval.packets += packets
     this.interval.bytes += bytes
     if (this.first === null || first < this.first) this.first = first
     if (this.last === null || last > this.last) this.last = last
-    const text = keyText(this.by, r)
     let e = this.entries.get(text)
     if (e === undefined) {
-      if (this.entries.size >= this.maxKeys) {
-        this.capped = true
-        this.overflow.packets += packets
-        this.overflow.bytes += bytes
-        this.overflowInterval.packets += packets
-        this.overflowInterval.bytes += bytes
-        return
+      if (this.entries.size < this.maxKeys) {
+        e = {text, packets: 0, bytes: 0, first, last, epoch: this.epoch, intervalPackets: 0, intervalBytes: 0, errorPackets: 0, errorBytes: 0, slot: -1}
+        this.entries.set(text, e)
+      } else {
+        // Space-Saving: the lightest key gives its place (and its counts, as error) to the new one
+        this.heap ??= new MinHeap([...this.entries.values()], (x) => x.bytes)
+        e = this.heap.peek()
+        this.entries.delete(e.text)
+        e.text = text
+        e.errorPackets = e.packets
+        e.errorBytes = e.bytes
+        e.first = first
+        e.last = last
+        e.epoch = this.epoch
+        e.intervalPackets = e.intervalBytes = 0
+        this.entries.set(text, e)
       }
-      // only what the key needs is kept (not the whole record); key fields are built for the rows shown
-      const record: Keyed = {family: r.family, proto: r.proto, src: r.src, dst: r.dst, sport: r.sport, dport: r.dport, ifname: r.ifname}
-      e = {text, record, packets: 0, bytes: 0, first, last, epoch: this.epoch, intervalPackets: 0, intervalBytes: 0}
-      this.entries.set(text, e)
     }
     e.packets += packets
     e.bytes += bytes
@@ -218,6 +263,13 @@ export class Aggregator {
     }
     e.intervalPackets += packets
     e.intervalBytes += bytes
+    this.heap?.increased(e)
+  }
+
+  /** A kept key's counts (exact since kept) and its error; undefined when not kept. */
+  lookup(text: string): {packets: number; bytes: number; error: Counts} | undefined {
+    const e = this.entries.get(text)
+    return e && {packets: e.packets - e.errorPackets, bytes: e.bytes - e.errorBytes, error: {packets: e.errorPackets, bytes: e.errorBytes}}
   }
 
   /** Packets and bytes in records so far (unattributed not included). */
@@ -230,6 +282,11 @@ export class Aggregator {
     return this.entries.size
   }
 
+  /** Whether the cap was reached, so counts are bounded rather than exact. */
+  get capped(): boolean {
+    return this.heap !== undefined
+  }
+
   /** Sets the traffic counted by the kernel but in no record, so far (flows mode: evicted flows). */
   setUnattributed(counts: Counts): void {
     this.unattributed = {packets: counts.packets, bytes: counts.bytes}
@@ -239,7 +296,6 @@ export class Aggregator {
   nextInterval(): void {
     this.epoch++
     this.interval.packets = this.interval.bytes = 0
-    this.overflowInterval.packets = this.overflowInterval.bytes = 0
     this.unattributedBase = this.unattributed
   }
 
@@ -247,37 +303,42 @@ export class Aggregator {
   result(options: ResultOptions): Summary {
     const {top, sort} = options
     if (!(Number.isInteger(top) && top >= 1)) throw new RangeError(`top must be a whole number of 1 or more, got ${top}`)
-    const sorted = [...this.entries.values()].sort((x, y) => y[sort] - x[sort] || (x.text < y.text ? -1 : x.text > y.text ? 1 : 0))
+    // ranked by what is known to be the key's: its counts since it was kept
+    const exact = (e: Entry) => (sort === 'bytes' ? e.bytes - e.errorBytes : e.packets - e.errorPackets)
+    const sorted = [...this.entries.values()].sort((x, y) => exact(y) - exact(x) || (x.text < y.text ? -1 : x.text > y.text ? 1 : 0))
     const u = this.unattributed
     const whole = {packets: this.packets + u.packets, bytes: this.bytes + u.bytes}
-    const rows: Row[] = sorted.slice(0, top).map((e, i) => ({
-      rank: i + 1,
-      key: keyFields(this.by, e.record),
-      text: e.text,
-      packets: e.packets,
-      bytes: e.bytes,
-      share: share(e[sort], whole[sort]),
-      first: e.first,
-      last: e.last,
-      interval: this.intervalOf(e),
-    }))
+    const rows: Row[] = sorted.slice(0, top).map((e, i) => {
+      const packets = e.packets - e.errorPackets
+      const bytes = e.bytes - e.errorBytes
+      return {
+        rank: i + 1,
+        key: keyFieldsOfText(this.by, e.text),
+        text: e.text,
+        packets,
+        bytes,
+        share: share(sort === 'bytes' ? bytes : packets, whole[sort]),
+        first: e.first,
+        last: e.last,
+        interval: this.intervalOf(e),
+        error: {packets: e.errorPackets, bytes: e.errorBytes},
+      }
+    })
+    const overflow: Counts = {packets: 0, bytes: 0}
+    for (const e of this.entries.values()) {
+      overflow.packets += e.errorPackets
+      overflow.bytes += e.errorBytes
+    }
+    // the rest, by difference: rows + other + unattributed = totals exactly
+    const shown = rows.reduce((c, r) => ({packets: c.packets + r.packets, bytes: c.bytes + r.bytes, ip: c.ip + r.interval.packets, ib: c.ib + r.interval.bytes}), {packets: 0, bytes: 0, ip: 0, ib: 0})
+    const otherCounts = {packets: this.packets - shown.packets, bytes: this.bytes - shown.bytes}
     const other: Other = {
       keys: Math.max(0, sorted.length - top),
-      packets: this.overflow.packets,
-      bytes: this.overflow.bytes,
-      share: 0,
-      overflow: {...this.overflow},
-      interval: {...this.overflowInterval},
+      ...otherCounts,
+      share: share(otherCounts[sort], whole[sort]),
+      overflow,
+      interval: {packets: this.interval.packets - shown.ip, bytes: this.interval.bytes - shown.ib},
     }
-    for (let i = top; i < sorted.length; i++) {
-      const e = sorted[i]
-      other.packets += e.packets
-      other.bytes += e.bytes
-      const n = this.intervalOf(e)
-      other.interval.packets += n.packets
-      other.interval.bytes += n.bytes
-    }
-    other.share = share(other[sort], whole[sort])
     const uInterval = {packets: u.packets - this.unattributedBase.packets, bytes: u.bytes - this.unattributedBase.bytes}
     return {
       by: this.by,

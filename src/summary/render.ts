@@ -109,7 +109,16 @@ export function summaryTable(s: Summary, options: RenderOptions = {}): string {
   out.push(line('#', padKeys(keyColumns.map((c) => c.title)), tailTitles))
   for (const b of body) out.push(line(b.rank, padKeys(b.keys), b.tail))
   for (const f of footer) out.push(line('', [f.label.padEnd(keySpan)], f.tail))
+  const note = capNote(s)
+  if (note) out.push(`${' '.repeat(rankWidth)}${GAP}${note}`)
   return out.join('\n') + '\n'
+}
+
+/** Past the key cap, what the rows' counts mean: exact since kept, and at most the largest error shown short. */
+export function capNote(s: Summary): string | undefined {
+  if (!s.totals.capped) return undefined
+  const worst = s.rows.reduce((m, r) => Math.max(m, r.error.bytes), 0)
+  return `past the ${s.totals.maxKeys}-key cap: each row is exact since its key was kept, and may miss up to ${humanBytes(worst)} from before (Space-Saving)`
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6
@@ -123,7 +132,7 @@ export function summaryNdjson(s: Summary, options: RenderOptions = {}): string {
   for (const r of s.rows) {
     const key: Record<string, string | number | null> = {}
     for (const f of fields) key[f] = r.key[f]
-    out += JSON.stringify({type: 'row', rank: r.rank, ...key, packets: r.packets, bytes: r.bytes, share: round6(r.share), first: r.first, last: r.last, ...interval(r.interval)}) + '\n'
+    out += JSON.stringify({type: 'row', rank: r.rank, ...key, packets: r.packets, bytes: r.bytes, share: round6(r.share), first: r.first, last: r.last, ...interval(r.interval), ...(s.totals.capped ? {error_packets: r.error.packets, error_bytes: r.error.bytes} : {})}) + '\n'
   }
   const {other, totals} = s
   out += JSON.stringify({

@@ -145,7 +145,7 @@ output('output :: textLines ends every line with a newline', () => {
 
 // ---- the table ----
 
-const MIN_WIDTH = 74 // the narrowest layout: fixed columns, two 12-wide endpoints, 12 for INFO
+const MIN_WIDTH = 60 // the narrowest terminal the table fits (INFO goes first)
 const tablePackets = [udp4, tcp6, icmp4, arp, gre, ns6, longV6]
 
 /** Where each column starts in a row: widths plus one space between columns. */
@@ -171,14 +171,36 @@ output('output :: a table row without INFO (UDP) at 80 columns ends with LEN', (
   assert.is(tableRow(tableLayout(80), udp4), '22:13:20.123 lo     in  udp   127.0.0.1:40000 127.0.0.1:53       71')
 })
 
-for (const width of [80, 81, 120, 200, 300, 40]) {
+output('output :: IFACE is as wide as the longest interface captured on (lo: the title\'s 5)', () => {
+  assert.is(tableLayout(80, ['lo']).columns[1].width, 5)
+  assert.is(tableLayout(200, ['lo', 'enp0s31f6']).columns[1].width, 9)
+  assert.is(tableLayout(200, ['a-very-long-name']).columns[1].width, 15)
+})
+
+output('output :: the widest column gives way first: at 120 the endpoints shrink, the rest keep their width', () => {
+  const layout = tableLayout(120, ['lo'])
+  const w = Object.fromEntries(layout.columns.map((c) => [c.id, c.width]))
+  assert.equal([w.time, w.iface, w.dir, w.proto, w.len], [12, 5, 3, 5, 5])
+  assert.ok(w.src < 47 && w.dst < 47 && Math.abs(w.src - w.dst) <= 1, JSON.stringify(w))
+  assert.is(w.info, 12)
+})
+
+output('output :: at 60 columns INFO goes, and the rest still fits', () => {
+  const layout = tableLayout(60, ['lo'])
+  assert.equal(layout.dropped, ['info'])
+  assert.is(layout.width, 60)
+  assert.is(tableHeader(layout), 'TIME         IFACE DIR PROTO SOURCE       DESTINATION    LEN')
+})
+
+for (const width of [60, 61, 80, 81, 120, 200, 300]) {
   const layout = tableLayout(width)
   const starts = columnStarts(layout)
 
-  output(`output :: tableLayout(${width}) is ${Math.max(width, MIN_WIDTH)} wide`, () => {
-    assert.is(layout.width, Math.max(width, MIN_WIDTH))
+  output(`output :: tableLayout(${width}) is ${width} wide (from ${MIN_WIDTH} up)`, () => {
+    if (width >= MIN_WIDTH) assert.is(layout.width, width)
     assert.is(layout.width, layout.columns.reduce((sum, c) => sum + c.width, 0) + layout.columns.length - 1)
-    assert.equal(layout.columns.map((c) => c.title), ['TIME', 'IFACE', 'DIR', 'PROTO', 'SOURCE', 'DESTINATION', 'LEN', 'INFO'])
+    const titles = ['TIME', 'IFACE', 'DIR', 'PROTO', 'SOURCE', 'DESTINATION', 'LEN', 'INFO']
+    assert.equal(layout.columns.map((c) => c.title), width >= 65 ? titles : titles.slice(0, -1))
   })
 
   output(`output :: at ${width} columns the header fits and has no trailing spaces`, () => {
@@ -207,15 +229,16 @@ for (const width of [80, 81, 120, 200, 300, 40]) {
 
   output(`output :: at ${width} columns every row lines up with the header`, () => {
     const header = tableHeader(layout)
-    const endpointWidth = layout.columns[4].width
+    const srcWidth = layout.columns[4].width
+    const dstWidth = layout.columns[5].width
     const lenEnd = header.indexOf('LEN') + 3 // LEN is right-aligned: numbers end where the title ends
     for (const p of tablePackets) {
       const row = tableRow(layout, p)
-      assert.is(row.indexOf(elide(endpoint(p.src, p.sport), endpointWidth), header.indexOf('PROTO')), header.indexOf('SOURCE'), row)
-      assert.is(row.indexOf(elide(endpoint(p.dst, p.dport), endpointWidth), header.indexOf('DESTINATION')), header.indexOf('DESTINATION'), row)
+      assert.is(row.indexOf(elide(endpoint(p.src, p.sport), srcWidth), header.indexOf('PROTO')), header.indexOf('SOURCE'), row)
+      assert.is(row.indexOf(elide(endpoint(p.dst, p.dport), dstWidth), header.indexOf('DESTINATION')), header.indexOf('DESTINATION'), row)
       assert.is(row.slice(lenEnd - 5, lenEnd).trimStart(), String(p.len), row)
       const info = packetInfo(p)
-      if (info) {
+      if (info && layout.columns.length === 8) {
         assert.is(row[lenEnd], ' ', row)
         assert.is(row.slice(header.indexOf('INFO')), truncate(info, layout.columns[7].width), row)
       }
@@ -232,9 +255,9 @@ for (const width of [80, 81, 120, 200, 300, 40]) {
     } else {
       assert.is(source.length, w)
       assert.ok(source.includes('…'), source)
-      // the port's digits always survive; at the narrowest (12) the "]:" before them does not
+      // the port's digits always survive; at the narrowest (11) the "]:" before them does not
       assert.ok(source.endsWith(w >= 15 ? ']:65535' : '65535'), source)
-      assert.ok(source.startsWith('[2001:'), source)
+      assert.ok(source.startsWith(w >= 12 ? '[2001:' : '[2001'), source)
     }
   })
 }
@@ -323,7 +346,7 @@ output("output :: packetSink('table') writes the header on ready(), then rows", 
   sink.ready!(ready)
   sink.packets!([tcp6])
   sink.packets!([arp, gre])
-  const layout = tableLayout(120)
+  const layout = tableLayout(120, ['lo']) // IFACE as wide as the ready record's interfaces need
   assert.equal(out, [
     `${tableHeader(layout)}\n`,
     `${tableRow(layout, tcp6)}\n`,
@@ -335,7 +358,7 @@ output("output :: packetSink('table') writes the header on ready(), then rows", 
 output("output :: packetSink('table') without a width (stdout not a terminal) lays out 80 columns", () => {
   const {out, write} = collect()
   packetSink('table', write, undefined).ready!(ready)
-  assert.equal(out, ['TIME         IFACE  DIR PROTO SOURCE          DESTINATION       LEN INFO\n'])
+  assert.equal(out, ['TIME         IFACE DIR PROTO SOURCE          DESTINATION        LEN INFO\n'])
 })
 
 const closing: [number, number, string][] = [

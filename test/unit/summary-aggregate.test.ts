@@ -1,5 +1,7 @@
 // The summary's aggregator: keys for every --by, ranking, "other", totals that
 // add up, the cap on distinct keys, packets and flows together, intervals.
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import {Aggregator, DEFAULT_MAX_KEYS, GROUP_BY, keyFields, keyText} from '../../src/summary/aggregate.js'
@@ -209,17 +211,31 @@ agg(`summary-aggregate :: the default cap on distinct keys is ${DEFAULT_MAX_KEYS
   assert.is(DEFAULT_MAX_KEYS, 100_000)
 })
 
-agg('summary-aggregate :: past the cap new keys go to other; keys already kept still count', () => {
+agg('summary-aggregate :: past the cap a new key takes the lightest key\'s place: counts exact since kept, error bounded', () => {
   const a = new Aggregator({by: 'src', maxKeys: 3})
   for (const n of [1, 2, 3, 4, 5]) a.addPacket(pkt({src: `10.0.0.${n}`, len: 100}))
-  a.addPacket(pkt({src: '10.0.0.1', len: 1000})) // kept: counted in its row
-  a.addPacket(pkt({src: '10.0.0.4', len: 7})) // not kept: other
+  a.addPacket(pkt({src: '10.0.0.1', len: 1000})) // back under the cap's pressure: kept again, at once
+  a.addPacket(pkt({src: '10.0.0.4', len: 7}))
   assert.is(a.keys, 3)
+  assert.ok(a.capped)
   const s = a.result({top: 10, sort: 'bytes'})
-  assert.equal(rowsOf(s), [['10.0.0.1', 2, 1100], ['10.0.0.2', 1, 100], ['10.0.0.3', 1, 100]])
-  assert.equal(s.other.overflow, {packets: 3, bytes: 207})
-  assert.equal({keys: s.other.keys, packets: s.other.packets, bytes: s.other.bytes}, {keys: 0, packets: 3, bytes: 207})
+  assert.equal([s.rows[0].key.src, s.rows[0].packets, s.rows[0].bytes], ['10.0.0.1', 1, 1000])
+  // Space-Saving's bound: a kept key misses at most total/maxKeys of what was its own
+  for (const r of s.rows) assert.ok(r.error.bytes <= s.totals.bytes / 3, `${r.text} error ${r.error.bytes}`)
+  assert.equal(s.other.overflow, {packets: s.rows.reduce((n, r) => n + r.error.packets, 0), bytes: s.rows.reduce((n, r) => n + r.error.bytes, 0)})
   assert.equal({keys: s.totals.keys, maxKeys: s.totals.maxKeys, capped: s.totals.capped}, {keys: 3, maxKeys: 3, capped: true})
+  assertAddsUp(s)
+})
+
+agg('summary-aggregate :: 100000 one-packet flows then one 7.5 MB flow, cap 100000: the big flow ranks first, exact', () => {
+  const a = new Aggregator({by: 'flow'})
+  for (let i = 0; i < 100_000; i++) a.add({family: 4, proto: 'udp', src: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, dst: '10.200.0.1', sport: 1000, dport: 53, ifname: 'lo'}, 1, 60, 1700000000, 1700000000)
+  for (let i = 0; i < 5000; i++) a.add({family: 4, proto: 'tcp', src: '192.0.2.1', dst: '192.0.2.2', sport: 40000, dport: 443, ifname: 'lo'}, 1, 1500, 1700000001, 1700000001)
+  const s = a.result({top: 3, sort: 'bytes'})
+  assert.equal([s.rows[0].text, s.rows[0].packets, s.rows[0].bytes], ['4 tcp 192.0.2.1 40000 192.0.2.2 443', 5000, 7_500_000])
+  // the key it replaced had one 60-byte packet: that is the most it may be over
+  assert.equal(s.rows[0].error, {packets: 1, bytes: 60})
+  assert.ok(s.rows[0].share > 0.55)
   assertAddsUp(s)
 })
 
@@ -304,6 +320,29 @@ agg('summary-aggregate :: result() leaves the counts as they were (it can be cal
 agg('summary-aggregate :: --top below 1 and a cap below 1 are refused', () => {
   assert.throws(() => new Aggregator({by: 'flow'}).result({top: 0, sort: 'bytes'}), /top must be a whole number of 1 or more, got 0/)
   assert.throws(() => new Aggregator({by: 'flow', maxKeys: 0}), /maxKeys must be a whole number of 1 or more, got 0/)
+})
+
+/** The documented budget (docs/summary.md, "Memory"): about 0.5 KB a kept key. */
+const BYTES_PER_KEY = 640
+
+agg('summary-aggregate :: 1000000 distinct keys under the default cap stay within its memory budget; a late heavy key still ranks first', () => {
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc') as () => void
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const a = new Aggregator({by: 'flow'})
+  const key = (i: number): Keyed => ({family: 4, proto: 'udp', src: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, dst: '10.200.0.1', sport: i & 0xffff, dport: 53, ifname: 'lo'})
+  for (let i = 0; i < 1_000_000; i++) a.add(key(i), 1, 60, 1700000000, 1700000000)
+  a.add(key(7), 1, 60, 1700000000, 1700000000) // an early key, replaced long ago, is back
+  for (let i = 0; i < 300; i++) a.add({...key(0), proto: 'tcp'}, 10, 15_000, 1700000001, 1700000001)
+  gc()
+  const grown = process.memoryUsage().heapUsed - before
+  assert.is(a.keys, DEFAULT_MAX_KEYS)
+  assert.ok(grown < DEFAULT_MAX_KEYS * BYTES_PER_KEY, `${(grown / 1e6).toFixed(1)} MB for ${a.keys} keys`)
+  const s = a.result({top: 1, sort: 'bytes'})
+  assert.equal([s.rows[0].key.proto, s.rows[0].packets, s.rows[0].bytes], ['tcp', 3000, 4_500_000])
+  assert.is(s.totals.packets, 1_000_001 + 3000)
+  assertAddsUp(s)
 })
 
 agg.run()

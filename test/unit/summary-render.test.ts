@@ -137,6 +137,7 @@ render('summary-render :: past the key cap: "other" says so, the total is a lowe
   assert.equal(out.slice(2), [
     '   other: 1 source + more past the 2-key cap        3  3.0 kB   75.0%',
     '   total: 2+ sources, 0 dropped                     4  4.0 kB  100.0%',
+    '   past the 2-key cap: each row is exact since its key was kept, and may miss up to 1.0 kB from before (Space-Saving)',
   ])
 })
 
