@@ -19,8 +19,9 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Wno-missing-field-initializers -Wno-unused-parameter -Werror
 BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
               -I/usr/include/$(MULTIARCH) -Ibpf
-# Static where it links, so the binary runs (and can be setcap'd) anywhere.
-LDLIBS     := -static -lbpf -lelf -lz
+# Dynamic: libpcap (filters) links only as a shared library on Debian (its static
+# archive needs libsystemd, shipped shared only).
+LDLIBS     := -lbpf -lelf -lz -lpcap
 
 SIDECAR_SRCS := $(wildcard sidecar/*.c)
 SIDECAR_OBJS := $(patsubst sidecar/%.c,$(OUT)/%.o,$(SIDECAR_SRCS))
