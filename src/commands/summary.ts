@@ -63,6 +63,8 @@ export default class Summary extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Summary)
     const filter = filterText(filterWords(this.rawTokens))
+    // a saved capture has records, not packet bytes: the filter applies to their fields
+    const recordFilter = flags.read !== undefined && filter !== '' ? parseFilter(filter) : undefined
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
     const intervalMs = flags.interval === undefined ? undefined : parseDuration(flags.interval)
     if (intervalMs !== undefined && intervalMs > MAX_INTERVAL_MS) throw new InputError(`--interval is at most 1h, got '${flags.interval}'`)
@@ -84,7 +86,7 @@ export default class Summary extends BaseCommand {
           if (++bad <= SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${error.message} (skipped)`)
         }
         const input = await openInput(flags.read)
-        const {skipped, dropped} = await readSummary(input, aggregator, {filter: filter === '' ? undefined : parseFilter(filter), count: flags.count, strict: flags.strict, onBadLine})
+        const {skipped, dropped} = await readSummary(input, aggregator, {filter: recordFilter, count: flags.count, strict: flags.strict, onBadLine})
         if (bad > SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${bad - SHOWN_BAD_LINES} more malformed lines not shown`)
         const summary = result(dropped)
         await finish(summary, render(summary, {}), {skipped})
