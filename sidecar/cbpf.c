@@ -31,6 +31,9 @@
 #define SKB(field) ((short)offsetof(struct __sk_buff, field))
 #define REJECT ((size_t)-1)
 #define MAX_INSNS (1 << 20)
+/* libpcap's protochain loops (a backward ja over the IPv6 extension headers).
+ * The loop is unrolled this many times; a chain longer than that does not match. */
+#define LOOP_COPIES 8
 
 /* A jump whose target is a classic instruction (or REJECT), patched at the end. */
 struct fixup {
@@ -44,7 +47,9 @@ struct emitter {
 	size_t n, cap;
 	struct fixup *fix;
 	size_t n_fix, cap_fix;
-	size_t *starts[8]; /* per program: eBPF index of each classic instruction */
+	size_t *starts[8]; /* per program: eBPF index of each classic instruction, copy by copy */
+	int copy, copies[8]; /* the copy of the classic program being translated; copies per program */
+	size_t len[8];       /* classic instructions per program */
 	size_t reject;
 	bool oom;
 	char *err;
@@ -322,16 +327,25 @@ static void branch(struct emitter *e, int p, size_t i, const struct sw_cbpf_insn
 	size_t t = i + 1 + c->jt, f = i + 1 + c->jf;
 
 	if (op == BPF_JA) {
-		jump_to(e, JA(), p, i + 1 + c->k);
+		long to = (long)i + 1 + (__s32)c->k;
+
+		if (to < 0) {
+			fail(e, "the filter jumps before its start");
+		} else if (to <= (long)i) {
+			/* a loop: on into the next copy, or no match after the last */
+			jump_to(e, JA(), p, e->copy + 1 < e->copies[p] ? (size_t)to + (size_t)(e->copy + 1) * e->len[p] : REJECT);
+		} else {
+			jump_to(e, JA(), p, (size_t)to + (size_t)e->copy * e->len[p]);
+		}
 		return;
 	}
 	if (op != BPF_JEQ && op != BPF_JGT && op != BPF_JGE && op != BPF_JSET) {
 		fail(e, "the filter has a jump this translator does not know");
 		return;
 	}
-	jump_to(e, x ? J32_REG(op, R_A, R_X) : J32_IMM(op, R_A, (__s32)c->k), p, t);
+	jump_to(e, x ? J32_REG(op, R_A, R_X) : J32_IMM(op, R_A, (__s32)c->k), p, t + (size_t)e->copy * e->len[p]);
 	if (f != i + 1)
-		jump_to(e, JA(), p, f);
+		jump_to(e, JA(), p, f + (size_t)e->copy * e->len[p]);
 }
 
 static void translate_one(struct emitter *e, int p, __u32 linktype, size_t i, const struct sw_cbpf_insn *c)
@@ -411,6 +425,51 @@ static unsigned int used_memory(const struct sw_cbpf_prog *progs, int n_progs)
 	return used;
 }
 
+/* Whether the program jumps backwards (libpcap's protochain does). */
+static bool loops(const struct sw_cbpf_prog *prog)
+{
+	for (size_t i = 0; i < prog->len; i++)
+		if (prog->insns[i].code == (BPF_JMP | BPF_JA) && (__s32)prog->insns[i].k < 0)
+			return true;
+	return false;
+}
+
+/* Which instructions of which copy a path reaches: a loop's way back leads into the next copy. */
+static void reachable(const struct sw_cbpf_prog *prog, int copies, bool *reach)
+{
+	size_t len = prog->len;
+
+	if (!len)
+		return;
+	reach[0] = true;
+	for (int c = 0; c < copies; c++)
+		for (size_t i = 0; i < len; i++) {
+			const struct sw_cbpf_insn *in = &prog->insns[i];
+			bool *here = reach + (size_t)c * len, *next = c + 1 < copies ? here + len : NULL;
+
+			if (!here[i])
+				continue;
+			if (BPF_CLASS(in->code) == BPF_RET)
+				continue;
+			if (BPF_CLASS(in->code) != BPF_JMP) {
+				if (i + 1 < len)
+					here[i + 1] = true;
+			} else if (BPF_OP(in->code) == BPF_JA) {
+				long to = (long)i + 1 + (__s32)in->k;
+
+				if (to > (long)i && to < (long)len)
+					here[to] = true;
+				else if (to >= 0 && to <= (long)i && next)
+					next[to] = true;
+			} else {
+				if (i + 1 + in->jt < len)
+					here[i + 1 + in->jt] = true;
+				if (i + 1 + in->jf < len)
+					here[i + 1 + in->jf] = true;
+			}
+		}
+}
+
 static bool resolve(struct emitter *e, const struct sw_cbpf_prog *progs)
 {
 	for (size_t f = 0; f < e->n_fix; f++) {
@@ -420,7 +479,7 @@ static bool resolve(struct emitter *e, const struct sw_cbpf_prog *progs)
 
 		if (x->target == REJECT) {
 			to = e->reject;
-		} else if (x->target >= progs[x->prog].len) {
+		} else if (x->target >= progs[x->prog].len * (size_t)e->copies[x->prog]) {
 			fail(e, "the filter jumps past its end");
 			return false;
 		} else {
@@ -457,23 +516,43 @@ struct bpf_insn *cbpf_translate(const struct sw_cbpf_prog *progs, int n_progs, s
 	put(&e, ALU32_IMM(BPF_MOV, 0, 0)); /* no program for this link type */
 	put(&e, EXIT());
 	for (int p = 0; p < n_progs && !e.failed && !e.oom; p++) {
-		e.starts[p] = calloc(progs[p].len ? progs[p].len : 1, sizeof(size_t));
-		if (!e.starts[p]) {
+		size_t total;
+		bool *reach;
+
+		e.copies[p] = loops(&progs[p]) ? LOOP_COPIES : 1;
+		e.len[p] = progs[p].len;
+		total = progs[p].len ? progs[p].len * e.copies[p] : 1;
+		e.starts[p] = calloc(total, sizeof(size_t));
+		reach = calloc(total, sizeof(bool));
+		if (!e.starts[p] || !reach) {
+			free(reach);
 			e.oom = true;
 			break;
 		}
+		reachable(&progs[p], e.copies[p], reach);
 		here(&e, dispatch[p]);
 		put(&e, ALU32_IMM(BPF_MOV, R_A, 0));
 		put(&e, ALU32_IMM(BPF_MOV, R_X, 0));
 		if (progs[p].linktype == SW_LINKTYPE_ETHER)
 			put(&e, LDX(BPF_W, R_VLAN, R_SKB, SKB(vlan_present)));
-		for (size_t i = 0; i < progs[p].len; i++) {
-			e.starts[p][i] = e.n;
-			translate_one(&e, p, progs[p].linktype, i, &progs[p].insns[i]);
-		}
+		for (e.copy = 0; e.copy < e.copies[p]; e.copy++)
+			for (size_t i = 0; i < progs[p].len; i++) {
+				/* the verifier refuses code no path reaches */
+				if (!reach[(size_t)e.copy * progs[p].len + i])
+					continue;
+				e.starts[p][(size_t)e.copy * progs[p].len + i] = e.n;
+				translate_one(&e, p, progs[p].linktype, i, &progs[p].insns[i]);
+			}
+		free(reach);
 	}
-	e.reject = put(&e, ALU32_IMM(BPF_MOV, 0, 0));
-	put(&e, EXIT());
+	/* the shared "no match" for failed loads and the like, only if something jumps to it:
+	 * the verifier refuses code no path reaches */
+	for (size_t f = 0; f < e.n_fix; f++)
+		if (e.fix[f].target == REJECT) {
+			e.reject = put(&e, ALU32_IMM(BPF_MOV, 0, 0));
+			put(&e, EXIT());
+			break;
+		}
 	if (!e.failed && !e.oom)
 		resolve(&e, progs);
 	for (int p = 0; p < n_progs; p++)
