@@ -34,6 +34,7 @@
 /* libpcap's protochain loops (a backward ja over the IPv6 extension headers).
  * The loop is unrolled this many times; a chain longer than that does not match. */
 #define LOOP_COPIES 8
+#define MAX_LOOPS 16
 
 /* A jump whose target is a classic instruction (or REJECT), patched at the end. */
 struct fixup {
@@ -48,7 +49,10 @@ struct emitter {
 	struct fixup *fix;
 	size_t n_fix, cap_fix;
 	size_t *starts[8]; /* per program: eBPF index of each classic instruction, copy by copy */
-	int copy, copies[8]; /* the copy of the classic program being translated; copies per program */
+	/* a loop's copies follow its first pass, so every jump is forward: copy 0 is the
+	 * whole program, copy c > 0 the loop [lo, hi] alone, left for copy 0 after it */
+	int copy, copies[8];
+	size_t lo, hi;
 	size_t len[8];       /* classic instructions per program */
 	size_t reject;
 	bool oom;
@@ -218,12 +222,30 @@ static void load(struct emitter *e, __u32 linktype, __u8 dst, int bytes, bool in
 	if (ind) {
 		put(e, MOV64_REG(2, R_X));
 		put(e, ALU32_IMM(BPF_ADD, 2, (__s32)k));
+		/* past 2^32: past the end, as libpcap judges it */
+		if (k)
+			jump_to(e, J32_REG(BPF_JLT, 2, R_X), 0, REJECT);
 	} else {
 		put(e, ALU32_IMM(BPF_MOV, 2, (__s32)k));
 	}
 	if (linktype != SW_LINKTYPE_ETHER || (!ind && k + bytes <= 12 && k < 12)) {
 		load_real(e, dst, bytes);
-	} else if (!ind && k >= 16) {
+	} else if (!ind && k >= 12 && k + bytes <= 16) {
+		/* within the tag (the ethertype at 12, most often): from the metadata when it is there */
+		size_t no_tag = fwd(e, J32_IMM(BPF_JEQ, R_VLAN, 0)), done;
+
+		tag_word(e);
+		if (16 - k - bytes)
+			put(e, ALU32_IMM(BPF_RSH, 1, 8 * (16 - k - bytes)));
+		if (bytes < 4)
+			put(e, ALU32_IMM(BPF_AND, 1, bytes == 1 ? 0xff : 0xffff));
+		put(e, ALU32_REG(BPF_MOV, dst, 1));
+		done = fwd(e, JA());
+		here(e, no_tag);
+		load_real(e, dst, bytes);
+		here(e, done);
+	} else if (k >= 16) {
+		/* at or past the tag's end, whatever X: 4 bytes earlier when the tag is in the metadata */
 		put(e, mk(BPF_JMP32 | BPF_JEQ | BPF_K, R_VLAN, 0, 1, 0));
 		put(e, ALU32_IMM(BPF_SUB, 2, 4));
 		load_real(e, dst, bytes);
@@ -320,6 +342,14 @@ static void alu(struct emitter *e, int p, const struct sw_cbpf_insn *c)
 	}
 }
 
+/* A forward jump's target: in this copy of the loop, or past the loop in copy 0. */
+static size_t in_copy(const struct emitter *e, int p, size_t to)
+{
+	if (e->copy && to >= e->lo && to <= e->hi)
+		return to + (size_t)e->copy * e->len[p];
+	return to;
+}
+
 static void branch(struct emitter *e, int p, size_t i, const struct sw_cbpf_insn *c)
 {
 	__u8 op = BPF_OP(c->code);
@@ -335,7 +365,7 @@ static void branch(struct emitter *e, int p, size_t i, const struct sw_cbpf_insn
 			/* a loop: on into the next copy, or no match after the last */
 			jump_to(e, JA(), p, e->copy + 1 < e->copies[p] ? (size_t)to + (size_t)(e->copy + 1) * e->len[p] : REJECT);
 		} else {
-			jump_to(e, JA(), p, (size_t)to + (size_t)e->copy * e->len[p]);
+			jump_to(e, JA(), p, in_copy(e, p, (size_t)to));
 		}
 		return;
 	}
@@ -343,9 +373,9 @@ static void branch(struct emitter *e, int p, size_t i, const struct sw_cbpf_insn
 		fail(e, "the filter has a jump this translator does not know");
 		return;
 	}
-	jump_to(e, x ? J32_REG(op, R_A, R_X) : J32_IMM(op, R_A, (__s32)c->k), p, t + (size_t)e->copy * e->len[p]);
+	jump_to(e, x ? J32_REG(op, R_A, R_X) : J32_IMM(op, R_A, (__s32)c->k), p, in_copy(e, p, t));
 	if (f != i + 1)
-		jump_to(e, JA(), p, f + (size_t)e->copy * e->len[p]);
+		jump_to(e, JA(), p, in_copy(e, p, f));
 }
 
 static void translate_one(struct emitter *e, int p, __u32 linktype, size_t i, const struct sw_cbpf_insn *c)
@@ -425,49 +455,119 @@ static unsigned int used_memory(const struct sw_cbpf_prog *progs, int n_progs)
 	return used;
 }
 
-/* Whether the program jumps backwards (libpcap's protochain does). */
-static bool loops(const struct sw_cbpf_prog *prog)
+/* The loops (backward ja) of a program, as [lo, hi] regions, loops that share
+ * instructions merged; -1 when there are too many. */
+static int find_loops(const struct sw_cbpf_prog *prog, size_t *lo, size_t *hi)
 {
-	for (size_t i = 0; i < prog->len; i++)
-		if (prog->insns[i].code == (BPF_JMP | BPF_JA) && (__s32)prog->insns[i].k < 0)
-			return true;
-	return false;
+	int n = 0;
+
+	for (size_t i = 0; i < prog->len; i++) {
+		const struct sw_cbpf_insn *in = &prog->insns[i];
+		long to = (long)i + 1 + (__s32)in->k;
+
+		if (in->code != (BPF_JMP | BPF_JA) || to > (long)i)
+			continue;
+		if (to < 0)
+			return -1;
+		/* loops that share instructions are one region (protochain's two ways back) */
+		if (n && (size_t)to <= hi[n - 1]) {
+			lo[n - 1] = (size_t)to < lo[n - 1] ? (size_t)to : lo[n - 1];
+			hi[n - 1] = i;
+			continue;
+		}
+		if (n == MAX_LOOPS)
+			return -1;
+		lo[n] = (size_t)to;
+		hi[n++] = i;
+	}
+	return n;
 }
 
-/* Which instructions of which copy a path reaches: a loop's way back leads into the next copy. */
-static void reachable(const struct sw_cbpf_prog *prog, int copies, bool *reach)
+/* Which instructions of [from, to] a path reaches from those already marked (the
+ * verifier refuses code no path reaches). */
+static void reachable(const struct sw_cbpf_prog *prog, size_t from, size_t to, bool *reach)
 {
-	size_t len = prog->len;
+	for (size_t i = from; i <= to && i < prog->len; i++) {
+		const struct sw_cbpf_insn *in = &prog->insns[i];
 
-	if (!len)
+		if (!reach[i] || BPF_CLASS(in->code) == BPF_RET)
+			continue;
+		if (BPF_CLASS(in->code) != BPF_JMP) {
+			if (i + 1 <= to)
+				reach[i + 1] = true;
+		} else if (BPF_OP(in->code) == BPF_JA) {
+			long t = (long)i + 1 + (__s32)in->k;
+
+			if (t > (long)i && (size_t)t <= to)
+				reach[t] = true;
+		} else {
+			if (i + 1 + in->jt <= to)
+				reach[i + 1 + in->jt] = true;
+			if (i + 1 + in->jf <= to)
+				reach[i + 1 + in->jf] = true;
+		}
+	}
+}
+
+/* One program: copy 0 in order, each loop's further copies right after the loop. */
+static void translate_prog(struct emitter *e, const struct sw_cbpf_prog *progs, int p)
+{
+	const struct sw_cbpf_prog *prog = &progs[p];
+	/* what libpcap emits has no overlapping loops but protochain's, which share a head */
+	size_t lo[MAX_LOOPS], hi[MAX_LOOPS], len = prog->len;
+	int n_loops = find_loops(prog, lo, hi), l = 0;
+	bool *reach;
+
+	if (n_loops < 0) {
+		fail(e, "the filter has more loops than this translator unrolls");
 		return;
-	reach[0] = true;
-	for (int c = 0; c < copies; c++)
-		for (size_t i = 0; i < len; i++) {
-			const struct sw_cbpf_insn *in = &prog->insns[i];
-			bool *here = reach + (size_t)c * len, *next = c + 1 < copies ? here + len : NULL;
+	}
+	e->copies[p] = n_loops ? LOOP_COPIES : 1;
+	e->len[p] = len;
+	e->starts[p] = calloc(len ? len * e->copies[p] : 1, sizeof(size_t));
+	reach = calloc(len ? len * e->copies[p] : 1, sizeof(bool));
+	if (!e->starts[p] || !reach) {
+		free(reach);
+		e->oom = true;
+		return;
+	}
+	if (len) {
+		reach[0] = true;
+		reachable(prog, 0, len - 1, reach);
+	}
+	for (size_t i = 0; i < len; i++) {
+		e->copy = 0;
+		if (reach[i]) {
+			e->starts[p][i] = e->n;
+			translate_one(e, p, prog->linktype, i, &prog->insns[i]);
+		}
+		if (l == n_loops || i != hi[l])
+			continue;
+		/* the loop again, copy after copy: its way back leads into the next one */
+		e->lo = lo[l];
+		e->hi = hi[l];
+		for (e->copy = 1; e->copy < e->copies[p]; e->copy++) {
+			bool *r = reach + (size_t)e->copy * len, *before = r - len;
 
-			if (!here[i])
-				continue;
-			if (BPF_CLASS(in->code) == BPF_RET)
-				continue;
-			if (BPF_CLASS(in->code) != BPF_JMP) {
-				if (i + 1 < len)
-					here[i + 1] = true;
-			} else if (BPF_OP(in->code) == BPF_JA) {
-				long to = (long)i + 1 + (__s32)in->k;
+			/* entered where the previous copy's ways back lead */
+			for (size_t k = lo[l]; k <= hi[l]; k++) {
+				long t = (long)k + 1 + (__s32)prog->insns[k].k;
 
-				if (to > (long)i && to < (long)len)
-					here[to] = true;
-				else if (to >= 0 && to <= (long)i && next)
-					next[to] = true;
-			} else {
-				if (i + 1 + in->jt < len)
-					here[i + 1 + in->jt] = true;
-				if (i + 1 + in->jf < len)
-					here[i + 1 + in->jf] = true;
+				if (before[k] && prog->insns[k].code == (BPF_JMP | BPF_JA) && t <= (long)k)
+					r[t] = true;
+			}
+			reachable(prog, lo[l], hi[l], r);
+			for (size_t k = lo[l]; k <= hi[l]; k++) {
+				if (!r[k])
+					continue;
+				e->starts[p][(size_t)e->copy * len + k] = e->n;
+				translate_one(e, p, prog->linktype, k, &prog->insns[k]);
 			}
 		}
+		l++;
+	}
+	e->copy = 0;
+	free(reach);
 }
 
 static bool resolve(struct emitter *e, const struct sw_cbpf_prog *progs)
@@ -516,34 +616,12 @@ struct bpf_insn *cbpf_translate(const struct sw_cbpf_prog *progs, int n_progs, s
 	put(&e, ALU32_IMM(BPF_MOV, 0, 0)); /* no program for this link type */
 	put(&e, EXIT());
 	for (int p = 0; p < n_progs && !e.failed && !e.oom; p++) {
-		size_t total;
-		bool *reach;
-
-		e.copies[p] = loops(&progs[p]) ? LOOP_COPIES : 1;
-		e.len[p] = progs[p].len;
-		total = progs[p].len ? progs[p].len * e.copies[p] : 1;
-		e.starts[p] = calloc(total, sizeof(size_t));
-		reach = calloc(total, sizeof(bool));
-		if (!e.starts[p] || !reach) {
-			free(reach);
-			e.oom = true;
-			break;
-		}
-		reachable(&progs[p], e.copies[p], reach);
 		here(&e, dispatch[p]);
 		put(&e, ALU32_IMM(BPF_MOV, R_A, 0));
 		put(&e, ALU32_IMM(BPF_MOV, R_X, 0));
 		if (progs[p].linktype == SW_LINKTYPE_ETHER)
 			put(&e, LDX(BPF_W, R_VLAN, R_SKB, SKB(vlan_present)));
-		for (e.copy = 0; e.copy < e.copies[p]; e.copy++)
-			for (size_t i = 0; i < progs[p].len; i++) {
-				/* the verifier refuses code no path reaches */
-				if (!reach[(size_t)e.copy * progs[p].len + i])
-					continue;
-				e.starts[p][(size_t)e.copy * progs[p].len + i] = e.n;
-				translate_one(&e, p, progs[p].linktype, i, &progs[p].insns[i]);
-			}
-		free(reach);
+		translate_prog(&e, progs, p);
 	}
 	/* the shared "no match" for failed loads and the like, only if something jumps to it:
 	 * the verifier refuses code no path reaches */

@@ -2,12 +2,15 @@
 """Sends a mix of frames for the filter tests, built with scapy, on an interface
 through an AF_PACKET socket: every family pcap-filter(7) has a primitive for.
 
-Usage: filter-mix.py IFACE DST_MAC ether|raw [LENGTH_BASE]
+Usage: filter-mix.py IFACE DST_MAC ether|raw|marker [LENGTH_BASE]
+With DST_MAC 'tun', IFACE is a tun device: the packets are written to it, and
+arrive on it as though from the network.
   ether: Ethernet frames (IPv4/IPv6 TCP, UDP, ICMP, ICMPv6, SCTP, ESP, AH, GRE,
          IGMP, PIM, VRRP; IPv6 extension headers; fragments; ARP, RARP; 802.1Q
          and QinQ; LLC/STP, IPX, SNAP; MPLS, PPPoE; broadcast and multicast;
          60 to 9000 bytes), then a marker frame (ethertype 0x88b5).
   raw:   IPv4 packets alone, for a device without a link-layer header (ipip).
+  marker: one IPv4 packet (UDP to port 7777) on such a device, to know the rest arrived.
 Every frame has its own length (LENGTH_BASE and up), so a length names a frame.
 The receiving host owns none of the addresses: nothing answers.
 Prints one JSON object: how many frames were sent and their lengths."""
@@ -154,9 +157,34 @@ def grown(f, want):
                  Raw(bytes(pkt[UDP].payload) + b'\0' * (want - len(f))))
 
 
-sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-sock.bind((iface, 0))
-mix = ether_mix(sock.getsockname()[4].hex(':')) if kind == 'ether' else ip_mix()
+class Tun:
+    """A tun device's file: what is written to it arrives on the device."""
+    def __init__(self, name):
+        import fcntl
+        import os
+        import struct
+        self.fd = os.open('/dev/net/tun', os.O_RDWR)
+        fcntl.ioctl(self.fd, 0x400454ca, struct.pack('16sH', name.encode(), 0x0001 | 0x1000))  # TUNSETIFF: IFF_TUN | IFF_NO_PI
+        self.os = os
+
+    def send(self, data):
+        self.os.write(self.fd, data)
+
+    def getsockname(self):
+        return (iface, 0, 0, 0, b'')
+
+
+if dst_mac == 'tun':
+    sock = Tun(iface)
+else:
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    # without a link layer the socket's protocol is the packets' (a tunnel takes only IPv4)
+    sock.bind((iface, 0 if kind == 'ether' else 0x0800))
+if kind == 'marker':
+    sock.send(raw(IP(src=S4, dst=D4) / UDP(sport=7777, dport=7777) / Raw(b'marker')))
+    print(json.dumps({'sent': 1}))
+    sys.exit(0)
+mix = ether_mix(sock.getsockname()[4].hex(':') or '00:00:00:00:00:00') if kind == 'ether' else ip_mix()
 frames = [raw(p) for p in mix] + [jumbo(n) for n in ((1500, 4000, 9000) if kind == 'ether' else (1400, 3000))]
 lengths, used = [], set()
 for f in frames:
