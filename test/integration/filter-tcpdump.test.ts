@@ -50,7 +50,7 @@ const EXPRESSIONS = [
   // bytes
   'tcp[tcpflags] & tcp-syn != 0', 'tcp[tcpflags] & (tcp-fin|tcp-rst) != 0', 'tcp[13] = 2',
   'icmp[icmptype] == icmp-echo or icmp[icmptype] == icmp-echoreply', 'icmp6[icmp6type] == icmp6-echo',
-  'ip[6:2] & 0x1fff != 0 or ip[6] & 0x20 != 0', 'ip[0] & 0xf > 5', 'udp[0:2] = 5353',
+  'ip[6:2] & 0x1fff != 0 or ip[6] & 0x20 != 0', 'ip[0] & 0xf > 5', 'udp[2:2] = 5353',
   'not (tcp or udp or icmp) and ip', 'arp or rarp or (vlan and arp)',
 ]
 // no frame of the mix is one of these (they must still agree with tcpdump: none); after
