@@ -8,6 +8,7 @@
 // On the receiving side the kernel has moved each outer VLAN tag into the
 // skb's metadata; on the sending side it is still in the data.
 import {execFileSync} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
@@ -120,6 +121,13 @@ ft.before(async () => {
 })
 
 ft.after(() => {
+  // SOCKWATCH_FILTER_TABLE=FILE: each expression's counts, for a report
+  const table = process.env.SOCKWATCH_FILTER_TABLE
+  if (table) {
+    const rows = [...ctx.results.flatMap((r, g) => r.runs.map((run, k) => ({side: 'receiving', i: g * GROUP + k, run, r}))),
+      ...(ctx.sendSide?.runs ?? []).map((run, k) => ({side: 'sending', i: k, run, r: ctx.sendSide!}))]
+    writeFileSync(table, rows.map(({side, i, run, r}) => [side, asWords(i, run.expr) ? 'words' : 'string', run.expr, run.packets.length, r.oracle.lengths(run.expr).length, run.final?.seen].join('\t')).join('\n') + '\n')
+  }
   for (const r of [...ctx.results, ctx.sendSide]) r?.oracle.dispose()
   ctx.pair?.remove()
 })
