@@ -21,7 +21,7 @@ BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
               -I/usr/include/$(MULTIARCH) -Ibpf
 # Hardened (docs/privileges.md): the sidecar carries capabilities, so it is built as a
 # PIE with a stack protector, FORTIFY and full RELRO, and linked against Debian's shared
-# libbpf, libelf, zlib, libcap and glibc so that their security fixes reach it with apt.
+# libbpf, libelf, zlib, libcap, libpcap and glibc so that their security fixes reach it with apt.
 HARDEN_CFLAGS  := -fPIE -fstack-protector-strong -fstack-clash-protection -D_FORTIFY_SOURCE=2
 ifeq ($(ARCH),x86)
 HARDEN_CFLAGS  += -fcf-protection
@@ -29,7 +29,7 @@ endif
 HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack
 CFLAGS     += $(HARDEN_CFLAGS)
 LDFLAGS    += $(HARDEN_LDFLAGS)
-LDLIBS     := -lbpf -lelf -lz -lcap
+LDLIBS     := -lbpf -lelf -lz -lcap -lpcap
 
 # `make install`: where it goes (DESTDIR for a staging root), and the file root may
 # write to raise a member's memory budget; the sidecar reads it from there.

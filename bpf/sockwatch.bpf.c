@@ -39,9 +39,11 @@ const volatile bool count_flows = false;
  * steps with the wall clock; without it, CLOCK_BOOTTIME. */
 const volatile bool clock_tai = true;
 
-/* Set by the sidecar from --clause flags; frozen, so the verifier drops the
- * filter code entirely when there are no clauses. */
-const volatile struct sw_filter filter = {};
+/* A filter expression was given: sw_pcap_filter below holds it. */
+const volatile bool has_filter = false;
+/* Every captured device's link type (SW_LINKTYPE_*), or 0 when they differ
+ * (every interface at once): then looked up per packet in linktypes. */
+const volatile __u32 fixed_linktype = SW_LINKTYPE_ETHER;
 
 /* The current generation, flipped by the sidecar through the mmapped .bss
  * (not rodata: it changes while the program runs). */
@@ -69,6 +71,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sw_counters);
 } counters SEC(".maps");
+
+/* ifindex → SW_LINKTYPE_* for devices that are not Ethernet-like; a device
+ * not listed is Ethernet (loopback is too, on Linux). Kept by the sidecar. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SW_MAX_LINKTYPES);
+	__type(key, __u32);
+	__type(value, __u32);
+} linktypes SEC(".maps");
 
 /* Where layer 3 starts: relative to the network header when the stack set it
  * for us, or to the link-layer header when VLAN tags are still in the data. */
@@ -253,83 +264,32 @@ static __always_inline void parse_ipv6(struct __sk_buff *skb, struct sw_event *e
 	parse_l4(skb, e, c, off);
 }
 
-static __always_inline bool addr_match(const volatile struct sw_literal *l, const __u8 *a)
+/*
+ * The filter expression, compiled by libpcap (one program per link type) and
+ * translated to eBPF by the sidecar, replaces this body before load
+ * (sidecar/inject.c); nonzero: the packet matches. Global, so clang keeps its
+ * signature and the verifier checks it on its own; the stub is never called
+ * without a filter.
+ */
+__noinline int sw_pcap_filter(struct __sk_buff *skb, __u32 linktype)
 {
-	const __u32 *w = (const __u32 *)a;
-
-	return (w[0] & l->mask[0]) == l->addr[0] && (w[1] & l->mask[1]) == l->addr[1] &&
-	       (w[2] & l->mask[2]) == l->addr[2] && (w[3] & l->mask[3]) == l->addr[3];
+	return skb->len + linktype;
 }
 
-static __always_inline bool port_in(const volatile struct sw_literal *l, __u16 port)
+/* Whether the packet passes the filter, judged on its bytes before any parsing. */
+static __always_inline bool pcap_match(struct __sk_buff *skb)
 {
-	return port >= l->lo && port <= l->hi;
-}
+	__u32 linktype = fixed_linktype, ifindex;
+	__u32 *known;
 
-/* One literal, with exactly the semantics of the CLI's predicate (src/filter/). */
-static __always_inline bool literal_match(const volatile struct sw_literal *l,
-					  const struct sw_event *e)
-{
-	bool ports = e->flags & SW_EV_PORTS;
-	bool r;
-
-	switch (l->kind) {
-	case SW_LIT_DIR:
-		r = e->dir == l->value;
-		break;
-	case SW_LIT_IFINDEX:
-		r = e->ifindex == l->value;
-		break;
-	case SW_LIT_FAMILY:
-		r = e->family == l->value;
-		break;
-	case SW_LIT_PROTO:
-		r = e->family && e->proto == l->value;
-		break;
-	case SW_LIT_SRC:
-		r = e->family == l->family && addr_match(l, e->saddr);
-		break;
-	case SW_LIT_DST:
-		r = e->family == l->family && addr_match(l, e->daddr);
-		break;
-	case SW_LIT_HOST:
-		r = e->family == l->family && (addr_match(l, e->saddr) || addr_match(l, e->daddr));
-		break;
-	case SW_LIT_SPORT:
-		r = ports && port_in(l, e->sport);
-		break;
-	case SW_LIT_DPORT:
-		r = ports && port_in(l, e->dport);
-		break;
-	case SW_LIT_PORT:
-		r = ports && (port_in(l, e->sport) || port_in(l, e->dport));
-		break;
-	default:
-		r = false;
-	}
-	return r != l->negate;
-}
-
-static __always_inline bool filter_match(const struct sw_event *e)
-{
-	if (filter.n == 0)
+	if (!has_filter)
 		return true;
-	/* Unrolled so every literal sits at a constant offset: a variable
-	 * offset into rodata is pointer arithmetic the verifier refuses
-	 * without CAP_PERFMON. The frozen rodata lets it drop unused slots. */
-#pragma unroll
-	for (int c = 0; c < SW_MAX_CLAUSES; c++) {
-		bool all = c < filter.n;
-
-#pragma unroll
-		for (int i = 0; i < SW_MAX_LITERALS; i++) {
-			if (all && i < filter.clause[c].n)
-				all = literal_match(&filter.clause[c].lit[i], e);
-		}
-		if (all)
-			return true;
+	if (!linktype) {
+		ifindex = skb->ifindex;
+		known = bpf_map_lookup_elem(&linktypes, &ifindex);
+		linktype = known ? *known : SW_LINKTYPE_ETHER;
 	}
-	return false;
+	return sw_pcap_filter(skb, linktype) != 0;
 }
 
 /* Adds the packet to its flow in this generation's table; per-CPU values, so
@@ -404,6 +364,10 @@ int sockwatch(struct __sk_buff *skb)
 	if (!cnt)
 		return 0;
 	cnt->seen++;
+	/* the filter runs on the bytes, before any parsing: a packet it
+	 * rejects costs nothing more */
+	if (!pcap_match(skb))
+		return 0;
 
 	/* Ring-buffer memory is not zeroed: build the whole event here. */
 	__builtin_memset(&e, 0, sizeof(e));
@@ -417,8 +381,6 @@ int sockwatch(struct __sk_buff *skb)
 	else if (e.ethertype == ETH_P_IPV6)
 		parse_ipv6(skb, &e, &c);
 
-	if (!filter_match(&e))
-		return 0;
 	cnt->matched++;
 	cnt->matched_bytes += e.len;
 	if (count_flows) {

@@ -82,50 +82,10 @@ struct sw_flow_val { /* per CPU */
 	__u64 last_ns;
 };
 
-/*
- * The kernel filter: an OR of up to SW_MAX_CLAUSES clauses, each an AND of up
- * to SW_MAX_LITERALS literals; no clauses matches everything. The CLI compiles
- * expressions into it (src/filter/, docs/filters.md); the sidecar parses the
- * --clause flags into it (sidecar/filter.c) and sets it in rodata before load.
- */
-#define SW_MAX_CLAUSES 8
-#define SW_MAX_LITERALS 8
-
-enum sw_lit_kind {
-	SW_LIT_DIR = 1, /* value: SW_DIR_* */
-	SW_LIT_IFINDEX, /* value: ifindex */
-	SW_LIT_FAMILY,  /* value: 4 or 6 */
-	SW_LIT_PROTO,   /* value: IP protocol; false for non-IP */
-	SW_LIT_SRC,     /* family, addr & mask */
-	SW_LIT_DST,
-	SW_LIT_HOST,    /* src or dst */
-	SW_LIT_SPORT,   /* lo..hi inclusive; false without ports */
-	SW_LIT_DPORT,
-	SW_LIT_PORT,    /* sport or dport */
-};
-
-struct sw_literal {
-	__u8 kind;   /* enum sw_lit_kind */
-	__u8 negate; /* 1: the literal's result is flipped */
-	__u8 family; /* address literals: 4 or 6 */
-	__u8 pad;
-	__u32 value;
-	__u16 lo, hi;
-	__u32 addr[4]; /* network order, already masked */
-	__u32 mask[4];
-	__u32 pad2;
-};
-
-struct sw_clause {
-	__u32 n; /* literals in use */
-	__u32 pad;
-	struct sw_literal lit[SW_MAX_LITERALS];
-};
-
-struct sw_filter {
-	__u32 n; /* clauses in use; 0 matches everything */
-	__u32 pad;
-	struct sw_clause clause[SW_MAX_CLAUSES];
-};
+/* Link types the filter is compiled for (linktypes map, fixed_linktype). */
+#define SW_LINKTYPE_ETHER 1 /* Ethernet header first (loopback too): DLT_EN10MB */
+#define SW_LINKTYPE_RAW   2 /* IP header first (tun, ipip, sit, WireGuard): DLT_RAW */
+#define SW_LINKTYPE_NONE  3 /* neither: the filter matches nothing on it */
+#define SW_MAX_LINKTYPES  4096
 
 #endif /* SOCKWATCH_H */

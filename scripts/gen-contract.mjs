@@ -45,7 +45,6 @@ export function cHeader(k) {
     '',
     '/* what bpf/sockwatch.h defines for the kernel program must be the contract\'s */',
     ...Object.entries(k.LIMITS).filter(([, l]) => l.kernel).map(([name, {value, c}]) => `_Static_assert(${c} == ${value}, "bpf/sockwatch.h: ${c} is not the contract's ${name} (${value})");`),
-    ...k.FILTER_KINDS.map((f, i) => `_Static_assert(${f.c} == ${i + 1}, "bpf/sockwatch.h: ${f.c} is not the contract's --clause kind ${i + 1} (${f.name})");`),
     '',
     'enum sw_exit {',
     ...k.EXIT_CODES.map((e) => `\t${e.c} = ${e.code}, /* ${e.name} */`),
@@ -62,9 +61,6 @@ export function cHeader(k) {
     '',
     '/* link record states */',
     ...k.LINK_STATES.map((s) => `#define SW_LINK_STATE_${s.toUpperCase()} ${cString(s)}`),
-    '',
-    '/* initializer of a {name, kind} table: the --clause kinds by name */',
-    `#define SW_LIT_KIND_NAMES ${k.FILTER_KINDS.map((f) => `{ ${cString(f.name)}, ${f.c} }`).join(', ')}`,
     '',
     '/* a record\'s proto for an IP protocol number, or NULL (then the number) */',
     'static inline const char *sw_ip_proto_name(unsigned int proto)',
@@ -185,7 +181,7 @@ export function cDrift(files, k) {
   const drift = []
   const cNames = [...k.EXIT_CODES.map((e) => e.c), ...Object.values(k.LIMITS).filter((l) => !l.kernel).map((l) => l.c), 'SW_SCHEMA_VERSION']
   // the kernel program's layout defines these; the generated header asserts their values
-  const kernelNames = [...k.FILTER_KINDS.map((f) => f.c), ...Object.values(k.LIMITS).filter((l) => l.kernel).map((l) => l.c)]
+  const kernelNames = [...Object.values(k.LIMITS).filter((l) => l.kernel).map((l) => l.c)]
   const exitByC = new Map(k.EXIT_CODES.map((e) => [e.c, e]))
   const errorExit = new Map(k.ERROR_CODE_EXITS.map((e) => [e.code, k.EXIT_CODES.find((x) => x.name === e.exit)]))
   for (const [path, text] of Object.entries(files)) {

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # export tests run in their own namespaces; the services the packages enable are not used.
 apt_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make
           jq tcpdump iproute2 iputils-ping python3 libcap2-bin libcap-dev tmux strace util-linux passwd
-          nfdump pmacct prometheus curl tshark)
+          libpcap-dev python3-scapy nfdump pmacct prometheus curl tshark)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

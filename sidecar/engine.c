@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "engine.h"
+#include "linktypes.h"
 #include "sockwatch.skel.h"
 
 _Static_assert(sizeof(struct sw_event) == 64, "sw_event layout changed: update docs and tests");
@@ -83,6 +84,8 @@ static void on_link(void *ctx, const struct sw_link_msg *m)
 		ifnames_deleted(&e->names, m->ifindex);
 	else if (m->name && ifnames_set(&e->names, m->ifindex, m->name))
 		engine_log(e, "out of memory for interface names");
+	if (m->state != SW_LINK_GONE)
+		linktypes_set(e, m->ifindex, m->type);
 	for (int k = 0; k < e->n_ifaces; k++) {
 		if (e->ifaces[k].ifindex != m->ifindex)
 			continue;
@@ -145,11 +148,8 @@ static void log_setup(const struct engine *e)
 	engine_log(e, "loopback is ifindex %u: its outgoing copy of each packet is skipped, so a loopback "
 		   "packet is reported once, as incoming", e->loopback);
 	engine_log(e, "timestamps: %s", e->clock.tai ? "CLOCK_TAI" : "CLOCK_BOOTTIME (no CLOCK_TAI before kernel 6.1)");
-	if (!o->n_clauses)
+	if (!o->filter)
 		engine_log(e, "filter: none, every packet passes");
-	for (int i = 0; i < o->n_clauses; i++)
-		engine_log(e, "filter clause %d of %d (a packet passes if it matches any): %s", i + 1,
-			   o->n_clauses, o->clauses[i]);
 	if (o->packets)
 		engine_log(e, "packets: a %llu-byte ring buffer, a wake-up once %llu bytes wait, drained at "
 			   "least every %lu ms", o->ring_size, o->ring_size / 4, o->poll_ms);

@@ -5,6 +5,8 @@
  *
  *   options.c   flags → struct sw_opts
  *   load.c      open → configure → load (the skeleton), libbpf's log
+ *   filter.c    --filter: libpcap (pcapfilter.c) → eBPF (cbpf.c) → the stub (inject.c)
+ *   linktypes.c which compiled filter a device's packets get
  *   sockets.c   packet sockets: open, attach, close; the loopback; capabilities
  *   links.c     rtnetlink: link dumps and events, checked
  *   ifnames.c   ifindex → name, owned by the loop, fed by links.c

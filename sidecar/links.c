@@ -48,6 +48,7 @@ static bool one_message(const struct nlmsghdr *h, links_cb cb, void *ctx)
 	if (ifi->ifi_family != AF_UNSPEC || ifi->ifi_index <= 0)
 		return true;
 	m.ifindex = ifi->ifi_index;
+	m.type = ifi->ifi_type;
 	m.state = h->nlmsg_type == RTM_DELLINK ? SW_LINK_GONE : state_of(ifi->ifi_flags);
 	alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
 	for (a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {

@@ -18,6 +18,7 @@ struct sw_link_msg {
 	unsigned int ifindex;
 	const char *name; /* NULL when the message carried none */
 	enum sw_link_state state;
+	unsigned short type; /* ARPHRD_* */
 };
 
 typedef void (*links_cb)(void *ctx, const struct sw_link_msg *m);

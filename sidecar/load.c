@@ -9,6 +9,8 @@
 #include <bpf/libbpf.h>
 #include "engine.h"
 #include "filter.h"
+#include "inject.h"
+#include "linktypes.h"
 #include "sockwatch.skel.h"
 
 /* libbpf's own messages, by verbosity: which function is set says the level,
@@ -46,41 +48,75 @@ static const char *last_lines(const char *log, int lines)
 	return p == log ? p : p + 1;
 }
 
-static int parse_clauses(struct engine *e, struct sw_filter *f)
+/* The link types this capture can see, so a filter must compile for them. */
+static unsigned int filter_needs(const struct engine *e, unsigned int fixed)
 {
-	char msg[512];
+	if (fixed)
+		return FILTER_NEEDS(fixed);
+	if (!e->n_ifaces)
+		return FILTER_NEEDS(SW_LINKTYPE_ETHER) | FILTER_NEEDS(SW_LINKTYPE_RAW);
+	unsigned int needs = 0;
+
+	for (int i = 0; i < e->n_ifaces; i++)
+		needs |= FILTER_NEEDS(linktype_of_ifindex(e->ifaces[i].ifindex));
+	return needs;
+}
+
+/* --filter → libpcap → eBPF, ready to replace the stub at load. */
+static int build_filter(struct engine *e, struct sw_filter_code *code, unsigned int fixed)
+{
+	char msg[768];
 	int err;
 
-	for (int i = 0; i < e->opts.n_clauses; i++) {
-		err = filter_add_clause(f, e->opts.clauses[i], msg, sizeof(msg));
-		if (err == -2)
-			return engine_fail(e, EXIT_NOIF, "no_such_interface", NULL, "%s", msg);
-		if (err) {
-			fprintf(stderr, "sockwatch-sidecar: %s\n", msg);
-			return EXIT_USAGE;
-		}
-	}
+	err = filter_build(e->opts.filter, filter_needs(e, fixed), code, msg, sizeof(msg));
+	if (err == -1)
+		return engine_fail(e, EXIT_USAGE, "bad_filter", NULL, "%s", msg);
+	if (err)
+		return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "%s", msg);
+	engine_log(e, "filter: %s, compiled by libpcap for %s%s, %zu eBPF instructions, run before any parsing",
+		   e->opts.filter, pcapf_has(&code->pcap, SW_LINKTYPE_ETHER) ? "Ethernet" : "",
+		   pcapf_has(&code->pcap, SW_LINKTYPE_RAW) ? " and raw-IP devices" : "", code->n);
+	if ((filter_needs(e, fixed) & FILTER_NEEDS(SW_LINKTYPE_RAW)) && !pcapf_has(&code->pcap, SW_LINKTYPE_RAW))
+		engine_log(e, "on raw-IP devices the filter matches nothing: %s", code->pcap.why[SW_LINKTYPE_RAW - 1]);
 	return 0;
 }
 
 int engine_load(struct engine *e)
 {
 	const struct sw_opts *o = &e->opts;
-	struct sw_filter filter = { 0 };
-	int err;
+	struct sw_filter_code code = { 0 };
+	struct sw_inject inj = { 0 };
+	unsigned int fixed = linktypes_fixed(e);
+	int err, handler = 0;
 
-	err = parse_clauses(e, &filter);
-	if (err)
-		return err;
+	if (o->filter) {
+		err = build_filter(e, &code, fixed);
+		if (err)
+			goto cleanup;
+		inj.code = code.ebpf;
+		inj.n = code.n;
+		/* before open: libbpf picks a program's handler when it opens the object */
+		handler = inject_register(&inj);
+		if (handler < 0) {
+			err = engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "could not hook the filter into libbpf: %s",
+					  strerror(-handler));
+			goto cleanup;
+		}
+	}
 	e->verifier_log = calloc(1, VERIFIER_LOG);
-	if (!e->verifier_log)
-		return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "out of memory");
+	if (!e->verifier_log) {
+		err = engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "out of memory");
+		goto cleanup;
+	}
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kernel_log_buf = e->verifier_log,
 		    .kernel_log_size = VERIFIER_LOG);
 	e->skel = sockwatch_bpf__open_opts(&open_opts);
-	if (!e->skel)
-		return engine_fail(e, EXIT_RUNTIME, "open_failed", NULL, "could not open the eBPF object: %s",
-				   strerror(errno));
+	if (!e->skel) {
+		err = engine_fail(e, EXIT_RUNTIME, "open_failed", NULL, "could not open the eBPF object: %s",
+				  strerror(errno));
+		goto cleanup;
+	}
+	inj.btf = bpf_object__btf(e->skel->obj);
 
 	e->loopback = find_loopback();
 	e->clock.tai = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_ktime_get_tai_ns, NULL) == 1;
@@ -90,31 +126,52 @@ int engine_load(struct engine *e)
 	e->skel->rodata->emit_packets = o->packets;
 	e->skel->rodata->count_flows = o->flows;
 	e->skel->rodata->clock_tai = e->clock.tai;
-	memcpy((void *)&e->skel->rodata->filter, &filter, sizeof(filter));
+	e->skel->rodata->has_filter = o->filter != NULL;
+	e->skel->rodata->fixed_linktype = fixed;
 	/* what a switch leaves off still exists, at its smallest */
 	err = bpf_map__set_max_entries(e->skel->maps.events, o->packets ? o->ring_size : 4096);
-	if (err)
-		return engine_fail(e, EXIT_RUNTIME, "ring_size", NULL, "could not size the ring buffer: %s",
-				   strerror(-err));
+	if (err) {
+		err = engine_fail(e, EXIT_RUNTIME, "ring_size", NULL, "could not size the ring buffer: %s",
+				  strerror(-err));
+		goto cleanup;
+	}
 	err = bpf_map__set_max_entries(e->skel->maps.flows0, o->flows ? o->flow_entries : 1);
 	err = err ?: bpf_map__set_max_entries(e->skel->maps.flows1, o->flows ? o->flow_entries : 1);
-	if (err)
-		return engine_fail(e, EXIT_RUNTIME, "flow_table", NULL, "could not size the flow tables: %s",
-				   strerror(-err));
+	if (err) {
+		err = engine_fail(e, EXIT_RUNTIME, "flow_table", NULL, "could not size the flow tables: %s",
+				  strerror(-err));
+		goto cleanup;
+	}
 
 	err = sockwatch_bpf__load(e->skel);
-	if (!err)
-		return 0;
-	if (e->verifier_log[0]) {
+	if (!err) {
+		if (o->filter)
+			engine_log(e, "the filter replaced %s: the program has %zu instructions", SW_FILTER_STUB,
+				   inj.total);
+		/* every interface: which devices are not Ethernet (links keep it up to date) */
+		if (o->filter && !fixed)
+			linktypes_fill(e);
+		goto cleanup;
+	}
+	if (inj.err[0]) {
+		err = engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "could not put the filter in the eBPF program: %s",
+				  inj.err);
+	} else if (e->verifier_log[0]) {
 		if (e->opts.verbose)
 			fprintf(stderr, "%s", e->verifier_log);
-		return engine_fail(e, EXIT_KERNEL, "load_failed", last_lines(e->verifier_log, 6),
-				   "the kernel's verifier refused the eBPF program; its last lines follow "
-				   "(run with -v for the whole log)");
+		err = engine_fail(e, EXIT_KERNEL, "load_failed", last_lines(e->verifier_log, 6),
+				  "the kernel's verifier refused the eBPF program; its last lines follow "
+				  "(run with -v for the whole log)");
+	} else if (err == -EPERM || err == -EACCES) {
+		err = engine_fail_perm(e, "loading the eBPF program failed", -err);
+	} else {
+		err = engine_fail(e, EXIT_KERNEL, "load_failed", NULL,
+				  "the kernel refused the eBPF program or one of its maps (%s); run with -v for libbpf's log",
+				  strerror(-err));
 	}
-	if (err == -EPERM || err == -EACCES)
-		return engine_fail_perm(e, "loading the eBPF program failed", -err);
-	return engine_fail(e, EXIT_KERNEL, "load_failed", NULL,
-			   "the kernel refused the eBPF program or one of its maps (%s); run with -v for libbpf's log",
-			   strerror(-err));
+cleanup:
+	inject_unregister(handler);
+	inject_free(&inj);
+	filter_free(&code);
+	return err;
 }

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 #include "engine.h"
+#include "filter.h"
 
 int main(int argc, char **argv)
 {
@@ -32,6 +33,19 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 
 	options_parse(argc, argv, &e.opts);
+	if (e.opts.explain) {
+		char msg[768];
+
+		/* no kernel, no privilege: what libpcap compiles and where it would run */
+		if (!e.opts.filter) {
+			printf("filter: none: every packet passes, and the program has no filter code\n");
+			return EXIT_OK;
+		}
+		err = filter_explain(e.opts.filter, stdout, msg, sizeof(msg));
+		if (err)
+			fprintf(stderr, "sockwatch-sidecar: %s\n", msg);
+		return err == -1 ? EXIT_USAGE : err ? EXIT_RUNTIME : EXIT_OK;
+	}
 	engine_set_libbpf_log(e.opts.verbose);
 	if (out_init(&e.out, STDOUT_FILENO, OUT_BUFFER) || ifnames_init(&e.names)) {
 		fprintf(stderr, "sockwatch-sidecar: out of memory\n");

@@ -13,21 +13,22 @@ const char *argp_program_version = "sockwatch-sidecar 0.1.0";
 static const char doc[] =
 	"Capture packets with an eBPF socket filter and write them as NDJSON.\n"
 	"\n"
-	"USAGE: sockwatch-sidecar [-i IFACE]... [-c COUNT] [-d SECONDS] [--clause LITERALS]... [-v [-v]]\n"
+	"USAGE: sockwatch-sidecar [-i IFACE]... [-c COUNT] [-d SECONDS] [--filter EXPRESSION] [--explain] [-v [-v]]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    sockwatch-sidecar                 # every interface until Ctrl-C\n"
 	"    sockwatch-sidecar -i lo -c 10     # ten packets on loopback\n"
 	"    sockwatch-sidecar -i lo -v        # and what it decided, on stderr\n"
 	"    sockwatch-sidecar -d 5 | jq -c 'select(.type==\"packet\")'\n"
-	"    sockwatch-sidecar --clause proto=6,port=443-443 --clause proto=17,dport=53-53\n"
+	"    sockwatch-sidecar --filter 'tcp port 443 or udp dst port 53'\n"
+	"    sockwatch-sidecar --explain --filter 'tcp[tcpflags] & tcp-syn != 0'\n"
 	"\n"
 	"Records on stdout (one JSON object a line, see docs/events.md): ready, packet,\n"
 	"flow, stats, link (an -i interface went down, up or away), error.\n"
 	"Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 missing privilege,\n"
 	"4 no such interface, 5 the kernel refused the program.";
 
-enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_CLAUSE, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
+enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_FILTER, OPT_EXPLAIN, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
        OPT_FLOWS, OPT_NO_PACKETS };
 
 static const struct argp_option opts[] = {
@@ -37,8 +38,9 @@ static const struct argp_option opts[] = {
 	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size, a power of two from 4K to 1G (default 8M; K/M/G suffixes)" },
 	{ "stats-interval", OPT_STATS, "MS", 0, "Write a stats record every MS milliseconds (default 1000; 0: only at exit)" },
 	{ "poll-ms", OPT_POLL, "MS", 0, "Drain the ring at least every MS milliseconds (default 10)" },
-	{ "clause", OPT_CLAUSE, "LITERALS", 0, "Only packets matching one of the clauses (repeatable, at most 8): "
-	  "[!]kind=value,... with kinds dir, iface, family, proto, src, dst, host, sport, dport, port (docs/filters.md)" },
+	{ "filter", OPT_FILTER, "EXPRESSION", 0, "Only packets matching this pcap-filter(7) expression, as tcpdump "
+	  "judges them; compiled by libpcap and run in the kernel before any parsing (docs/filters.md)" },
+	{ "explain", OPT_EXPLAIN, NULL, 0, "Print the compiled filter (as tcpdump -d) and where it runs, then exit" },
 	{ "flows", OPT_FLOWS, NULL, 0, "Also count per flow in the kernel: flow records every --interval, then stats" },
 	{ "no-packets", OPT_NO_PACKETS, NULL, 0, "No record a packet (with --flows: flow records only)" },
 	{ "mode", OPT_MODE, "MODE", 0, "packets (default), or flows: --flows --no-packets" },
@@ -134,10 +136,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		else
 			o->poll_ms = v;
 		break;
-	case OPT_CLAUSE:
-		if (o->n_clauses == SW_MAX_CLAUSES)
-			argp_error(state, "at most %d --clause flags", SW_MAX_CLAUSES);
-		o->clauses[o->n_clauses++] = arg;
+	case OPT_FILTER:
+		if (o->filter)
+			argp_error(state, "give --filter once (join expressions with 'and' or 'or')");
+		o->filter = arg;
+		break;
+	case OPT_EXPLAIN:
+		o->explain = true;
 		break;
 	case 'v':
 		o->verbose++;

@@ -14,8 +14,8 @@
 struct sw_opts {
 	const char *ifnames[MAX_IFACES];
 	int n_ifaces;
-	const char *clauses[SW_MAX_CLAUSES];
-	int n_clauses;
+	const char *filter;  /* a pcap-filter(7) expression, compiled by libpcap; NULL: every packet */
+	bool explain;        /* print the compiled filter and where it runs, then exit */
 	unsigned long long ring_size;
 	unsigned long long count;
 	unsigned long stats_ms;

@@ -118,6 +118,11 @@ int engine_attach(struct engine *e)
 		if (fd == -ENODEV || fd == -ENXIO)
 			return engine_fail(e, EXIT_NOIF, "no_such_interface", NULL,
 					   "interface '%s' went away: 'ip link' lists them", e->ifaces[i].name);
+		if (fd == -ENOMEM && e->opts.filter)
+			return engine_fail(e, EXIT_RUNTIME, "attach_failed", NULL,
+					   "could not attach to a packet socket: %s; a socket filter must fit in "
+					   "net.core.optmem_max bytes, 8 a BPF instruction (-v says how many the filter "
+					   "has): raise it with sysctl, or simplify the filter", strerror(-fd));
 		if (fd < 0)
 			return engine_fail(e, EXIT_RUNTIME, "attach_failed", NULL,
 					   "could not attach to a packet socket: %s", strerror(-fd));

@@ -1,9 +1,10 @@
 // One capture: start the sidecar, route its records, and return what it saw.
 import {basename} from 'node:path'
+import {pcapFilterError} from '../filter/index.js'
 import {InputError} from '../lib/duration.js'
 import {EXIT, SidecarError} from '../sidecar/errors.js'
 import {findSidecar} from '../sidecar/locate.js'
-import type {ErrorRecord, FlowRecord, LinkRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
+import type {ErrorRecord, FlowRecord, LinkRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
 import {spawnSidecar} from '../sidecar/spawn.js'
 import {BytePassThrough} from './passthrough.js'
 import {pump, RecordRouter, type PacketSink} from './router.js'
@@ -26,10 +27,8 @@ export interface CaptureOptions {
   intervalMs?: number
   /** Flows mode: entries in the kernel's LRU flow table. */
   flowEntries?: number
-  /** Kernel filter clauses, encoded for the sidecar's --clause (docs/filters.md). */
-  clauses?: string[]
-  /** The exact predicate, when the kernel runs only a superset of the filter. */
-  predicate?: (p: PacketRecord) => boolean
+  /** A pcap-filter(7) expression: the sidecar compiles it with libpcap and the kernel runs it (docs/filters.md). */
+  filter?: string
 }
 
 export interface CaptureSink extends PacketSink {
@@ -62,9 +61,8 @@ export function captureInterfaces(names: readonly string[] = []): string[] {
 export function sidecarArgs(options: CaptureOptions): string[] {
   const args: string[] = []
   for (const name of captureInterfaces(options.interfaces)) args.push('-i', name)
-  // with a user-space predicate the sidecar cannot know which packets count
-  if (options.count !== undefined && !options.predicate) args.push('-c', String(options.count))
-  for (const clause of options.clauses ?? []) args.push('--clause', clause)
+  if (options.count !== undefined) args.push('-c', String(options.count))
+  if (options.filter) args.push('--filter', options.filter)
   if (options.mode === 'flows') args.push('--mode', 'flows')
   // packets and flows from one kernel pass
   else if (options.flows) args.push('--flows')
@@ -104,7 +102,7 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   const args = sidecarArgs(options)
   const path = await findSidecar()
   // raw bytes straight through when nothing in user space needs a parsed packet
-  const bytes = sink.rawPackets !== undefined && !options.predicate
+  const bytes = sink.rawPackets !== undefined
   const sidecar = spawnSidecar({path, args, onStderr: options.verbose ? sink.stderr : undefined, bytes})
   const stop = () => sidecar.stop()
   options.signal?.addEventListener('abort', stop, {once: true})
@@ -114,10 +112,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   let failure: ErrorRecord | undefined
   let badLine: Error | undefined
   const router: RecordRouter = new RecordRouter(sink, {
+    // the kernel applies the whole filter: the sidecar stops itself at -c
     limit: options.count,
-    predicate: options.predicate,
-    // with a predicate only user space knows what counts; otherwise the sidecar stops itself at -c
-    onFull: options.predicate ? stop : undefined,
     trustPrefix: true,
     onRecord(record) {
       if (record.type === 'ready') sink.ready?.(record)
@@ -154,6 +150,7 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   if (badLine) {
     throw new SidecarError(`the capture engine wrote a record this CLI cannot read (${badLine.message}); the sidecar and the CLI are probably from different builds: run 'make'`, {cause: badLine, stderrTail: exit.stderrTail})
   }
+  if (failure?.code === 'bad_filter' && options.filter) throw pcapFilterError(options.filter, failure.message)
   if (failure) {
     const partial = stats?.final ? {captured, dropped: stats.dropped} : undefined
     throw new SidecarError(failure.message, {exitCode: exit.exitCode, code: failure.code, stderrTail: failure.detail ?? '', partial})

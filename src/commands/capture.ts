@@ -3,9 +3,10 @@ import {BaseCommand} from '../base-command.js'
 import {filterWords} from '../cli/argv.js'
 import {filterArgs, sourceFlags} from '../source-flags.js'
 import {openInput, replay} from '../capture/replay.js'
+import {explainFilter} from '../capture/explain.js'
 import {capture} from '../capture/session.js'
-import {compileFilter, encodeClauses, explainFilter, matches} from '../filter/index.js'
-import {InputError, parseDuration} from '../lib/duration.js'
+import {filterText, matches, parseFilter} from '../filter/index.js'
+import {parseDuration} from '../lib/duration.js'
 import {parseRingSize} from '../lib/size.js'
 import {throwIfFailed, watchOutput} from '../lib/process-io.js'
 import {statusLineFits} from '../lib/terminal.js'
@@ -23,7 +24,7 @@ const SHOWN_BAD_LINES = 20
 export default class Capture extends BaseCommand {
   static summary = "Show packets as they reach this host's sockets."
 
-  static description = `Loads an eBPF socket filter, watches every interface (or those given with -i) and prints one line a packet: a table on a terminal, tcpdump-like text in a pipe, or NDJSON with --json. FILTER is a tcpdump-like expression (docs/filters.md), evaluated in the kernel where it can be. On exit it prints "N packets captured, M dropped" on stderr; drops are packets the kernel could not queue for sockwatch, and are never hidden.`
+  static description = `Loads an eBPF socket filter, watches every interface (or those given with -i) and prints one line a packet: a table on a terminal, tcpdump-like text in a pipe, or NDJSON with --json. FILTER is any tcpdump (pcap-filter) expression (docs/filters.md): libpcap compiles it and the kernel runs it on each packet before anything else; with -r it applies to the saved records. On exit it prints "N packets captured, M dropped" on stderr; drops are packets the kernel could not queue for sockwatch, and are never hidden.`
 
   static examples = [
     {description: 'Watch loopback as a live table', command: '<%= config.bin %> <%= command.id %> -i lo'},
@@ -33,7 +34,8 @@ export default class Capture extends BaseCommand {
     {description: 'TCP SYNs for ten seconds', command: `<%= config.bin %> <%= command.id %> -d 10s --json tcp | jq -c 'select(.flags == "S")'`},
     {description: 'Save now, read later', command: '<%= config.bin %> <%= command.id %> --json > cap.ndjson; <%= config.bin %> <%= command.id %> -r cap.ndjson not port 22'},
     {description: 'Packets and per-flow totals every 5 s, from one kernel pass', command: '<%= config.bin %> <%= command.id %> -i lo --flows 5s udp'},
-    {description: 'What runs in the kernel for a filter', command: "<%= config.bin %> <%= command.id %> --explain 'host 10.0.0.1 and not port 22'"},
+    {description: 'TCP SYNs, any tcpdump expression', command: "<%= config.bin %> <%= command.id %> 'tcp[tcpflags] & tcp-syn != 0'"},
+    {description: 'What runs in the kernel for a filter (as tcpdump -d)', command: "<%= config.bin %> <%= command.id %> --explain 'host 10.0.0.1 and not port 22'"},
   ]
 
   // oclif's generated line shows artefacts for flags exclusive with -r ('[-d <value> | ]')
@@ -52,7 +54,7 @@ export default class Capture extends BaseCommand {
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets.'}),
     format: Flags.option({options: ['table', 'text', 'json'] as const, description: 'Output format (default: table on a terminal, text otherwise).'})(),
     json: Flags.boolean({description: 'NDJSON, one object a line, the final stats record last: short for --format json.', exclusive: ['format']}),
-    explain: Flags.boolean({description: 'Print what the filter runs in the kernel and what user space checks, then exit.'}),
+    explain: Flags.boolean({description: 'Print the filter as libpcap compiles it (like tcpdump -d) and where it runs, then exit.'}),
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
     'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED', exclusive: ['read']}),
@@ -61,16 +63,16 @@ export default class Capture extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Capture)
-    const filter = compileFilter(filterWords(this.rawTokens))
+    const filter = filterText(filterWords(this.rawTokens))
     if (flags.explain) {
-      for (const line of explainFilter(filter)) this.log(line)
+      for (const line of await explainFilter(filter)) this.log(line)
       return
     }
+    // a saved capture has records, not packet bytes: the filter applies to their fields
+    const recordFilter = flags.read !== undefined && filter !== '' ? parseFilter(filter) : undefined
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
     const flowsMs = flags.flows === undefined ? undefined : parseDuration(flags.flows)
     const flowBatch: FlowRecord[] = []
-    // flows are counted in the kernel: a filter it cannot run whole would count too much
-    if (flowsMs !== undefined && !filter.exact) throw new InputError(`--flows counts in the kernel, which cannot check all of '${filter.text}' (TCP flags and the like): drop --flows, or use a filter on addresses, ports and protocols`)
     const ringSize = flags['ring-size'] === undefined ? undefined : parseRingSize(flags['ring-size'])
     const format = flags.json ? 'json' : flags.format ?? defaultFormat(process.stdout.isTTY)
     const io = watchOutput()
@@ -87,8 +89,7 @@ export default class Capture extends BaseCommand {
           if (++bad <= SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${error.message} (skipped)`)
         }
         const input = await openInput(flags.read)
-        // nothing filtered the file: the whole filter runs here
-        const predicate = filter.ast.type === 'all' ? undefined : (p: Parameters<typeof matches>[1]) => matches(filter.ast, p)
+        const predicate = recordFilter && ((p: Parameters<typeof matches>[1]) => matches(recordFilter, p))
         const result = await replay(input, sink, {count: flags.count, predicate, strict: flags.strict, onBadLine, signal: io.signal})
         await io.flushed()
         if (bad > SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${bad - SHOWN_BAD_LINES} more malformed lines not shown`)
@@ -100,8 +101,7 @@ export default class Capture extends BaseCommand {
         {
           interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
           flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'],
-          clauses: encodeClauses(filter.clauses),
-          predicate: filter.exact ? undefined : (p) => matches(filter.ast, p),
+          filter: filter === '' ? undefined : filter,
         },
         {
           ...sink,

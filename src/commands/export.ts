@@ -4,12 +4,11 @@ import {filterWords} from '../cli/argv.js'
 import {LIMITS} from '../contract/contract.js'
 import {ExportError, runExport} from '../export/run.js'
 import {parseHostPort} from '../export/ipfix/transport.js'
-import {compileFilter, encodeClauses} from '../filter/index.js'
+import {filterText} from '../filter/index.js'
 import {InputError, parseDuration} from '../lib/duration.js'
 import {linkLine} from '../output/link.js'
 import {filterArgs, sourceFlags} from '../source-flags.js'
 import {GROUP_BY} from '../summary/aggregate.js'
-import {needsPackets} from '../summary/sources.js'
 
 /** The kernel's flow table is read at least this often (ms), so idle flows leave on time. */
 const MAX_READ_MS = 1000
@@ -54,11 +53,7 @@ export default class Export extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Export)
     if (flags.ipfix === undefined && flags.prometheus === undefined) throw new InputError('say where flows go: --ipfix HOST:PORT (a collector) and/or --prometheus ADDR:PORT (a /metrics endpoint)')
-    const filter = compileFilter(filterWords(this.rawTokens))
-    if (!filter.exact) {
-      const why = needsPackets(filter.ast) ? 'looks at TCP flags, which flows do not carry' : "does not fit the kernel's filter (at most 8 clauses of 8 tests)"
-      throw new InputError(`the filter '${filter.text}' ${why}, and export counts flows in the kernel: use a filter on addresses, ports, protocols, interfaces or direction`)
-    }
+    const filter = filterText(filterWords(this.rawTokens))
     const activeMs = parseDuration(flags.interval)
     const idleMs = parseDuration(flags['idle-timeout'])
     const refreshMs = parseDuration(flags['template-refresh'])
@@ -77,7 +72,7 @@ export default class Export extends BaseCommand {
     try {
       const result = await runExport(
         {
-          interfaces: flags.interface, durationMs, clauses: encodeClauses(filter.clauses), verbose: this.verbosity, flowEntries: flags['flow-entries'],
+          interfaces: flags.interface, durationMs, filter: filter === '' ? undefined : filter, verbose: this.verbosity, flowEntries: flags['flow-entries'],
           readMs: Math.min(MAX_READ_MS, activeMs, idleMs),
           cache: {activeMs, idleMs, maxEntries: flags['cache-entries']},
           ipfix: ipfix && {

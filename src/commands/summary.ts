@@ -4,7 +4,7 @@ import {filterWords} from '../cli/argv.js'
 import {LIMITS} from '../contract/contract.js'
 import {filterArgs, sourceFlags} from '../source-flags.js'
 import {openInput} from '../capture/replay.js'
-import {compileFilter, encodeClauses} from '../filter/index.js'
+import {filterText, parseFilter} from '../filter/index.js'
 import {InputError, parseDuration} from '../lib/duration.js'
 import {throwIfFailed, watchOutput} from '../lib/process-io.js'
 import {clockTime} from '../output/format.js'
@@ -15,7 +15,7 @@ import {Aggregator, DEFAULT_MAX_KEYS, GROUP_BY, SORT_BY} from '../summary/aggreg
 import type {Summary as SummaryData} from '../summary/aggregate.js'
 import {summaryClosingLine, summaryNdjson, summaryTable} from '../summary/render.js'
 import type {RenderOptions} from '../summary/render.js'
-import {assertFlowsFilter, liveSummary, readSummary} from '../summary/sources.js'
+import {liveSummary, readSummary} from '../summary/sources.js'
 import {runTopSession} from '../top/session.js'
 
 const SHOWN_BAD_LINES = 20
@@ -27,7 +27,7 @@ const MAX_INTERVAL_MS = 3_600_000
 export default class Summary extends BaseCommand {
   static summary = 'Top talkers: packets and bytes per flow, host pair, address, port, protocol or interface.'
 
-  static description = `Counts traffic per key (--by) and prints the top N (--top) by bytes or packets, then "other" (everything else) and the total, so the rows always add up. Live, the kernel counts per flow (flows mode) and no record crosses per packet; -r summarises a saved 'capture --json' stream instead, with no privilege. FILTER is a tcpdump-like expression (docs/filters.md). Without -d or -c it runs until Ctrl-C. On exit it prints "N packets in K flows, D dropped" on stderr. Every flag, the output and the accounting: docs/summary.md.`
+  static description = `Counts traffic per key (--by) and prints the top N (--top) by bytes or packets, then "other" (everything else) and the total, so the rows always add up. Live, the kernel counts per flow (flows mode) and no record crosses per packet; -r summarises a saved 'capture --json' stream instead, with no privilege. FILTER is any tcpdump (pcap-filter) expression (docs/filters.md), run in the kernel; with -r it applies to the saved records. Without -d or -c it runs until Ctrl-C. On exit it prints "N packets in K flows, D dropped" on stderr. Every flag, the output and the accounting: docs/summary.md.`
 
   static examples = [
     {description: 'Top 10 flows until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
@@ -35,7 +35,7 @@ export default class Summary extends BaseCommand {
     {description: 'A live top view of destination ports, redrawn every 2 seconds', command: '<%= config.bin %> <%= command.id %> --by dport --interval 2s'},
     {description: 'DNS servers asked most, as NDJSON', command: "<%= config.bin %> <%= command.id %> -d 30s --by dst --json udp dst port 53 | jq -c 'select(.type == \"row\")'"},
     {description: 'A saved capture, per source', command: '<%= config.bin %> <%= command.id %> -r cap.ndjson --by src --top 5'},
-    {description: 'A filter on TCP flags: summarise packets', command: '<%= config.bin %> capture -d 10s --json tcpflags syn | <%= config.bin %> <%= command.id %> -r - --by dst'},
+    {description: 'Who receives connection attempts: any tcpdump expression, counted in the kernel', command: "<%= config.bin %> <%= command.id %> -d 10s --by dst 'tcp[tcpflags] & tcp-syn != 0'"},
   ]
 
   // oclif's generated line shows artefacts for flags exclusive with -r ('[-d <value> | ]')
@@ -62,11 +62,12 @@ export default class Summary extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Summary)
-    const filter = compileFilter(filterWords(this.rawTokens))
+    const filter = filterText(filterWords(this.rawTokens))
+    // a saved capture has records, not packet bytes: the filter applies to their fields
+    const recordFilter = flags.read !== undefined && filter !== '' ? parseFilter(filter) : undefined
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
     const intervalMs = flags.interval === undefined ? undefined : parseDuration(flags.interval)
     if (intervalMs !== undefined && intervalMs > MAX_INTERVAL_MS) throw new InputError(`--interval is at most 1h, got '${flags.interval}'`)
-    if (flags.read === undefined) assertFlowsFilter(filter)
     const aggregator = new Aggregator({by: flags.by, maxKeys: flags['max-keys']})
     const result = (dropped?: number | null): SummaryData => aggregator.result({top: flags.top, sort: flags.sort, dropped})
     const render = (s: SummaryData, options: RenderOptions) => (flags.json ? summaryNdjson(s, options) : summaryTable(s, options))
@@ -85,7 +86,7 @@ export default class Summary extends BaseCommand {
           if (++bad <= SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${error.message} (skipped)`)
         }
         const input = await openInput(flags.read)
-        const {skipped, dropped} = await readSummary(input, aggregator, {filter: filter.ast, count: flags.count, strict: flags.strict, onBadLine})
+        const {skipped, dropped} = await readSummary(input, aggregator, {filter: recordFilter, count: flags.count, strict: flags.strict, onBadLine})
         if (bad > SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${bad - SHOWN_BAD_LINES} more malformed lines not shown`)
         const summary = result(dropped)
         await finish(summary, render(summary, {}), {skipped})
@@ -114,7 +115,7 @@ export default class Summary extends BaseCommand {
       }
       try {
         const stats = await liveSummary(
-          {interfaces: flags.interface, durationMs, intervalMs: intervalMs ?? READ_MS, count: flags.count, clauses: encodeClauses(filter.clauses), verbose: this.verbosity, signal: io.signal, flowEntries: flags['flow-entries']},
+          {interfaces: flags.interface, durationMs, intervalMs: intervalMs ?? READ_MS, count: flags.count, filter: filter === '' ? undefined : filter, verbose: this.verbosity, signal: io.signal, flowEntries: flags['flow-entries']},
           aggregator,
           {
             ready: (r) => this.logToStderr(`sockwatch: counting flows on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C for the summary`),

@@ -3,12 +3,11 @@ import {BaseCommand} from '../base-command.js'
 import {filterWords} from '../cli/argv.js'
 import {LIMITS} from '../contract/contract.js'
 import {filterArgs} from '../source-flags.js'
-import {compileFilter} from '../filter/index.js'
+import {filterText} from '../filter/index.js'
 import {InputError, parseDuration} from '../lib/duration.js'
 import {throwIfFailed, watchOutput} from '../lib/process-io.js'
 import {DEFAULT_MAX_KEYS, GROUP_BY} from '../summary/aggregate.js'
 import {summaryClosingLine} from '../summary/render.js'
-import {assertFlowsFilter} from '../summary/sources.js'
 import {runTopSession} from '../top/session.js'
 
 /** The longest --interval the sidecar takes (ms). */
@@ -46,8 +45,7 @@ export default class Top extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Top)
-    const filter = compileFilter(filterWords(this.rawTokens))
-    assertFlowsFilter(filter)
+    const filter = filterText(filterWords(this.rawTokens))
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
     const intervalMs = parseDuration(flags.interval)
     if (intervalMs > MAX_INTERVAL_MS) throw new InputError(`--interval is at most 1h, got '${flags.interval}'`)

@@ -1,5 +1,5 @@
 // The one contract between the sidecar (C) and the CLI (TypeScript): record fields, exit
-// codes, error codes, protocol names, filter kinds and limits, written here once.
+// codes, error codes, protocol names, and limits, written here once.
 // scripts/gen-contract.mjs turns it into build/sw_contract.h for the sidecar and the kernel
 // program, writes the generated parts of docs/events.md, and with --check fails on drift
 // in the C sources and the docs (docs/architecture.md, "One contract"). Data only: no imports.
@@ -34,6 +34,7 @@ export const ERROR_CODE_EXITS = [
   {code: 'runtime', exit: 'runtime'},
   {code: 'flow_table', exit: 'runtime'},
   {code: 'memory_budget', exit: 'permission'},
+  {code: 'bad_filter', exit: 'usage'},
 ] as const satisfies readonly {code: string; exit: ExitName}[]
 
 export type ErrorCode = (typeof ERROR_CODE_EXITS)[number]['code']
@@ -119,33 +120,13 @@ export const ETHERTYPES = [
 ] as const satisfies readonly {name: string; ethertypes: readonly number[]}[]
 
 /**
- * The kinds of a `--clause` literal (docs/filters.md), in the order a clause writes them;
- * `c` names the kernel's enum sw_lit_kind value, numbered from 1 in this order. The enum
- * is bpf/sockwatch.h's (the kernel program's layout); build/sw_contract.h asserts it.
- */
-export const FILTER_KINDS = [
-  {name: 'dir', c: 'SW_LIT_DIR'},
-  {name: 'iface', c: 'SW_LIT_IFINDEX'},
-  {name: 'family', c: 'SW_LIT_FAMILY'},
-  {name: 'proto', c: 'SW_LIT_PROTO'},
-  {name: 'src', c: 'SW_LIT_SRC'},
-  {name: 'dst', c: 'SW_LIT_DST'},
-  {name: 'host', c: 'SW_LIT_HOST'},
-  {name: 'sport', c: 'SW_LIT_SPORT'},
-  {name: 'dport', c: 'SW_LIT_DPORT'},
-  {name: 'port', c: 'SW_LIT_PORT'},
-] as const
-
-/**
  * Limits both sides enforce; `c` is the C macro, generated into build/sw_contract.h, or
  * with `kernel: true` defined by bpf/sockwatch.h (the kernel program's layout) and
  * asserted there to be this value.
  */
 export const LIMITS = {
-  /** Clauses (OR) the kernel filter evaluates. */
-  maxClauses: {value: 8, c: 'SW_MAX_CLAUSES', kernel: true},
-  /** Literals (AND) in one clause. */
-  maxLiterals: {value: 8, c: 'SW_MAX_LITERALS', kernel: true},
+  /** Devices without an Ethernet header the kernel's filter tells apart when capturing on every interface. */
+  maxLinktypeDevices: {value: 4096, c: 'SW_MAX_LINKTYPES', kernel: true},
   /** -i interfaces one capture names. */
   maxInterfaces: {value: 64, c: 'SW_MAX_INTERFACES'},
   /** --ring-size bounds in bytes (a power of two between). */

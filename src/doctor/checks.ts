@@ -192,7 +192,7 @@ export async function attachCheck(path: string): Promise<Check> {
   const name = 'load and attach'
   try {
     // a clause no packet matches: loads the filter too, and keeps the output small on a busy lo
-    const {stdout} = await run(path, ['-i', 'lo', '-d', '0.05', '--stats-interval', '0', '--clause', 'proto=255'], {timeout: 10_000})
+    const {stdout} = await run(path, ['-i', 'lo', '-d', '0.05', '--stats-interval', '0', '--filter', 'ip proto 255'], {timeout: 10_000})
     const ready = stdout.split('\n').some((l) => l.includes('"type":"ready"'))
     return {name, ok: ready, critical: true, detail: ready ? 'loaded the filter and attached it to lo' : 'the sidecar ended without saying it was ready'}
   } catch (error) {

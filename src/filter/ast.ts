@@ -1,7 +1,7 @@
 // The parsed filter: a tree of and/or/not over primitives, as tcpdump reads it.
 
 /** Which address or port of a packet a primitive looks at. */
-export type Side = 'src' | 'dst' | 'either'
+export type Side = 'src' | 'dst' | 'either' | 'both'
 
 /** TCP flags as the `tcpflags` primitive names them, and the letters a record's `flags` uses. */
 export const TCP_FLAGS = {fin: 'F', syn: 'S', rst: 'R', psh: 'P', ack: 'A', urg: 'U', ece: 'E', cwr: 'C'} as const
@@ -26,5 +26,11 @@ export type FilterNode =
   | {type: 'iface'; name: string}
   /** `tcpflags syn`: the packet's TCP flags include that one */
   | {type: 'tcpflag'; flag: TcpFlag}
+  /** `greater N` (len >= N), `less N` (len <= N) */
+  | {type: 'len'; op: 'ge' | 'le'; value: number}
+  /** `arp`, `rarp`: a non-IP record of that protocol */
+  | {type: 'ether'; name: 'arp' | 'rarp'}
+  /** `vlan`, `vlan N`: the record has an (outermost) VLAN ID, or that one */
+  | {type: 'vlan'; id?: number}
 
 export type PrimitiveNode = Exclude<FilterNode, {type: 'all' | 'and' | 'or' | 'not'}>

@@ -3,7 +3,7 @@ import {addressBits, formatAddress} from './address.js'
 import type {FilterNode, Side} from './ast.js'
 import {protoName} from './protocols.js'
 
-const sidePrefix = (side: Side): string => (side === 'either' ? '' : `${side} `)
+const sidePrefix = (side: Side): string => (side === 'either' ? '' : side === 'both' ? 'src and dst ' : `${side} `)
 
 /** Canonical text of a tree: `((port 80 or port 443) and tcp)`; parsing it gives the same tree. */
 export function formatFilter(node: FilterNode): string {
@@ -31,5 +31,8 @@ export function formatFilter(node: FilterNode): string {
     case 'dir': return node.dir
     case 'iface': return `iface ${node.name}`
     case 'tcpflag': return `tcpflags ${node.flag}`
+    case 'len': return `${node.op === 'ge' ? 'greater' : 'less'} ${node.value}`
+    case 'ether': return node.name
+    case 'vlan': return node.id === undefined ? 'vlan' : `vlan ${node.id}`
   }
 }

@@ -1,30 +1,27 @@
-// Filter expressions: parse, compile to the kernel's clause set, and the exact predicate.
-import {compileClauses} from './compile.js'
-import type {ClauseSet} from './compile.js'
-import type {FilterNode} from './ast.js'
-import {parseFilter} from './parse.js'
+// Filter expressions. Live, the sidecar compiles them with libpcap and the kernel runs them;
+// a saved NDJSON capture (-r) is filtered here, on its records (docs/filters.md).
+import {FilterError} from './errors.js'
 
 export type {FilterNode, PrimitiveNode, Side, TcpFlag} from './ast.js'
-export type {ClauseSet} from './compile.js'
-export type {Clause, Literal} from './literals.js'
-export {compileClauses, encodeClauses, NEVER} from './compile.js'
 export {caret, FilterError} from './errors.js'
-export {explainFilter} from './explain.js'
 export {formatFilter} from './format.js'
-export {MAX_CLAUSES, MAX_LITERALS} from './literals.js'
 export {parseFilter} from './parse.js'
 export {matches} from './predicate.js'
 
-/** A filter ready to run: the tree, the kernel's clauses, whether they are exact, and the text. */
-export interface CompiledFilter extends ClauseSet {
-  ast: FilterNode
-  /** The expression: the words joined with spaces, as the offsets in a FilterError count. */
-  text: string
+/** The expression the words of a command line make: joined with spaces, as tcpdump joins them. */
+export function filterText(words: readonly string[]): string {
+  return words.join(' ').trim()
 }
 
-/** Parses and compiles the trailing words of a command line; throws a FilterError for a bad expression. */
-export function compileFilter(words: string[]): CompiledFilter {
-  const text = words.join(' ')
-  const ast = parseFilter(text)
-  return {ast, ...compileClauses(ast), text}
+/**
+ * libpcap's refusal of an expression as a FilterError: the caret goes under the word its
+ * reason quotes ("unknown port 'foo'"), or under the whole expression when it quotes none.
+ */
+export function pcapFilterError(expression: string, message: string): FilterError {
+  const quoted = [...message.matchAll(/'([^']+)'/g)].map((m) => m[1]).filter((w) => w !== expression)
+  for (const word of quoted) {
+    const at = expression.indexOf(word)
+    if (at !== -1) return new FilterError(expression, at, word.length, message)
+  }
+  return new FilterError(expression, 0, expression.length, message)
 }

@@ -1,4 +1,5 @@
 // Parses a filter expression into a tree, with tcpdump's precedence and qualifier inheritance.
+import {readFileSync} from 'node:fs'
 import {addressBits, formatAddress, maskAddress, parseAddress} from './address.js'
 import type {Address} from './address.js'
 import {TCP_FLAGS} from './ast.js'
@@ -44,6 +45,31 @@ const EXPECTED: Record<Kind, string> = {
   tcpflags: 'a TCP flag (syn, ack, fin, rst, psh, urg, ece or cwr)',
 }
 const MAX_IFNAME = 15 // IFNAMSIZ - 1
+
+/** Protocol words that are primitives of their own, as in pcap-filter(7), and their numbers (family 4 only for igmp). */
+const PROTO_WORDS: Record<string, {proto: number; family?: 4 | 6}> = {
+  sctp: {proto: 132}, esp: {proto: 50}, ah: {proto: 51}, igmp: {proto: 2, family: 4}, pim: {proto: 103}, vrrp: {proto: 112},
+}
+/** pcap-filter(7) primitives that read packet bytes or link-layer headers, which a saved record does not have. */
+const BYTE_LEVEL = new Set(['ether', 'len', 'gateway', 'protochain', 'broadcast', 'multicast', 'mpls', 'pppoed', 'pppoes', 'geneve', 'vxlan',
+  'llc', 'stp', 'ipx', 'netbeui', 'iso', 'decnet', 'atalk', 'aarp', 'lat', 'sca', 'moprc', 'mopdl', 'clnp', 'esis', 'isis', 'fddi', 'tr', 'wlan',
+  'type', 'subtype', 'dir', 'ifname', 'on', 'rnr', 'rulenum', 'reason', 'rset', 'ruleset', 'srnr', 'subrulenum', 'action', 'atm', 'ifindex'])
+const SERVICES = new Map<string, number>()
+/** A port named in /etc/services (tcp or udp), as libpcap resolves `port domain`. */
+function servicePort(name: string): number | undefined {
+  if (SERVICES.size === 0) {
+    try {
+      for (const line of readFileSync('/etc/services', 'utf8').split('\n')) {
+        const m = /^([\w.+-]+)\s+(\d+)\/(tcp|udp)\b([^#]*)/.exec(line)
+        if (!m) continue
+        for (const n of [m[1], ...m[4].trim().split(/\s+/).filter(Boolean)]) if (!SERVICES.has(n)) SERVICES.set(n, Number(m[2]))
+      }
+    } catch {
+      // no /etc/services: numbers only
+    }
+  }
+  return SERVICES.get(name)
+}
 
 /** `a`, `a and b`, `a, b and c`. */
 const list = (words: readonly string[]): string => `${words.slice(0, -1).join(', ')}${words.length > 1 ? ' and ' : ''}${words.at(-1)}`
@@ -120,6 +146,8 @@ class Parser {
   private primitive(token: Token, context: Context | undefined, before: Token | undefined): Parsed {
     const next = this.peek()
     const nextWord = next?.kind === 'word' ? next.text : ''
+    // `ip6 protochain 17`, `ip broadcast`, `ether host ...`: the second word needs bytes
+    if (next && BYTE_LEVEL.has(nextWord) && ['ip', 'ip6', 'tcp', 'udp', 'sctp', 'icmp', 'icmp6', 'arp', 'rarp'].includes(token.text)) return this.bytes(next)
     switch (token.text) {
       case 'tcp':
       case 'udp':
@@ -129,7 +157,26 @@ class Parser {
       case 'ip6':
         if (qualifies(nextWord)) return this.qualified(token)
         return {node: {type: 'family', family: token.text === 'ip' ? 4 : 6}}
-      case 'icmp': return {node: {type: 'proto', proto: 1, family: 4}}
+      case 'icmp':
+        return {node: {type: 'proto', proto: 1, family: 4}}
+      case 'arp':
+      case 'rarp': return {node: {type: 'ether', name: token.text}}
+      case 'greater':
+      case 'less': {
+        const value = this.peek()
+        if (value?.kind !== 'word' || !/^\d+$/.test(value.text)) this.expected('a length in bytes', `'${token.text}'`, value)
+        this.pos++
+        return {node: {type: 'len', op: token.text === 'greater' ? 'ge' : 'le', value: Number(value.text)}}
+      }
+      case 'vlan': {
+        const value = this.peek()
+        if (value?.kind === 'word' && /^\d+$/.test(value.text)) {
+          this.pos++
+          if (Number(value.text) > 4095) this.fail(value, `VLAN ID '${value.text}' is out of range; VLAN IDs are 0-4095`)
+          return {node: {type: 'vlan', id: Number(value.text)}}
+        }
+        return {node: {type: 'vlan'}}
+      }
       case 'icmp6': return {node: {type: 'proto', proto: 58, family: 6}}
       case 'in':
       case 'inbound': return {node: {type: 'dir', dir: 'in'}}
@@ -140,6 +187,12 @@ class Parser {
         this.pos--
         return this.qualified(undefined)
     }
+    if (Object.hasOwn(PROTO_WORDS, token.text)) {
+      const {proto, family} = PROTO_WORDS[token.text]
+      return {node: family ? {type: 'proto', proto, family} : {type: 'proto', proto}}
+    }
+    if (token.text === 'len') this.fail(token, "a saved record's length is compared with 'greater N' and 'less N'; arithmetic on 'len' applies when capturing")
+    if (BYTE_LEVEL.has(token.text)) return this.bytes(token)
     if (KINDS.has(token.text)) {
       this.pos--
       return this.qualified(undefined)
@@ -157,11 +210,19 @@ class Parser {
     let word = this.tokens[this.pos++]
     if (word.text === 'src' || word.text === 'dst') {
       side = word.text
+      // `src or dst port 53`, `src and dst net 10.0.0.0/8`
+      const op = this.peek()
+      const other = this.tokens[this.pos + 1]
+      if ((op?.kind === 'or' || op?.kind === 'and') && other?.kind === 'word' && (other.text === 'src' || other.text === 'dst') && other.text !== word.text) {
+        side = op.kind === 'or' ? 'either' : 'both'
+        this.pos += 2
+        word = other
+      }
       const next = this.peek()
       if (next?.kind === 'word' && KINDS.has(next.text)) word = this.tokens[this.pos++]
     }
     const kind: Kind = KINDS.has(word.text) ? (word.text as Kind) : 'host'
-    if (side !== 'either' && !SIDED.includes(kind)) {
+    if (side !== 'either' && side !== 'both' && !SIDED.includes(kind)) {
       this.fail(word, `'${side}' cannot qualify '${kind}'; it applies to ${list(SIDED)}`)
     }
     if (qualifier && !QUALIFIES[qualifier].includes(kind)) {
@@ -201,6 +262,26 @@ class Parser {
         return {type: 'addr', side, family: addr.family, bytes: addr.bytes, prefix: addressBits(addr.family)}
       }
       case 'net': {
+        // `net 10.213.77` is 10.213.77.0/24, as in libpcap; `net A mask M` a netmask
+        const short = /^\d{1,3}(\.\d{1,3}){0,2}$/.test(text) ? text.split('.').length : 0
+        if (short) {
+          const octets = text.split('.').map(Number)
+          if (octets.some((o) => o > 255)) return bad()
+          return {type: 'addr', side, family: 4, bytes: [...octets, 0, 0, 0, 0].slice(0, 4), prefix: short * 8}
+        }
+        const maskWord = this.peek()
+        if (maskWord?.kind === 'word' && maskWord.text === 'mask') {
+          this.pos++
+          const maskToken = this.peek()
+          const mask = maskToken?.kind === 'word' ? parseAddress(maskToken.text) : undefined
+          const base = parseAddress(text)
+          if (!base || !mask || mask.family !== base.family) this.expected('a netmask like 255.255.255.0', "'mask'", maskToken)
+          this.pos++
+          const bits = mask!.bytes.map((b) => b.toString(2).padStart(8, '0')).join('')
+          if (!/^1*0*$/.test(bits)) this.fail(maskToken!, `'${maskToken!.text}' is not a netmask (its ones must come first)`)
+          const prefix = bits.indexOf('0') === -1 ? bits.length : bits.indexOf('0')
+          return {type: 'addr', side, family: base!.family, bytes: maskAddress(base!.bytes, prefix), prefix}
+        }
         const [addrText, prefixText, ...rest] = text.split('/')
         const addr = parseAddress(addrText)
         if (!addr || rest.length > 0 || (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText))) return bad()
@@ -216,8 +297,9 @@ class Parser {
       }
       case 'port': {
         if (/^\d+-\d+$/.test(text)) return bad(`; use 'portrange ${text}' for a range`)
-        if (!/^\d+$/.test(text)) return bad()
-        const port = this.portNumber(token, text, 'port')
+        const named = servicePort(text)
+        if (!/^\d+$/.test(text) && named === undefined) return bad()
+        const port = named ?? this.portNumber(token, text, 'port')
         return {type: 'port', side, lo: port, hi: port}
       }
       case 'portrange': {
@@ -252,6 +334,11 @@ class Parser {
     }
   }
 
+  /** A primitive reading packet bytes or link-layer headers: a record has none. */
+  private bytes(token: Token): never {
+    return this.fail(token, `'${token.text}' needs the packet's bytes, which a saved record does not have: apply it when capturing (the kernel runs any tcpdump expression), or filter on what records carry (hosts, nets, ports, protocols, in/out, length, vlan)`)
+  }
+
   /** A port 0-65535 from digits; `what` names the token's text in the message. */
   private portNumber(token: Token, digits: string, what: string): number {
     const port = Number(digits)
@@ -270,5 +357,10 @@ class Parser {
 
 /** The tree of an expression (empty: every packet), or a FilterError pointing at the offending word. */
 export function parseFilter(expression: string): FilterNode {
+  // `tcp[13] & 2 != 0`: packet bytes, before the tokenizer trips on the arithmetic
+  const bytes = /[^\s()!&|]*\[[^\]]*\]?/.exec(expression)
+  if (bytes) {
+    throw new FilterError(expression, bytes.index, bytes[0].length, `'${bytes[0]}' reads the packet's bytes, which a saved record does not have: apply it when capturing (the kernel runs any tcpdump expression), or filter on what records carry (hosts, nets, ports, protocols, in/out, length, vlan)`)
+  }
   return new Parser(expression, tokenize(expression)).parse()
 }

@@ -29,6 +29,7 @@ function addressMatches(packet: PacketRecord, side: Side, family: 4 | 6, net: nu
   }
   if (side === 'src') return hit(packet.src)
   if (side === 'dst') return hit(packet.dst)
+  if (side === 'both') return hit(packet.src) && hit(packet.dst)
   return hit(packet.src) || hit(packet.dst)
 }
 
@@ -38,6 +39,7 @@ function portMatches(packet: PacketRecord, side: Side, lo: number, hi: number): 
   const hit = (port: number) => port >= lo && port <= hi
   if (side === 'src') return hit(packet.sport)
   if (side === 'dst') return hit(packet.dport)
+  if (side === 'both') return hit(packet.sport) && hit(packet.dport)
   return hit(packet.sport) || hit(packet.dport)
 }
 
@@ -58,5 +60,8 @@ export function matches(node: FilterNode, packet: PacketRecord): boolean {
     case 'dir': return packet.dir === node.dir
     case 'iface': return packet.ifname === node.name
     case 'tcpflag': return typeof packet.flags === 'string' && packet.flags.includes(TCP_FLAGS[node.flag])
+    case 'len': return node.op === 'ge' ? packet.len >= node.value : packet.len <= node.value
+    case 'ether': return packet.family === 0 && packet.proto === node.name
+    case 'vlan': return packet.vlan !== undefined && (node.id === undefined || packet.vlan === node.id)
   }
 }

@@ -4,9 +4,8 @@ import type {Readable} from 'node:stream'
 import {DropTally, ReplayError} from '../capture/replay.js'
 import {pump, RecordRouter} from '../capture/router.js'
 import {capture, type CaptureOptions} from '../capture/session.js'
-import type {CompiledFilter, FilterNode} from '../filter/index.js'
+import type {FilterNode} from '../filter/index.js'
 import {matches} from '../filter/index.js'
-import {InputError} from '../lib/duration.js'
 import type {FlowRecord, LinkRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
 import {RecordError} from '../sidecar/records.js'
 import type {Aggregator, Counts} from './aggregate.js'
@@ -20,15 +19,6 @@ export function needsPackets(node: FilterNode): boolean {
     case 'tcpflag': return true
     default: return false
   }
-}
-
-/** Refuses, with what to run instead, a filter the kernel's flow counts cannot apply exactly. */
-export function assertFlowsFilter(filter: CompiledFilter): void {
-  if (filter.exact) return
-  const why = needsPackets(filter.ast)
-    ? 'looks at TCP flags, which only packet records carry'
-    : "does not fit the kernel's filter (at most 8 clauses of 8 tests), so it needs a check on each packet"
-  throw new InputError(`the filter '${filter.text}' ${why}, and live summary counts flows in the kernel: summarise packets instead, with sockwatch capture --json '${filter.text}' | sockwatch summary -r -`)
 }
 
 export interface ReadOptions {
@@ -94,7 +84,7 @@ export async function readSummary(input: Readable, aggregator: Aggregator, optio
   return {skipped, dropped: drops.dropped}
 }
 
-export interface LiveOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'clauses' | 'flowEntries'> {
+export interface LiveOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'filter' | 'flowEntries'> {
   /** How often the sidecar reads the kernel's flow table (ms). */
   intervalMs: number
   /** Stop once the kernel has counted at least this many matched packets (checked at each read). */
@@ -137,7 +127,7 @@ export async function liveSummary(options: LiveOptions, aggregator: Aggregator, 
   const result = await capture(
     {
       mode: 'flows', intervalMs: options.intervalMs, interfaces: options.interfaces, durationMs: options.durationMs, flowEntries: options.flowEntries,
-      clauses: options.clauses, verbose: options.verbose, signal,
+      filter: options.filter, verbose: options.verbose, signal,
     },
     {
       ready(record) {

@@ -2,11 +2,10 @@
 // records feed, the view state the keys change, and what a key asks for (a new
 // filter in the kernel, a new --by). No terminal here: Ink draws it (app.ts), a
 // pipe prints it (view.ts).
-import {compileFilter, type CompiledFilter} from '../filter/index.js'
+import {explainFilter} from '../capture/explain.js'
 import {FilterError} from '../filter/index.js'
 import {InputError} from '../lib/duration.js'
 import type {GroupBy} from '../summary/aggregate.js'
-import {assertFlowsFilter} from '../summary/sources.js'
 import type {FlowRecord, StatsRecord} from '../sidecar/records.js'
 import {onKey, type KeyPress} from './keys.js'
 import {TopModel} from './model.js'
@@ -18,9 +17,9 @@ export interface TopControllerOptions {
   maxKeys?: number
   units: 'bits' | 'bytes'
   mode: 'rate' | 'total'
-  filter: CompiledFilter
+  filter: string
   /** Asks the kernel to run a new filter (LiveTop.restart). */
-  restart(filter: CompiledFilter): void
+  restart(filter: string): void
   /** Asks to end the run. */
   quit(): void
 }
@@ -38,7 +37,7 @@ export class TopController {
     this.model = this.newModel(options.by)
     this.state = {
       mode: options.mode, rateSort: '2s', totalSort: 'bytes', by: options.by, units: options.units,
-      paused: false, offset: 0, help: false, filter: options.filter.text,
+      paused: false, offset: 0, help: false, filter: options.filter,
     }
   }
 
@@ -59,9 +58,9 @@ export class TopController {
   }
 
   /** The sidecar starts again with a new filter: counting starts again. */
-  restarting(filter: CompiledFilter): void {
+  restarting(filter: string): void {
     this.model = this.newModel(this.state.by)
-    this.state = {...this.state, filter: filter.text, offset: 0, message: `counting again with ${filter.text ? `'${filter.text}'` : 'no filter'}`}
+    this.state = {...this.state, filter, offset: 0, message: `counting again with ${filter ? `'${filter}'` : 'no filter'}`}
     this.changed()
   }
 
@@ -90,7 +89,7 @@ export class TopController {
     else if (effect?.type === 'by') {
       this.model = this.newModel(state.by)
       this.state = {...this.state, message: `by ${state.by}: counting again`}
-    } else if (effect?.type === 'filter') this.applyFilter(effect.text)
+    } else if (effect?.type === 'filter') void this.applyFilter(effect.text)
     this.changed()
   }
 
@@ -99,17 +98,19 @@ export class TopController {
     return sortOf(this.state)
   }
 
-  private applyFilter(text: string): void {
+  /** libpcap checks the expression first (the sidecar's --explain, no privilege), so a bad one never stops what runs. */
+  private async applyFilter(text: string): Promise<void> {
+    const filter = text.trim()
     try {
-      const filter = compileFilter(text ? text.split(/\s+/) : [])
-      assertFlowsFilter(filter)
-      this.state = {...this.state, message: `starting the kernel filter '${text}'…`}
+      if (filter) await explainFilter(filter)
+      this.state = {...this.state, message: `starting the kernel filter '${filter}'…`}
       this.options.restart(filter)
     } catch (error) {
       if (!(error instanceof FilterError || error instanceof InputError)) throw error
       // keep what runs now, and say why the new one was refused
       this.state = {...this.state, message: `filter refused: ${error.message}`}
     }
+    this.changed()
   }
 
   private newModel(by: GroupBy): TopModel {

@@ -1,7 +1,6 @@
 // The kernel's flow counts for the top view: the sidecar in flows mode, run
 // again with new kernel clauses when the user types a new filter ('/').
 import {capture} from '../capture/session.js'
-import {encodeClauses, type CompiledFilter} from '../filter/index.js'
 import type {FlowRecord, LinkRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
 
 export interface LiveTopOptions {
@@ -24,26 +23,26 @@ export interface LiveTopHooks {
   /** A read is complete: its stats and the seconds since the previous one (or since ready). */
   tick(stats: StatsRecord, seconds: number): void
   /** The sidecar is being started again with this filter (the counts start again). */
-  restarting?(filter: CompiledFilter): void
+  restarting?(filter: string): void
   link?(record: LinkRecord): void
   stderr?(text: string): void
 }
 
 /** Runs the sidecar until the signal, -d or -c; restart() swaps the kernel filter. */
 export class LiveTop {
-  private next: CompiledFilter | undefined
+  private next: string | undefined
   private stopRun: AbortController | undefined
 
   constructor(private readonly options: LiveTopOptions, private readonly hooks: LiveTopHooks) {}
 
   /** Ends the current sidecar and starts one with `filter` (already checked by the caller). */
-  restart(filter: CompiledFilter): void {
+  restart(filter: string): void {
     this.next = filter
     this.stopRun?.abort()
   }
 
   /** Runs to the end; returns the final stats of the last sidecar. */
-  async run(filter: CompiledFilter): Promise<StatsRecord> {
+  async run(filter: string): Promise<StatsRecord> {
     const {options, hooks} = this
     const deadline = options.durationMs === undefined ? undefined : Date.now() + options.durationMs
     let current = filter
@@ -55,7 +54,7 @@ export class LiveTop {
         {
           mode: 'flows', intervalMs: options.intervalMs, interfaces: options.interfaces, flowEntries: options.flowEntries, verbose: options.verbose,
           durationMs: deadline === undefined ? undefined : Math.max(1, deadline - Date.now()),
-          clauses: encodeClauses(current.clauses), signal,
+          filter: current === '' ? undefined : current, signal,
         },
         {
           ready(record) {

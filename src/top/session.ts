@@ -1,7 +1,6 @@
 // One run of the top view: the sidecar in flows mode feeding the controller,
 // drawn by Ink on a terminal (imported only then), or printed as one plain
 // block per read in a pipe.
-import type {CompiledFilter} from '../filter/index.js'
 import {linkLine} from '../output/link.js'
 import type {StatsRecord} from '../sidecar/records.js'
 import type {GroupBy} from '../summary/aggregate.js'
@@ -11,7 +10,8 @@ import type {TopModel} from './model.js'
 import {renderTop, type Units} from './view.js'
 
 export interface TopSessionOptions extends LiveTopOptions {
-  filter: CompiledFilter
+  /** A pcap-filter expression, run in the kernel ('' for none). */
+  filter: string
   by: GroupBy
   maxKeys?: number
   units: Units

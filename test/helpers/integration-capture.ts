@@ -69,8 +69,24 @@ export async function startTcpdump(iface: string, filter: string, netns?: string
           const out = execFileSync('tcpdump', ['-r', file, '-n', readFilter], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
           return out.split('\n').filter(Boolean).length
         },
+        /** The wire length of each packet matching a tcpdump filter, in order (tcpdump -r FILE -w - FILTER). */
+        lengths(readFilter: string): number[] {
+          return pcapLengths(execFileSync('tcpdump', ['-r', file, '-w', '-', readFilter], {stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28}))
+        },
+        file,
         dispose: () => rmSync(dir, {recursive: true, force: true}),
       }
     },
   }
+}
+
+/** The original length of each record of a pcap file (either byte order, micro- or nanosecond stamps). */
+export function pcapLengths(pcap: Buffer): number[] {
+  const magic = pcap.readUInt32LE(0)
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d
+  if (!le && pcap.readUInt32BE(0) !== 0xa1b2c3d4 && pcap.readUInt32BE(0) !== 0xa1b23c4d) throw new Error('not a pcap file')
+  const u32 = (at: number) => (le ? pcap.readUInt32LE(at) : pcap.readUInt32BE(at))
+  const out: number[] = []
+  for (let at = 24; at + 16 <= pcap.length; at += 16 + u32(at + 8)) out.push(u32(at + 12))
+  return out
 }

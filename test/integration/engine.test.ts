@@ -51,7 +51,7 @@ function assertExact(records: SidecarRecord[]) {
 }
 
 engine('engine :: packets and flows in one run: per flow, the flow records add up to the packet records', async () => {
-  const run = await startSidecar(['-i', 'lo', '--flows', '--interval', '100', '--clause', 'proto=17'])
+  const run = await startSidecar(['-i', 'lo', '--flows', '--interval', '100', '--filter', 'udp'])
   const sent = [[5, 100], [7, 300], [11, 1000]] as const
   const ports = []
   for (const [count, size] of sent) ports.push(await sendUdp('127.0.0.1', count, size))
@@ -92,7 +92,7 @@ engine('engine :: capture --flows 200ms --json: packets and flow records in one 
 })
 
 engine('engine :: a 2M-packet flood of one flow: exact in every interval, all of it in flows', async () => {
-  const run = await startSidecar(['--flows', '--no-packets', '--interval', '200', '--clause', 'proto=17'], ns.name)
+  const run = await startSidecar(['--flows', '--no-packets', '--interval', '200', '--filter', 'udp'], ns.name)
   const {sent, complete} = flood(['-n', '2000000'])
   const {records, final, code} = await run.finish()
   assert.is(code, 0)
@@ -104,7 +104,7 @@ engine('engine :: a 2M-packet flood of one flow: exact in every interval, all of
 })
 
 engine('engine :: 100k flows into a 4096-entry table: the rest is overflow, never lost', async () => {
-  const run = await startSidecar(['--flows', '--no-packets', '--flow-entries', '4096', '--interval', '200', '--clause', 'proto=17'], ns.name)
+  const run = await startSidecar(['--flows', '--no-packets', '--flow-entries', '4096', '--interval', '200', '--filter', 'udp'], ns.name)
   const {sent} = flood(['-n', '500000', '-f', '100000'])
   const {records, final} = await run.finish()
   assert.ok(assertExact(records) >= 2, 'more than one interval')
@@ -123,7 +123,7 @@ engine('engine :: 100k flows into a 4096-entry table: the rest is overflow, neve
 })
 
 engine('engine :: a stalled reader with -d 2: nothing after the deadline, the final stats when it reads again', async () => {
-  const child = spawn(...inNetns(ns.name, SIDECAR, ['-d', '2', '--ring-size', '64K', '--clause', 'proto=17']), {stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(...inNetns(ns.name, SIDECAR, ['-d', '2', '--ring-size', '64K', '--filter', 'udp']), {stdio: ['ignore', 'pipe', 'pipe']})
   const chunks: Buffer[] = []
   let stalled = false
   const ready = new Promise<void>((resolve) => {
@@ -175,7 +175,7 @@ function spawnSyncShell(script: string) {
 }
 
 engine('engine :: inside a time namespace a day ahead, packets carry the wall-clock time', async () => {
-  const proc = startProc('ip', ['netns', 'exec', ns.name, 'unshare', '--time', '--monotonic=86400', '--boottime=86400', '--fork', SIDECAR, '-i', 'lo', '-c', '2', '--clause', 'proto=1'])
+  const proc = startProc('ip', ['netns', 'exec', ns.name, 'unshare', '--time', '--monotonic=86400', '--boottime=86400', '--fork', SIDECAR, '-i', 'lo', '-c', '2', '--filter', 'icmp'])
   await proc.waitFor('stdout', (l) => l.includes('"type":"ready"'))
   execFileSync('ip', ['netns', 'exec', ns.name, 'ping', '-c', '1', '-W', '1', '127.0.0.1'], {stdio: 'ignore'})
   const now = Date.now() / 1000
@@ -189,7 +189,7 @@ engine('engine :: a rename shows at once; a deleted interface keeps its last nam
   const pair: VethPair = makeVethPair('ren')
   try {
     const ipA = (...args: string[]) => execFileSync('ip', ['-n', pair.nsA, ...args])
-    const run = await startSidecar(['--clause', 'proto=17'], pair.nsA)
+    const run = await startSidecar(['--filter', 'udp'], pair.nsA)
     sendUdpFrom(pair.nsB, pair.addrA, 7777, 2, 100)
     await run.proc.waitFor('stdout', (l) => l.includes('"type":"packet"'))
     ipA('link', 'set', pair.ifA, 'down')
@@ -220,7 +220,7 @@ engine('engine :: an interface with ifindex 5000 costs no socket or ioctl call a
     execFileSync('ip', ['-n', peer.name, 'link', 'set', 'sw5001', 'up'])
     const trace = join(dir, 'strace')
     // -c 500: the sidecar ends by itself, and strace then writes its table
-    const proc = startProc('ip', ['netns', 'exec', ns.name, 'strace', '-f', '-c', '-e', 'trace=socket,ioctl', '-o', trace, SIDECAR, '-i', 'sw5000', '-c', '500', '--clause', 'proto=17'])
+    const proc = startProc('ip', ['netns', 'exec', ns.name, 'strace', '-f', '-c', '-e', 'trace=socket,ioctl', '-o', trace, SIDECAR, '-i', 'sw5000', '-c', '500', '--filter', 'udp'])
     await proc.waitFor('stdout', (l) => l.includes('"type":"ready"'))
     sendUdpFrom(peer.name, '198.51.100.1', 7777, 500, 64)
     assert.is((await proc.exited).code, 0)
@@ -243,7 +243,7 @@ engine('engine :: an interface name that is not UTF-8 still makes valid UTF-8 JS
   const sh = (script: string) => execFileSync('bash', ['-c', script], {stdio: 'pipe'})
   sh(`ip -n ${ns.name} link add ${BAD} type veth peer name swutf && ip -n ${ns.name} link set ${BAD} up && ip -n ${ns.name} link set swutf up && ip -n ${ns.name} addr add 203.0.113.2/24 dev swutf`)
   try {
-    const child = spawn(...inNetns(ns.name, SIDECAR, ['-c', '1', '--clause', 'dir=in,!iface=lo']), {stdio: ['ignore', 'pipe', 'inherit']})
+    const child = spawn(...inNetns(ns.name, SIDECAR, ['-c', '1', '--filter', 'inbound and arp']), {stdio: ['ignore', 'pipe', 'inherit']})
     const chunks: Buffer[] = []
     const exited = new Promise((resolve) => child.on('close', resolve))
     await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {

@@ -16,6 +16,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'sockwatch-usage-test-'))
 cli.after(() => rmSync(tmp, {recursive: true, force: true}))
 
 const NO_SIDECAR = {SOCKWATCH_SIDECAR: '/nonexistent/sidecar'}
+// --explain asks the real sidecar what libpcap compiles: no kernel, no privilege
+const REAL_SIDECAR = {SOCKWATCH_SIDECAR: join(ROOT, 'build/sockwatch-sidecar')}
 const records = (name: string, more: Record<string, string> = {}) => ({...fake('fake-sidecar.sh'), FAKE_RECORDS: fixturePath(name), ...more})
 const noStack = (stderr: string) => assert.not.ok(/\n\s+at /.test(stderr), `a stack trace on stderr:\n${stderr}`)
 /** This process's environment for a child, without colour settings that make Node warn. */
@@ -36,33 +38,33 @@ const ordered: [string[], string][] = [
   [['capture', '--explain', 'host', '10.0.0.1', 'or', 'host', '10.0.0.2'], 'host 10.0.0.1 or host 10.0.0.2'],
   [['capture', '--explain', 'tcp', 'port', '80', 'or', 'udp', 'port', '53'], 'tcp port 80 or udp port 53'],
   [['capture', '-c', '53', '--explain', 'port', '53'], 'port 53'],
-  [['capture', '-i', 'lo', '--explain', 'iface', 'lo'], 'iface lo'],
+  [['capture', '-i', 'lo', '--explain', 'ether', 'broadcast'], 'ether broadcast'],
   [['capture', '--explain', 'udp', 'or', 'tcp', '-c', '5', 'and', 'udp'], 'udp or tcp and udp'],
   [['capture', '--explain', '--', 'not', 'port', '53', 'or', 'not', 'port', '80'], 'not port 53 or not port 80'],
   [['capture', '--explain', 'tcp and port 443 or udp'], 'tcp and port 443 or udp'],
 ]
 for (const [args, filter] of ordered) {
   cli(`cli-usage :: '${args.join(' ')}' keeps the filter as typed: ${filter}`, () => {
-    const r = runCli(args, NO_SIDECAR)
+    const r = runCli(args, REAL_SIDECAR)
     assert.is(r.status, 0, r.stderr)
-    assert.is(r.stdout.split('\n')[0], `filter:     ${filter}`)
+    assert.is(r.stdout.split('\n')[0], `filter: ${filter}`)
   })
 }
 
-// summary hands the sidecar the clauses of the filter as typed
-const summaryClauses: [string[], string[]][] = [
-  [['port', '80', 'or', 'port', '443'], ['--clause', 'port=80-80', '--clause', 'port=443-443']],
-  [['not', 'tcp', 'and', 'not', 'udp'], ['--clause', '!proto=6,!proto=17']],
-  [['-i', 'lo', 'iface', 'lo', 'or', 'port', '53'], ['--clause', 'iface=lo', '--clause', 'port=53-53']],
+// summary hands the sidecar the filter as typed, words joined as tcpdump joins them
+const summaryFilters: [string[], string][] = [
+  [['port', '80', 'or', 'port', '443'], 'port 80 or port 443'],
+  [['not', 'tcp', 'and', 'not', 'udp'], 'not tcp and not udp'],
+  [['-i', 'lo', 'tcp[tcpflags]', '&', 'tcp-syn', '!=', '0'], 'tcp[tcpflags] & tcp-syn != 0'],
 ]
-for (const [words, clauses] of summaryClauses) {
-  cli(`cli-usage :: 'summary ${words.join(' ')}' hands the sidecar ${clauses.join(' ')}`, () => {
+for (const [words, expression] of summaryFilters) {
+  cli(`cli-usage :: 'summary ${words.join(' ')}' hands the sidecar --filter '${expression}'`, () => {
     const file = argsFile()
     const r = runCli(['summary', ...words], {...fake('fake-sidecar.sh'), FAKE_RECORDS: fixturePath('summary-flows.ndjson'), FAKE_ARGS: file})
     assert.is(r.status, 0, r.stderr)
     const args = readFileSync(file, 'utf8').trim().split('\n')
-    const at = args.indexOf('--clause')
-    assert.equal(args.slice(at, at + clauses.length), clauses)
+    const at = args.indexOf('--filter')
+    assert.equal(args.slice(at, at + 2), ['--filter', expression])
   })
 }
 
@@ -107,7 +109,6 @@ const usage: [string[], string][] = [
   [['capure'], "sockwatch: 'capure' is not a sockwatch command; did you mean 'sockwatch capture'?"],
   [['sumary', '-r', 'x'], "sockwatch: 'sumary' is not a sockwatch command; did you mean 'sockwatch summary'?"],
   [['frobnicate'], "sockwatch: 'frobnicate' is not a sockwatch command; 'sockwatch --help' lists the commands"],
-  [['capture', '--flows', '1s', 'tcpflags', 'syn'], "sockwatch: --flows counts in the kernel, which cannot check all of 'tcpflags syn' (TCP flags and the like): drop --flows, or use a filter on addresses, ports and protocols"],
 ]
 for (const [args, sentence] of usage) {
   cli(`cli-usage :: '${args.join(' ')}' is one sentence and exit 2`, () => {
@@ -117,6 +118,31 @@ for (const [args, sentence] of usage) {
     assert.is(r.stdout, '')
   })
 }
+
+// libpcap's reason, with a caret under the word it names; exit 2, no stack
+const badFilters: [string[], string, string][] = [
+  [['capture', '--explain', 'tcp', 'port', 'foo'], "sockwatch: the filter 'tcp port foo' is not valid: unknown port 'foo'", '         ^^^'],
+  [['capture', '--explain', 'host', 'no-such-host.invalid'], "sockwatch: the filter 'host no-such-host.invalid' is not valid: unknown host 'no-such-host.invalid'", '     ^^^^^^^^^^^^^^^^^^^^'],
+  [['capture', '--explain', 'tcp and and'], "sockwatch: the filter 'tcp and and' is not valid: can't parse filter expression: syntax error", '^^^^^^^^^^^'],
+]
+for (const [args, sentence, carets] of badFilters) {
+  cli(`cli-usage :: '${args.join(' ')}' is libpcap's reason in one sentence, a caret, and exit 2`, () => {
+    const r = runCli(args, REAL_SIDECAR)
+    assert.is(r.status, 2, r.stderr)
+    const lines = r.stderr.split('\n')
+    assert.is(lines[0], sentence)
+    assert.is(lines[2], `  ${carets}`)
+    assert.is(r.stdout, '')
+    noStack(r.stderr)
+  })
+}
+
+cli("cli-usage :: live, the sidecar's bad_filter record is the same sentence with a caret, and exit 2", () => {
+  const r = runCli(['capture', '-i', 'lo', 'tcp', 'port', 'foo'], records('bad-filter.ndjson', {FAKE_EXIT: '2'}))
+  assert.is(r.status, 2, r.stderr)
+  assert.is(r.stderr, "sockwatch: the filter 'tcp port foo' is not valid: unknown port 'foo'\n  tcp port foo\n           ^^^\n")
+  assert.is(r.stdout, '')
+})
 
 cli('cli-usage :: --fail-on-drop says it in one sentence, after the closing line', () => {
   const r = runCli(['capture', '--fail-on-drop'], records('capture.ndjson'))

@@ -107,10 +107,11 @@ cli('cli :: the sidecar gets -i, -c, -d (in seconds), --ring-size and -v from th
 })
 
 const filterArgs: [string[], string[]][] = [
-  [['-i', 'lo', 'tcp', 'and', 'port', '443'], ['-i', 'lo', '--clause', 'proto=6,port=443-443']],
-  [['-i', 'lo', '-i', 'eth0', 'udp'], ['-i', 'lo', '-i', 'eth0', '--clause', 'proto=17']],
-  [['tcp port 443 or udp port 53'], ['--clause', 'proto=6,port=443-443', '--clause', 'proto=17,port=53-53']],
-  [['-c', '2', 'tcp and tcpflags syn'], ['--clause', 'proto=6']], // the CLI checks the flag, so it counts, not the sidecar
+  [['-i', 'lo', 'tcp', 'and', 'port', '443'], ['-i', 'lo', '--filter', 'tcp and port 443']],
+  [['-i', 'lo', '-i', 'eth0', 'udp'], ['-i', 'lo', '-i', 'eth0', '--filter', 'udp']],
+  [['tcp port 443 or udp port 53'], ['--filter', 'tcp port 443 or udp port 53']],
+  // the kernel runs the whole filter, so the sidecar counts
+  [['-c', '2', 'tcp[tcpflags] & tcp-syn != 0'], ['-c', '2', '--filter', 'tcp[tcpflags] & tcp-syn != 0']],
 ]
 for (const [flags, sidecar] of filterArgs) {
   cli(`cli :: 'capture ${flags.join(' ')}' hands the sidecar ${sidecar.join(' ')}`, () => {
@@ -223,9 +224,9 @@ const badFlags: [string[], string][] = [
   [['--format', 'xml'], "sockwatch: expected --format=xml to be one of: table, text, json; see 'sockwatch capture --help'"],
   [['--json', '--format', 'text'], '--format=text cannot also be provided when using --json'],
   [['--bogus'], "sockwatch: unknown flag '--bogus'; see 'sockwatch capture --help'"],
-  // trailing words are a filter expression: a bad one points at the word
-  [['-c', '1', 'extra'], "got 'extra'"],
-  [['extra'], "expected a primitive such as 'tcp', 'host 10.0.0.1' or 'port 443', got 'extra'"],
+  // trailing words are a filter expression: with -r a bad one points at the word (live, libpcap judges it)
+  [['-r', '-', '-c', '1', 'extra'], "got 'extra'"],
+  [['-r', '-', 'extra'], "expected a primitive such as 'tcp', 'host 10.0.0.1' or 'port 443', got 'extra'"],
   [['-i'], "sockwatch: --interface expects a value; see 'sockwatch capture --help'"],
 ]
 for (const [flags, message] of badFlags) {

@@ -80,7 +80,7 @@ const drift: [string, string, (text: string) => string, RegExp][] = [
   ['the sidecar defines its own exit code', 'sidecar/engine.h', (t) => t.replace('#define OUT_BUFFER', 'enum { EXIT_KERNEL = 6 };\n#define OUT_BUFFER'), /engine\.h: defines EXIT_KERNEL/],
   ['the sidecar ends load_failed with EXIT_RUNTIME', 'sidecar/load.c', (t) => t.replace('engine_fail(e, EXIT_KERNEL, "load_failed"', 'engine_fail(e, EXIT_RUNTIME, "load_failed"'), /fail\(EXIT_RUNTIME, "load_failed"\): the contract ends "load_failed" with EXIT_KERNEL/],
   ['the sidecar sends an error code the contract lacks', 'sidecar/load.c', (t) => t.replace('engine_fail(e, EXIT_RUNTIME, "ring_size"', 'engine_fail(e, EXIT_RUNTIME, "ring_too_big"'), /error code "ring_too_big" is not one of the contract's/],
-  ['sidecar/filter.c keeps its own kind limit', 'sidecar/filter.c', (t) => t.replace('#include "sw_contract.h"\n', '#include "sw_contract.h"\n#define SW_MAX_LITERALS 9\n'), /filter\.c: defines SW_MAX_LITERALS, which bpf\/sockwatch\.h defines/],
+  ['sidecar/linktypes.c keeps its own device limit', 'sidecar/linktypes.c', (t) => t.replace('#include "linktypes.h"\n', '#include "linktypes.h"\n#define SW_MAX_LINKTYPES 9\n'), /linktypes\.c: defines SW_MAX_LINKTYPES, which bpf\/sockwatch\.h defines/],
 ]
 for (const [what, path, change, says] of drift) {
   check(`contract :: drift: ${what}, and the check fails`, () => {
@@ -91,10 +91,9 @@ for (const [what, path, change, says] of drift) {
   })
 }
 
-// The kernel program's header keeps its own SW_MAX_* and enum sw_lit_kind; the generated header pins them.
+// The kernel program's header keeps its own SW_MAX_*; the generated header pins them.
 const kernelDrift: [string, (text: string) => string, RegExp][] = [
-  ['bpf/sockwatch.h allows 9 clauses', (t) => t.replace(/#define SW_MAX_CLAUSES \d+/, '#define SW_MAX_CLAUSES 9'), /SW_MAX_CLAUSES is not the contract's maxClauses/],
-  ['bpf/sockwatch.h swaps two --clause kinds', (t) => t.replace(/SW_LIT_SRC,([^\n]*)\n\tSW_LIT_DST,/, 'SW_LIT_DST,$1\n\tSW_LIT_SRC,'), /SW_LIT_SRC is not the contract's --clause kind 5/],
+  ['bpf/sockwatch.h tells 9 devices apart', (t) => t.replace(/#define SW_MAX_LINKTYPES +\d+/, '#define SW_MAX_LINKTYPES 9'), /SW_MAX_LINKTYPES is not the contract's maxLinktypeDevices/],
 ]
 for (const [what, change, says] of kernelDrift) {
   check(`contract :: drift: ${what}, and the sidecar does not compile`, () => {

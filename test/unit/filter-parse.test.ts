@@ -122,6 +122,21 @@ const trees: [string, string][] = [
   ['iface eth0', 'iface eth0'],
   ['iface tcp', 'iface tcp'],
   ['tcpflags syn', 'tcpflags syn'],
+  // pcap-filter(7) primitives a saved record has the fields for (-r)
+  ['src or dst port 53', 'port 53'],
+  ['src and dst net 10.0.0.0/8', 'src and dst net 10.0.0.0/8'],
+  ['dst or src host ::1', 'host ::1'],
+  ['net 10.213.77', 'net 10.213.77.0/24'],
+  ['net 10', 'net 10.0.0.0/8'],
+  ['net 192.168.0.0 mask 255.255.0.0', 'net 192.168.0.0/16'],
+  ['port domain', 'port 53'],
+  ['tcp port https', '(tcp and port 443)'],
+  ['greater 1000 and less 1500', '(greater 1000 and less 1500)'],
+  ['sctp or esp or ah', '((proto sctp or proto esp) or proto ah)'],
+  ['igmp', 'ip proto igmp'],
+  ['arp or rarp', '(arp or rarp)'],
+  ['vlan 100 and udp', '(vlan 100 and udp)'],
+  ['vlan', 'vlan'],
   // precedence: not binds tightest; and/or are equal and group left to right
   ['tcp or udp and port 53', '((tcp or udp) and port 53)'],
   ['tcp and udp or icmp', '((tcp and udp) or icmp)'],
@@ -196,11 +211,11 @@ for (const [expression, want] of shapes) {
 
 const PRIMITIVE = "a primitive such as 'tcp', 'host 10.0.0.1' or 'port 443'"
 const errors: [string, string, string][] = [
-  ['port http', "expected a port number after 'port', got 'http'", 'http'],
-  ['tcp and port http', "expected a port number after 'port', got 'http'", 'http'],
+  ['port htttp', "expected a port number after 'port', got 'htttp'", 'htttp'],
+  ['tcp and port htttp', "expected a port number after 'port', got 'htttp'", 'htttp'],
   ['port', "expected a port number after 'port', got the end of the expression", ''],
   ['port and tcp', "expected a port number after 'port', got 'and'", 'and'],
-  ['port 80 or http', "expected a port number after 'or' (inheriting 'port'), got 'http'", 'http'],
+  ['port 80 or htttp', "expected a port number after 'or' (inheriting 'port'), got 'htttp'", 'htttp'],
   ['port 80-90', "expected a port number after 'port', got '80-90'; use 'portrange 80-90' for a range", '80-90'],
   ['port 65536', "port '65536' is out of range; ports are 0-65535", '65536'],
   ['port -1', "expected a port number after 'port', got '-1'", '-1'],
@@ -216,7 +231,7 @@ const errors: [string, string, string][] = [
   ['src net 2001:db8::1/32', "'2001:db8::1/32' has host bits set; the network is '2001:db8::/32'", '2001:db8::1/32'],
   ['net 10.0.0.0/33', "'10.0.0.0/33' has a prefix longer than the 32 bits of an IPv4 address", '10.0.0.0/33'],
   ['net ::/129', "'::/129' has a prefix longer than the 128 bits of an IPv6 address", '::/129'],
-  ['net 10', "expected a network like 10.0.0.0/8 or 2001:db8::/32 after 'net', got '10'", '10'],
+  ['net 10.0.0.256', "expected a network like 10.0.0.0/8 or 2001:db8::/32 after 'net', got '10.0.0.256'", '10.0.0.256'],
   ['net 10.0.0.0/x', "expected a network like 10.0.0.0/8 or 2001:db8::/32 after 'net', got '10.0.0.0/x'", '10.0.0.0/x'],
   ['ip6 host 10.0.0.1', "'ip6' cannot qualify the IPv4 address '10.0.0.1'", '10.0.0.1'],
   ['ip net 2001:db8::/32', "'ip' cannot qualify the IPv6 address '2001:db8::/32'", '2001:db8::/32'],
@@ -228,7 +243,7 @@ const errors: [string, string, string][] = [
   ['tcp or 80', `expected ${PRIMITIVE} after 'or', got '80'`, '80'],
   ['80', `expected ${PRIMITIVE}, got '80'`, '80'],
   ['TCP', `expected ${PRIMITIVE}, got 'TCP'`, 'TCP'],
-  ['arp', `expected ${PRIMITIVE}, got 'arp'`, 'arp'],
+  ['frobnicate', `expected ${PRIMITIVE}, got 'frobnicate'`, 'frobnicate'],
   ['(port 80) or 443', `expected ${PRIMITIVE} after 'or', got '443'`, '443'],
   ['tcp udp', "expected 'and' or 'or' after 'tcp', got 'udp'", 'udp'],
   ['port 443 http', "expected 'and' or 'or' after '443', got 'http'", 'http'],
@@ -250,6 +265,15 @@ const errors: [string, string, string][] = [
   ['tcpflags constructor', "expected a TCP flag (syn, ack, fin, rst, psh, urg, ece or cwr) after 'tcpflags', got 'constructor'", 'constructor'],
   ['src port', "expected a port number after 'port', got the end of the expression", ''],
   ['src', "expected an IPv4 or IPv6 address after 'src', got the end of the expression", ''],
+  // what needs packet bytes cannot apply to a saved record
+  ['tcp[tcpflags] & tcp-syn != 0', "'tcp[tcpflags]' reads the packet's bytes, which a saved record does not have: apply it when capturing (the kernel runs any tcpdump expression), or filter on what records carry (hosts, nets, ports, protocols, in/out, length, vlan)", 'tcp[tcpflags]'],
+  ['udp and ip[6:2] & 0x1fff = 0', "'ip[6:2]' reads the packet's bytes, which a saved record does not have: apply it when capturing (the kernel runs any tcpdump expression), or filter on what records carry (hosts, nets, ports, protocols, in/out, length, vlan)", 'ip[6:2]'],
+  ['ether host 02:00:00:00:00:01', "'ether' needs the packet's bytes, which a saved record does not have: apply it when capturing (the kernel runs any tcpdump expression), or filter on what records carry (hosts, nets, ports, protocols, in/out, length, vlan)", 'ether'],
+  ['tcp or ip6 protochain 17', "'protochain' needs the packet's bytes, which a saved record does not have: apply it when capturing (the kernel runs any tcpdump expression), or filter on what records carry (hosts, nets, ports, protocols, in/out, length, vlan)", 'protochain'],
+  ['len >= 100', "a saved record's length is compared with 'greater N' and 'less N'; arithmetic on 'len' applies when capturing", 'len'],
+  ['port no-such-service', "expected a port number after 'port', got 'no-such-service'", 'no-such-service'],
+  ['vlan 5000', "VLAN ID '5000' is out of range; VLAN IDs are 0-4095", '5000'],
+  ['net 10.0.0.0 mask 255.0.255.0', "'255.0.255.0' is not a netmask (its ones must come first)", '255.0.255.0'],
 ]
 for (const [expression, message, word] of errors) {
   filter(`filter :: '${expression}' is refused: ${message}`, () => {
@@ -281,10 +305,10 @@ filter('filter :: caret() at the end of the expression is one caret after it', (
 
 filter("filter :: a FilterError's caret() marks its word", () => {
   try {
-    parseFilter('host 10.0.0.1 and port http')
+    parseFilter('host 10.0.0.1 and port htttp')
     assert.unreachable('no error')
   } catch (error) {
-    assert.is((error as FilterError).caret(), 'host 10.0.0.1 and port http\n                       ^^^^')
+    assert.is((error as FilterError).caret(), 'host 10.0.0.1 and port htttp\n                       ^^^^^')
   }
 })
 

@@ -64,8 +64,8 @@ const TRY = "Try `sockwatch-sidecar --help' or `sockwatch-sidecar --usage' for m
 const usage = suite('usage-sentence')
 const sentences: [string, string, string | undefined][] = [
   ['argp\'s complaint, its Try line dropped', `sockwatch-sidecar: --ring-size takes a power of two from 4K to 1G, got '3'\n${TRY}\n`, "--ring-size takes a power of two from 4K to 1G, got '3'"],
-  ['a sentence without a Try line', "sockwatch-sidecar: --clause 'x': unknown kind\n", "--clause 'x': unknown kind"],
-  ['the last sentence after -v lines', "sockwatch-sidecar: capturing on lo\nsockwatch-sidecar: --clause 'x': unknown kind\n", "--clause 'x': unknown kind"],
+  ['a sentence without a Try line', "sockwatch-sidecar: give --filter once (join expressions with 'and' or 'or')\n", "give --filter once (join expressions with 'and' or 'or')"],
+  ['the last sentence after -v lines', "sockwatch-sidecar: capturing on lo\nsockwatch-sidecar: give --filter once (join expressions with 'and' or 'or')\n", "give --filter once (join expressions with 'and' or 'or')"],
   ['nothing of the sidecar\'s own', 'Segmentation fault\n', undefined],
   ['an empty stderr', '', undefined],
   ['only a Try line', `${TRY}\n`, undefined],
