@@ -235,11 +235,14 @@ static __always_inline void parse_l4(struct __sk_buff *skb, struct sw_event *e, 
 		e->flags |= SW_EV_PORTS;
 		if (avail < 14 || LOAD(skb, off + 12, &th) < 0)
 			goto trunc;
+		hlen = (th[0] >> 4) * 4;
+		if (hlen < 20) {
+			/* no header to take flags from, as tcpdump and tshark see it */
+			e->reason = SW_WHY_TCP_HEADER_LENGTH;
+			return;
+		}
 		e->tcp_flags = th[1];
 		e->flags |= SW_EV_TCP_FLAGS;
-		hlen = (th[0] >> 4) * 4;
-		if (hlen < 20)
-			e->reason = SW_WHY_TCP_HEADER_LENGTH;
 		e->paylen = hlen <= avail ? avail - hlen : 0;
 		return;
 	}

@@ -131,7 +131,7 @@ export const PARSE_REASONS = [
   {name: 'ip_version', field: 'malformed', value: 1, c: 'SW_WHY_IP_VERSION', meaning: "the IP header's version is not the one its ethertype names (4 for 0x0800, 6 for 0x86dd); family is 0"},
   {name: 'ip_header_length', field: 'malformed', value: 2, c: 'SW_WHY_IP_HEADER_LENGTH', meaning: 'an IPv4 header length (IHL) below 5 words; family is 0'},
   {name: 'ip_total_length', field: 'malformed', value: 3, c: 'SW_WHY_IP_TOTAL_LENGTH', meaning: 'an IPv4 total length below its header length; family is 0'},
-  {name: 'tcp_header_length', field: 'malformed', value: 4, c: 'SW_WHY_TCP_HEADER_LENGTH', meaning: 'a TCP data offset below 5 words; ports and flags are reported'},
+  {name: 'tcp_header_length', field: 'malformed', value: 4, c: 'SW_WHY_TCP_HEADER_LENGTH', meaning: 'a TCP data offset below 5 words; ports are reported, flags are not (as tcpdump and tshark)'},
   {name: 'vlan_tags', field: 'unwalked', value: 16, c: 'SW_WHY_VLAN_TAGS', meaning: 'more than 8 VLAN tags; `ethertype` is the 9th tag\'s TPID, nothing inside is decoded'},
   {name: 'ip6_headers', field: 'unwalked', value: 17, c: 'SW_WHY_IP6_HEADERS', meaning: 'more than 16 IPv6 extension headers; `proto` is the 17th, no ports'},
 ] as const satisfies readonly {name: string; field: 'malformed' | 'unwalked'; value: number; c: string; meaning: string}[]
