@@ -280,6 +280,9 @@ static __always_inline void parse_l4(struct __sk_buff *skb, struct sw_event *e, 
 		e->flags |= SW_EV_ICMP;
 		if (icmp_error(e->family, tc[0]))
 			parse_inner(skb, e, off + 8, off + avail);
+		else if (e->family == 6 && (tc[0] == 135 || tc[0] == 136) && avail >= 24 &&
+			 LOAD(skb, off + 8, &e->inner_daddr) == 0)
+			e->flags |= SW_EV_ND; /* neighbor discovery: the target address */
 		return;
 	}
 	default:

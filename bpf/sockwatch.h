@@ -25,6 +25,7 @@
 #define SW_EV_INNER      0x0400 /* an ICMP error: inner_* describe the datagram it quotes */
 #define SW_EV_INNER_PORT 0x0800 /* inner_dport is valid */
 #define SW_EV_PAYLEN     0x1000 /* paylen is valid */
+#define SW_EV_ND         0x2000 /* neighbor solicitation/advertisement: inner_daddr is the target */
 
 /* sw_event.reason: why parsing stopped early, other than running out of bytes
  * (SW_EV_TRUNC). 1..15: the header is malformed; 16 and up: a depth limit of
@@ -62,7 +63,7 @@ struct sw_event {
 	__u8 dmac[6];
 	__u8 smac[6];
 	__u32 paylen;    /* what tcpdump prints as "length": see docs/events.md */
-	__u8 inner_daddr[16]; /* an ICMP error's quoted datagram: its destination */
+	__u8 inner_daddr[16]; /* an ICMP error's quoted datagram: its destination; SW_EV_ND: the target */
 	__u16 inner_dport;
 	__u8 inner_proto;
 	__u8 reason;     /* SW_WHY_*, 0 for none */

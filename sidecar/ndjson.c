@@ -229,6 +229,11 @@ static void nd_packet(void *ctx, const struct sw_event *e)
 		out_arp(o, e);
 	if (e->flags & SW_EV_INNER)
 		out_inner(o, e);
+	if (e->flags & SW_EV_ND) {
+		out_str(o, ",\"nd_target\":\"");
+		out_ipv6(o, e->inner_daddr);
+		out_ch(o, '"');
+	}
 	if (e->flags & SW_EV_ETH) {
 		out_mac(o, ",\"smac\":", e->smac);
 		out_mac(o, ",\"dmac\":", e->dmac);

@@ -64,7 +64,7 @@ export const RECORD_FIELDS = {
     optional: {
       src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', icmp_type: 'integer', icmp_code: 'integer', frag: 'string', vlan: 'integer', truncated: 'boolean', ethertype: 'integer',
       paylen: 'integer', malformed: 'string', unwalked: 'string', llc_dsap: 'integer', llc_ssap: 'integer', smac: 'string', dmac: 'string',
-      arp_op: 'integer', arp_sha: 'string', arp_spa: 'string', arp_tpa: 'string', inner_dst: 'string', inner_proto: 'string|integer', inner_dport: 'integer',
+      arp_op: 'integer', arp_sha: 'string', arp_spa: 'string', arp_tpa: 'string', inner_dst: 'string', inner_proto: 'string|integer', inner_dport: 'integer', nd_target: 'string',
     },
   },
   flow: {

@@ -51,6 +51,8 @@ export interface PacketRecord extends FlowKey {
   inner_dst?: string
   inner_proto?: string | number
   inner_dport?: number
+  /** IPv6 neighbor solicitation or advertisement: the target address. */
+  nd_target?: string
 }
 
 export type MalformedReason = Extract<(typeof contract.PARSE_REASONS)[number], {field: 'malformed'}>['name']
@@ -198,6 +200,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   inner_dst: {address: true},
   inner_proto: {minLength: 1, minimum: 0, maximum: 255},
   inner_dport: PORT,
+  nd_target: {address: true},
   packets: {minimum: 1, maximum: MAX_COUNT},
   bytes: COUNT,
   interfaces: {
