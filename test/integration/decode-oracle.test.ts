@@ -112,7 +112,7 @@ for (const dir of ['in', 'out'] as const) {
 
 test('decode oracle :: the same frame has the same record fields both ways (but dir)', () => {
   const strip = (p: PacketRecord) => {
-    const {dir: _d, ts: _t, smac: _s, dmac: _m, arp_sha: _a, src: _1, dst: _2, arp_spa: _3, arp_tpa: _4, inner_dst: _5, ...rest} = p as unknown as Record<string, unknown>
+    const {dir: _d, ts: _t, smac: _s, dmac: _m, arp_sha: _a, src: _1, dst: _2, arp_spa: _3, arp_tpa: _4, inner_dst: _5, nd_target: _6, ...rest} = p as unknown as Record<string, unknown>
     return rest
   }
   const differ: string[] = []
