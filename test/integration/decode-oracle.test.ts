@@ -5,9 +5,12 @@
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import {execFileSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {PacketRecord} from '../../src/sidecar/records.js'
-import {startSidecar, startTcpdump, type SidecarRun} from '../helpers/integration-capture.js'
+import {CLI, startSidecar, startTcpdump, type SidecarRun} from '../helpers/integration-capture.js'
 import {macOf, makeVethPair, type VethPair} from '../helpers/integration-netns.js'
 import {COMPARED, expectedRecord, tcpdumpBlocks, tsharkFrames, type TsharkFrame} from '../helpers/oracle-decode.js'
 import {preflight} from '../helpers/integration-preflight.js'
@@ -28,6 +31,7 @@ const ctx = {} as {
   sent: Record<'in' | 'out', Sent[]>
   tshark: Map<string, TsharkFrame>
   tcpdump: Map<string, string>
+  pcap: string
   dispose(): void
 }
 
@@ -65,6 +69,7 @@ async function setUp() {
   ctx.run = await sidecar.finish()
   ctx.tshark = tsharkFrames(oracle.pcap)
   ctx.tcpdump = tcpdumpBlocks(oracle.pcap)
+  ctx.pcap = oracle.pcap
   ctx.dispose = oracle.dispose
 }
 
@@ -123,5 +128,58 @@ test('decode oracle :: the same frame has the same record fields both ways (but 
   }
   assert.equal(differ, [])
 })
+
+// ---- text lines: sockwatch's `capture --format text` against tcpdump -n on the same frames
+
+// shapes whose tcpdump -n line holds nothing a record lacks (but what normalise() drops)
+const COMMON = ['udp4', 'tcp4-syn', 'tcp4-data', 'tcp4-fin', 'icmp4-echo', 'icmp4-reply', 'icmp4-port-unreach', 'icmp4-host-unreach',
+  'icmp4-time-exceeded', 'arp-request', 'arp-reply', 'arp-padded', 'udp6', 'tcp6', 'icmp6-echo', 'icmp6-port-unreach', 'ndp-ns', 'ndp-na',
+  'ndp-rs', 'ip4-options', 'udp4-eth-padding', 'udp4-4070', 'udp4-4080', 'udp6-9000', 'tcp4-8000-vlan']
+// ... and with -e, where VLAN tags are printed with their priority, which a record does not keep
+const COMMON_E = COMMON.filter((n) => !n.includes('vlan'))
+
+/** tcpdump's line without its timestamp, and without what a record does not hold: TCP seq/ack/win/options, ICMP echo id/seq. */
+const normalise = (line: string) => line.replace(/^\d\d:\d\d:\d\d\.\d{6} /, '').replace(/, (seq [\d:]+|ack \d+|win \d+|options \[[^\]]*\]|id \d+)/g, '')
+
+/** tcpdump -n's line for each frame (with -e too), by source MAC: -n -e's lines name the MAC, and both list the frames in one order. */
+function tcpdumpLines(pcap: string, e: boolean): Map<string, string> {
+  const lines = (args: string[]) => execFileSync('tcpdump', [...args, '-r', pcap], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+    .split('\n').filter((l) => /^\d\d:\d\d:\d\d\.\d{6} /.test(l))
+  const withMac = lines(['-n', '-e'])
+  const plain = e ? withMac : lines(['-n'])
+  return new Map(withMac.map((l, i) => [l.split(' ')[1], plain[i]]))
+}
+
+/** sockwatch capture -r of the sidecar's records, --format text and `extra`; its line for each record, by source MAC. */
+function sockwatchLines(extra: string[]): Map<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'sockwatch-text-'))
+  try {
+    const file = join(dir, 'records.ndjson')
+    writeFileSync(file, ctx.run.packets.map((p) => JSON.stringify(p)).join('\n') + '\n')
+    const out = execFileSync(process.execPath, [CLI, 'capture', '-r', file, '--format', 'text', ...extra], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+    const lines = out.split('\n').filter(Boolean)
+    assert.is(lines.length, ctx.run.packets.length, 'one text line a record')
+    return new Map(ctx.run.packets.map((p, i) => [p.smac ?? '', lines[i]]))
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+for (const e of [false, true]) {
+  test(`decode oracle :: text lines${e ? ' with -e' : ''} read as tcpdump -n${e ? ' -e' : ''}'s, timestamp and interface columns aside`, () => {
+    const theirs = tcpdumpLines(ctx.pcap, e)
+    const ours = sockwatchLines(e ? ['-e', '-t'] : ['-t'])
+    const wrong: string[] = []
+    for (const dir of ['in', 'out'] as const) {
+      for (const s of ctx.sent[dir].filter((x) => (e ? COMMON_E : COMMON).includes(x.name))) {
+        // -t: no timestamp; then the interface and direction columns
+        const mine = ours.get(s.smac)?.replace(/^\S+ (in|out) /, '')
+        const want = normalise(theirs.get(s.smac) ?? '')
+        if (mine !== want) wrong.push(`${dir} ${s.name}:\n    sockwatch ${mine}\n    tcpdump   ${want}`)
+      }
+    }
+    assert.equal(wrong, [], wrong.join('\n'))
+  })
+}
 
 test.run()
