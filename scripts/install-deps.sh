@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make
-          jq tcpdump iproute2 iputils-ping python3 libcap2-bin tmux strace util-linux)
+          jq tcpdump iproute2 iputils-ping python3 libcap2-bin tmux strace util-linux
+          tshark python3-scapy)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
