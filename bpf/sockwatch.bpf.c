@@ -85,8 +85,11 @@ static __always_inline bool is_vlan_tpid(__u16 t)
  * bytes equal the data's when there is no link-layer header; so they do, too,
  * when a packet socket sent the frame (the stack then points the network
  * header at the frame's start), but then the type field in the data is the
- * frame's protocol. A network header in paged data has a link-layer header
- * in front of it (the linear part is at least that header). */
+ * frame's protocol. Received frames have their network header set past the
+ * link-layer header, so there equal bytes mean no such header. A network
+ * header in paged data has a link-layer header in front of it (the linear
+ * part is at least that header). Left ambiguous: a packet sent out of a
+ * device without a link-layer header whose IPv4 source starts 8.0. */
 static __always_inline bool has_ethernet(struct __sk_buff *skb, const __u8 *d)
 {
 	__u16 proto = bpf_ntohs((__u16)skb->protocol);
@@ -99,6 +102,8 @@ static __always_inline bool has_ethernet(struct __sk_buff *skb, const __u8 *d)
 	for (i = 0; i < 14; i++)
 		if (n[i] != d[i])
 			return true;
+	if (skb->pkt_type != PACKET_OUTGOING)
+		return false;
 	/* Linux's names for 802.3 frames: ETH_P_802_3, ETH_P_802_2 */
 	return type == proto || (type < 0x0600 && (proto == 0x0001 || proto == 0x0004));
 }
