@@ -234,7 +234,8 @@ static void nd_packet(void *ctx, const struct sw_event *e)
 		out_ipv6(o, e->inner_daddr);
 		out_ch(o, '"');
 	}
-	if (e->flags & SW_EV_ETH) {
+	/* asked for: 40 bytes a record that plain captures need not pay for */
+	if (w->macs && e->flags & SW_EV_ETH) {
 		out_mac(o, ",\"smac\":", e->smac);
 		out_mac(o, ",\"dmac\":", e->dmac);
 	}

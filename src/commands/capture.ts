@@ -53,7 +53,7 @@ export default class Capture extends BaseCommand {
     format: Flags.option({options: ['table', 'text', 'json'] as const, description: 'Output format (default: table on a terminal, text otherwise).'})(),
     json: Flags.boolean({description: 'NDJSON, one object a line, the final stats record last: short for --format json.', exclusive: ['format']}),
     explain: Flags.boolean({description: 'Print what the filter runs in the kernel and what user space checks, then exit.'}),
-    'link-header': Flags.boolean({char: 'e', description: 'Text lines: MAC addresses, ethertype and frame length first, as tcpdump -e.'}),
+    'link-header': Flags.boolean({char: 'e', description: 'MAC addresses: text lines start with them, the ethertype and the frame length, as tcpdump -e; --json records get smac and dmac.'}),
     timestamp: Flags.boolean({char: 't', description: 'Text lines, as tcpdump: -t no time, -tt epoch seconds, -ttt time since the previous packet, -tttt date and time, -ttttt since the first.'}),
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
@@ -101,7 +101,7 @@ export default class Capture extends BaseCommand {
       const result = await capture(
         {
           interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
-          flows: flowsMs !== undefined, intervalMs: flowsMs,
+          flows: flowsMs !== undefined, intervalMs: flowsMs, macs: flags['link-header'],
           clauses: encodeClauses(filter.clauses),
           predicate: filter.exact ? undefined : (p) => matches(filter.ast, p),
         },

@@ -9,7 +9,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import type {PacketRecord} from '../../src/sidecar/records.js'
+import type {FlowRecord, PacketRecord} from '../../src/sidecar/records.js'
 import {CLI, startSidecar, startTcpdump, type SidecarRun} from '../helpers/integration-capture.js'
 import {macOf, makeVethPair, type VethPair} from '../helpers/integration-netns.js'
 import {COMPARED, expectedRecord, tcpdumpBlocks, tsharkFrames, type TsharkFrame} from '../helpers/oracle-decode.js'
@@ -59,7 +59,7 @@ async function setUp() {
   const macB = macOf(pair.nsB, pair.ifB)
   // only the crafted frames: their source MACs start 02:5e
   const tcpdump = await startTcpdump(pair.ifA, 'ether[6:2] == 0x025e', pair.nsA)
-  const sidecar = await startSidecar(['-i', pair.ifA, '--stats-interval', '0'], pair.nsA)
+  const sidecar = await startSidecar(['-i', pair.ifA, '--stats-interval', '0', '--flows', '--macs'], pair.nsA)
   ctx.sent = {
     in: craft(pair.nsB, pair.ifB, DIRS.in, macA, [pair.addrB, pair.addrA, pair.addr6B, pair.addr6A]),
     out: craft(pair.nsA, pair.ifA, DIRS.out, macB, [pair.addrA, pair.addrB, pair.addr6A, pair.addr6B]),
@@ -127,6 +127,17 @@ test('decode oracle :: the same frame has the same record fields both ways (but 
     if (a && b && JSON.stringify(strip(a)) !== JSON.stringify(strip(b))) differ.push(`${s.name}: in ${JSON.stringify(strip(a))} out ${JSON.stringify(strip(b))}`)
   }
   assert.equal(differ, [])
+})
+
+test('decode oracle :: an 802.3/LLC frame is one flow keyed by its SAPs, the same key both ways', () => {
+  const flows = ctx.run.records.filter((r): r is FlowRecord => r.type === 'flow' && r.proto === 'llc')
+  const key = (f: FlowRecord) => `${f.dir} ${f.llc_dsap} ${f.llc_ssap}`
+  const packets = ctx.run.packets.filter((p) => p.proto === 'llc')
+  assert.is(packets.length, 6, 'three LLC shapes, both ways')
+  // each LLC packet is counted in the flow of its direction and SAPs, and in no other
+  for (const p of packets) assert.is(flows.filter((f) => key(f) === `${p.dir} ${p.llc_dsap} ${p.llc_ssap}`).reduce((n, f) => n + f.packets, 0), 1, `${p.dir} ${p.llc_dsap}/${p.llc_ssap}`)
+  assert.is(flows.reduce((n, f) => n + f.packets, 0), 6)
+  assert.ok(flows.every((f) => f.ethertype === undefined && f.src === undefined))
 })
 
 // ---- text lines: sockwatch's `capture --format text` against tcpdump -n on the same frames

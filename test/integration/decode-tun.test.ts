@@ -22,7 +22,7 @@ test.before(async () => {
   ctx.tun = startProc('ip', ['netns', 'exec', ctx.ns.name, '/usr/bin/python3', TUN, DEV], {stdio: ['pipe', 'pipe', 'pipe']})
   await ctx.tun.waitFor('stdout', /^ready$/)
   const tcpdump = await startTcpdump(DEV, 'udp or tcp', ctx.ns.name)
-  const sidecar = await startSidecar(['-i', DEV, '--stats-interval', '0'], ctx.ns.name)
+  const sidecar = await startSidecar(['-i', DEV, '--stats-interval', '0', '--macs'], ctx.ns.name)
   const send = async () => {
     ctx.tun.child.stdin?.write('send\n')
     await ctx.tun.waitFor('stdout', /^sent 3$/)
