@@ -45,6 +45,7 @@ export function cHeader(k) {
     '',
     '/* what bpf/sockwatch.h defines for the kernel program must be the contract\'s */',
     ...Object.entries(k.LIMITS).filter(([, l]) => l.kernel).map(([name, {value, c}]) => `_Static_assert(${c} == ${value}, "bpf/sockwatch.h: ${c} is not the contract's ${name} (${value})");`),
+    ...k.PARSE_REASONS.map((r) => `_Static_assert(${r.c} == ${r.value}, "bpf/sockwatch.h: ${r.c} is not the contract's parse reason ${r.value} (${r.name})");`),
     '',
     'enum sw_exit {',
     ...k.EXIT_CODES.map((e) => `\t${e.c} = ${e.code}, /* ${e.name} */`),
@@ -67,6 +68,15 @@ export function cHeader(k) {
     '{',
     '\tswitch (proto) {',
     ...k.IP_PROTOCOLS.map((p) => `\tcase ${p.number}: return ${cString(p.name)};`),
+    '\tdefault: return 0;',
+    '\t}',
+    '}',
+    '',
+    '/* a packet record\'s malformed or unwalked value for a sw_event.reason, or NULL */',
+    'static inline const char *sw_reason_name(unsigned int reason)',
+    '{',
+    '\tswitch (reason) {',
+    ...k.PARSE_REASONS.map((r) => `\tcase ${r.c}: return ${cString(r.name)};`),
     '\tdefault: return 0;',
     '\t}',
     '}',
@@ -113,6 +123,11 @@ export function docSections(k) {
       '| `proto` | ethertype |',
       '|---|---|',
       ...k.ETHERTYPES.map((e) => `| ${code(e.name)} | ${e.ethertypes.map(hex4).join(', ')} |`),
+    ].join('\n'),
+    reasons: [
+      '| field | value | meaning |',
+      '|---|---|---|',
+      ...k.PARSE_REASONS.map((r) => `| ${code(r.field)} | ${code(r.name)} | ${r.meaning} |`),
     ].join('\n'),
   }
 }
@@ -181,7 +196,7 @@ export function cDrift(files, k) {
   const drift = []
   const cNames = [...k.EXIT_CODES.map((e) => e.c), ...Object.values(k.LIMITS).filter((l) => !l.kernel).map((l) => l.c), 'SW_SCHEMA_VERSION']
   // the kernel program's layout defines these; the generated header asserts their values
-  const kernelNames = [...Object.values(k.LIMITS).filter((l) => l.kernel).map((l) => l.c)]
+  const kernelNames = [...k.PARSE_REASONS.map((r) => r.c), ...Object.values(k.LIMITS).filter((l) => l.kernel).map((l) => l.c)]
   const exitByC = new Map(k.EXIT_CODES.map((e) => [e.c, e]))
   const errorExit = new Map(k.ERROR_CODE_EXITS.map((e) => [e.code, k.EXIT_CODES.find((x) => x.name === e.exit)]))
   for (const [path, text] of Object.entries(files)) {

@@ -14,7 +14,7 @@
 #include "linktypes.h"
 #include "sockwatch.skel.h"
 
-_Static_assert(sizeof(struct sw_event) == 64, "sw_event layout changed: update docs and tests");
+_Static_assert(sizeof(struct sw_event) == 104, "sw_event layout changed: update docs and tests");
 _Static_assert(sizeof(struct sw_counters) == 56, "sw_counters layout changed");
 _Static_assert(sizeof(struct sw_flow_key) == 48, "sw_flow_key layout changed");
 

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sockwatch-sidecar: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock };
+	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .macs = e.opts.macs };
 	e.writers[e.n_writers++] = (struct sw_writer){ .ops = &ndjson_ops, .ctx = &e.ndjson };
 
 	err = engine_start(&e);

@@ -8,8 +8,8 @@
 #include "writer.h"
 
 
-/* The longest packet or flow record: an IPv6 one with a long, escaped name. */
-#define RECORD_MAX 640
+/* The longest packet or flow record: an IPv6 ICMP error with a long, escaped name. */
+#define RECORD_MAX 896
 
 static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex);
 
@@ -45,9 +45,84 @@ static void out_tcp_flags(struct out *o, uint8_t f)
 	out_ch(o, '"');
 }
 
+/* "key":"aa:bb:cc:dd:ee:ff" */
+static void out_mac(struct out *o, const char *key, const __u8 *m)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	out_str(o, key);
+	out_ch(o, '"');
+	for (int i = 0; i < 6; i++) {
+		if (i)
+			out_ch(o, ':');
+		out_ch(o, hex[m[i] >> 4]);
+		out_ch(o, hex[m[i] & 15]);
+	}
+	out_ch(o, '"');
+}
+
+/* "key":"a.b.c.d" */
+static void out_ip4_kv(struct out *o, const char *key, const __u8 *a)
+{
+	out_str(o, key);
+	out_ch(o, '"');
+	out_ipv4(o, a);
+	out_ch(o, '"');
+}
+
+/* The LLC SAPs of an 802.3 frame (packets and flows). */
+static void out_llc(struct out *o, __u8 dsap, __u8 ssap)
+{
+	out_kv(o, ",\"llc_dsap\":", dsap);
+	out_kv(o, ",\"llc_ssap\":", ssap);
+}
+
+/* What the parser could not decode, beyond running out of bytes. */
+static void out_reason(struct out *o, __u8 reason)
+{
+	const char *name = sw_reason_name(reason);
+
+	if (!name)
+		return;
+	out_str(o, reason <= SW_WHY_MALFORMED_MAX ? ",\"malformed\":\"" : ",\"unwalked\":\"");
+	out_str(o, name);
+	out_ch(o, '"');
+}
+
+/* An ICMP error's quoted datagram: destination, protocol, port. */
+static void out_inner(struct out *o, const struct sw_event *e)
+{
+	const char *name = sw_ip_proto_name(e->inner_proto);
+
+	out_str(o, ",\"inner_dst\":\"");
+	if (e->family == 4)
+		out_ipv4(o, e->inner_daddr);
+	else
+		out_ipv6(o, e->inner_daddr);
+	out_str(o, "\",\"inner_proto\":");
+	if (name) {
+		out_ch(o, '"');
+		out_str(o, name);
+		out_ch(o, '"');
+	} else {
+		out_u64(o, e->inner_proto);
+	}
+	if (e->flags & SW_EV_INNER_PORT)
+		out_kv(o, ",\"inner_dport\":", e->inner_dport);
+}
+
+/* Ethernet/IPv4 ARP: opcode, sender MAC and addresses. */
+static void out_arp(struct out *o, const struct sw_event *e)
+{
+	out_kv(o, ",\"arp_op\":", e->sport);
+	out_mac(o, ",\"arp_sha\":", e->saddr + 4);
+	out_ip4_kv(o, ",\"arp_spa\":", e->saddr);
+	out_ip4_kv(o, ",\"arp_tpa\":", e->daddr);
+}
+
 /* What packets and flows share: interface, direction, protocol, addresses, ports. */
 static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 family, __u8 proto, __u16 ethertype,
-		   const __u8 *saddr, const __u8 *daddr, bool ports, __u16 sport, __u16 dport)
+		   bool llc, const __u8 *saddr, const __u8 *daddr, bool ports, __u16 sport, __u16 dport)
 {
 	struct out *o = w->out;
 	const char *name;
@@ -58,7 +133,9 @@ static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 
 	out_str(o, dir == SW_DIR_OUT ? ",\"dir\":\"out\"" : ",\"dir\":\"in\"");
 	out_kv(o, ",\"family\":", family);
 
-	if (family == 0) {
+	if (family == 0 && llc) {
+		out_str(o, ",\"proto\":\"llc\"");
+	} else if (family == 0) {
 		static const char hex[] = "0123456789abcdef";
 
 		out_str(o, ",\"proto\":\"");
@@ -128,10 +205,12 @@ static void nd_packet(void *ctx, const struct sw_event *e)
 
 	out_str(o, SW_REC_HEAD_PACKET ",\"ts\":");
 	out_ts(o, w->clock, e->ts_ns);
-	out_l3(w, e->ifindex, e->dir, e->family, e->proto, e->ethertype, e->saddr, e->daddr,
-	       e->flags & SW_EV_PORTS, e->sport, e->dport);
+	out_l3(w, e->ifindex, e->dir, e->family, e->proto, e->ethertype, e->flags & SW_EV_LLC, e->saddr,
+	       e->daddr, e->flags & SW_EV_PORTS, e->sport, e->dport);
 	out_kv(o, ",\"len\":", e->len);
-	if (e->flags & SW_EV_PORTS && e->proto == 6)
+	if (e->flags & SW_EV_PAYLEN)
+		out_kv(o, ",\"paylen\":", e->paylen);
+	if (e->flags & SW_EV_TCP_FLAGS && e->proto == 6)
 		out_tcp_flags(o, e->tcp_flags);
 	if (e->flags & SW_EV_ICMP) {
 		out_kv(o, ",\"icmp_type\":", e->icmp_type);
@@ -143,6 +222,23 @@ static void nd_packet(void *ctx, const struct sw_event *e)
 		out_kv(o, ",\"vlan\":", e->vlan);
 	if (e->flags & SW_EV_TRUNC)
 		out_str(o, ",\"truncated\":true");
+	out_reason(o, e->reason);
+	if (e->flags & SW_EV_LLC)
+		out_llc(o, e->llc_dsap, e->llc_ssap);
+	if (e->flags & SW_EV_ARP)
+		out_arp(o, e);
+	if (e->flags & SW_EV_INNER)
+		out_inner(o, e);
+	if (e->flags & SW_EV_ND) {
+		out_str(o, ",\"nd_target\":\"");
+		out_ipv6(o, e->inner_daddr);
+		out_ch(o, '"');
+	}
+	/* asked for: 40 bytes a record that plain captures need not pay for */
+	if (w->macs && e->flags & SW_EV_ETH) {
+		out_mac(o, ",\"smac\":", e->smac);
+		out_mac(o, ",\"dmac\":", e->dmac);
+	}
 	out_str(o, "}\n");
 }
 
@@ -154,8 +250,10 @@ static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow
 	bool ports = k->sport || k->dport;
 
 	out_str(o, SW_REC_HEAD_FLOW);
-	out_l3(w, k->ifindex, k->dir, k->family, k->proto, k->ethertype, k->saddr, k->daddr, ports,
+	out_l3(w, k->ifindex, k->dir, k->family, k->proto, k->ethertype, k->llc, k->saddr, k->daddr, ports,
 	       k->sport, k->dport);
+	if (k->llc)
+		out_llc(o, k->llc_dsap, k->llc_ssap);
 	out_kv(o, ",\"packets\":", v->packets);
 	out_kv(o, ",\"bytes\":", v->bytes);
 	out_str(o, ",\"first\":");

@@ -29,7 +29,7 @@ static const char doc[] =
 	"4 no such interface, 5 the kernel refused the program.";
 
 enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_FILTER, OPT_EXPLAIN, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
-       OPT_FLOWS, OPT_NO_PACKETS };
+       OPT_FLOWS, OPT_NO_PACKETS, OPT_MACS };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
@@ -43,6 +43,7 @@ static const struct argp_option opts[] = {
 	{ "explain", OPT_EXPLAIN, NULL, 0, "Print the compiled filter (as tcpdump -d) and where it runs, then exit" },
 	{ "flows", OPT_FLOWS, NULL, 0, "Also count per flow in the kernel: flow records every --interval, then stats" },
 	{ "no-packets", OPT_NO_PACKETS, NULL, 0, "No record a packet (with --flows: flow records only)" },
+	{ "macs", OPT_MACS, NULL, 0, "Packet records carry the source and destination MAC (smac, dmac)" },
 	{ "mode", OPT_MODE, "MODE", 0, "packets (default), or flows: --flows --no-packets" },
 	{ "interval", OPT_INTERVAL, "MS", 0, "With --flows: read the flow table every MS milliseconds (default 1000)" },
 	{ "flow-entries", OPT_FLOW_ENTRIES, "N", 0, "With --flows: entries in each of the kernel's two flow tables (default 65536); "
@@ -155,6 +156,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--mode is packets or flows, got '%s'", arg);
 		o->flows = !strcmp(arg, "flows");
 		o->packets = !o->flows;
+		break;
+	case OPT_MACS:
+		o->macs = true;
 		break;
 	case OPT_FLOWS:
 		o->flows = true;

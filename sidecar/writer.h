@@ -66,6 +66,7 @@ struct ndjson_writer {
 	struct out *out;
 	const struct ifnames *names;
 	const struct sw_clock *clock;
+	bool macs; /* --macs: smac and dmac in packet records */
 };
 
 extern const struct sw_writer_ops ndjson_ops;

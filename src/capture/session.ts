@@ -24,6 +24,8 @@ export interface CaptureOptions {
   mode?: 'packets' | 'flows'
   /** Packets mode: per-flow counts too, flow records every intervalMs. */
   flows?: boolean
+  /** Packet records with smac/dmac (the sidecar's --macs; the CLI's -e). */
+  macs?: boolean
   intervalMs?: number
   /** Flows mode: entries in the kernel's LRU flow table. */
   flowEntries?: number
@@ -66,6 +68,7 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   if (options.mode === 'flows') args.push('--mode', 'flows')
   // packets and flows from one kernel pass
   else if (options.flows) args.push('--flows')
+  if (options.macs) args.push('--macs')
   if (options.intervalMs !== undefined) args.push('--interval', String(options.intervalMs))
   if (options.flowEntries !== undefined) args.push('--flow-entries', String(options.flowEntries))
   if (options.durationMs !== undefined) args.push('-d', String(options.durationMs / 1000))

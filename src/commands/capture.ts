@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {filterWords} from '../cli/argv.js'
+import {filterWords, flagCount} from '../cli/argv.js'
 import {filterArgs, sourceFlags} from '../source-flags.js'
 import {openInput, replay} from '../capture/replay.js'
 import {explainFilter} from '../capture/explain.js'
@@ -16,6 +16,7 @@ import {flowBlock} from '../output/flows.js'
 import {linkLine} from '../output/link.js'
 import {defaultFormat, packetSink} from '../output/sink.js'
 import {styleFor} from '../output/style.js'
+import type {Stamp} from '../output/text.js'
 import type {FlowRecord, RecordError} from '../sidecar/records.js'
 import {LIMITS} from '../contract/contract.js'
 
@@ -40,7 +41,7 @@ export default class Capture extends BaseCommand {
 
   // oclif's generated line shows artefacts for flags exclusive with -r ('[-d <value> | ]')
   static usage = [
-    '<%= command.id %> [-i IFACE]... [-c N] [-d DURATION] [--flows DURATION] [--json | --format table|text|json] [FLAGS] [FILTER...]',
+    '<%= command.id %> [-i IFACE]... [-c N] [-d DURATION] [--flows DURATION] [--json | --format table|text|json] [-e] [-t...] [FLAGS] [FILTER...]',
     '<%= command.id %> -r FILE|- [-c N] [--strict] [--json | --format table|text|json] [FILTER...]',
     '<%= command.id %> --explain [FILTER...]',
   ]
@@ -55,6 +56,8 @@ export default class Capture extends BaseCommand {
     format: Flags.option({options: ['table', 'text', 'json'] as const, description: 'Output format (default: table on a terminal, text otherwise).'})(),
     json: Flags.boolean({description: 'NDJSON, one object a line, the final stats record last: short for --format json.', exclusive: ['format']}),
     explain: Flags.boolean({description: 'Print the filter as libpcap compiles it (like tcpdump -d) and where it runs, then exit.'}),
+    'link-header': Flags.boolean({char: 'e', description: 'MAC addresses: text lines start with them, the ethertype and the frame length, as tcpdump -e; --json records get smac and dmac.'}),
+    timestamp: Flags.boolean({char: 't', description: 'Text lines, as tcpdump: -t no time, -tt epoch seconds, -ttt time since the previous packet, -tttt date and time, -ttttt since the first.'}),
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
     'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED', exclusive: ['read']}),
@@ -80,7 +83,8 @@ export default class Capture extends BaseCommand {
     const status = flags.read === undefined && statusLineFits() ? startStatusBar(process.stderr, 1000, styleFor(process.stderr.isTTY, process.env, flags.color)) : undefined
     const toStdout = status ? status.wrap(io.write) : io.write
     const toStderr = (text: string) => (status ? status.wrap((t) => process.stderr.write(t)) : (t: string) => process.stderr.write(t))(text)
-    const rendered = packetSink(format, toStdout, () => process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color))
+    const text = {stamp: Math.min(flagCount(this.rawTokens, 'timestamp'), 5) as Stamp, link: flags['link-header']}
+    const rendered = packetSink(format, toStdout, () => process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color), text)
     const sink = {...(status ? status.count(rendered) : rendered), drained: io.drained}
     try {
       if (flags.read !== undefined) {
@@ -100,7 +104,7 @@ export default class Capture extends BaseCommand {
       const result = await capture(
         {
           interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
-          flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'],
+          flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'], macs: flags['link-header'],
           filter: filter === '' ? undefined : filter,
         },
         {

@@ -63,11 +63,15 @@ const COMMON = {v: 'integer', type: 'string'} as const
 export const RECORD_FIELDS = {
   packet: {
     required: {...COMMON, ts: 'number', ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', len: 'integer'},
-    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', icmp_type: 'integer', icmp_code: 'integer', frag: 'string', vlan: 'integer', truncated: 'boolean', ethertype: 'integer'},
+    optional: {
+      src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', icmp_type: 'integer', icmp_code: 'integer', frag: 'string', vlan: 'integer', truncated: 'boolean', ethertype: 'integer',
+      paylen: 'integer', malformed: 'string', unwalked: 'string', llc_dsap: 'integer', llc_ssap: 'integer', smac: 'string', dmac: 'string',
+      arp_op: 'integer', arp_sha: 'string', arp_spa: 'string', arp_tpa: 'string', inner_dst: 'string', inner_proto: 'string|integer', inner_dport: 'integer', nd_target: 'string',
+    },
   },
   flow: {
     required: {...COMMON, ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', packets: 'integer', bytes: 'integer', first: 'number', last: 'number'},
-    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', ethertype: 'integer'},
+    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', ethertype: 'integer', llc_dsap: 'integer', llc_ssap: 'integer'},
   },
   ready: {
     required: {...COMMON, ts: 'number', interfaces: 'array', ring_size: 'integer'},
@@ -118,6 +122,21 @@ export const ETHERTYPES = [
   {name: 'mpls', ethertypes: [0x8847]},
   {name: 'pppoe', ethertypes: [0x8863, 0x8864]},
 ] as const satisfies readonly {name: string; ethertypes: readonly number[]}[]
+
+/**
+ * Why the kernel's parser stopped before the end of the headers, other than running out of
+ * bytes (`truncated`): a header that breaks its protocol's rules (`malformed`), or a chain
+ * deeper than the parser walks (`unwalked`). `c` names bpf/sockwatch.h's SW_WHY_* value
+ * (the kernel program's layout), numbered as `value`; build/sw_contract.h asserts it.
+ */
+export const PARSE_REASONS = [
+  {name: 'ip_version', field: 'malformed', value: 1, c: 'SW_WHY_IP_VERSION', meaning: "the IP header's version is not the one its ethertype names (4 for 0x0800, 6 for 0x86dd); family is 0"},
+  {name: 'ip_header_length', field: 'malformed', value: 2, c: 'SW_WHY_IP_HEADER_LENGTH', meaning: 'an IPv4 header length (IHL) below 5 words; family is 0'},
+  {name: 'ip_total_length', field: 'malformed', value: 3, c: 'SW_WHY_IP_TOTAL_LENGTH', meaning: 'an IPv4 total length below its header length; family is 0'},
+  {name: 'tcp_header_length', field: 'malformed', value: 4, c: 'SW_WHY_TCP_HEADER_LENGTH', meaning: 'a TCP data offset below 5 words; ports are reported, flags are not (as tcpdump and tshark)'},
+  {name: 'vlan_tags', field: 'unwalked', value: 16, c: 'SW_WHY_VLAN_TAGS', meaning: 'more than 8 VLAN tags; `ethertype` is the 9th tag\'s TPID, nothing inside is decoded'},
+  {name: 'ip6_headers', field: 'unwalked', value: 17, c: 'SW_WHY_IP6_HEADERS', meaning: 'more than 16 IPv6 extension headers; `proto` is the 17th, no ports'},
+] as const satisfies readonly {name: string; field: 'malformed' | 'unwalked'; value: number; c: string; meaning: string}[]
 
 /**
  * Limits both sides enforce; `c` is the C macro, generated into build/sw_contract.h, or

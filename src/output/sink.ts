@@ -2,7 +2,7 @@
 import type {CaptureSink} from '../capture/session.js'
 import {tableHeader, tableLayout, tableRows} from './table.js'
 import {styleFor, type Style} from './style.js'
-import {textLines} from './text.js'
+import {textFormatter, textLines, type TextOptions} from './text.js'
 
 export type Format = 'table' | 'text' | 'json'
 
@@ -12,7 +12,7 @@ export function defaultFormat(isTTY: boolean | undefined): Format {
 }
 
 /** A sink that renders packets in `format` and hands text to `write`. */
-export function packetSink(format: Format, write: (text: string) => void, columns: number | (() => number | undefined) = 80, style: Style = styleFor(false)): CaptureSink {
+export function packetSink(format: Format, write: (text: string) => void, columns: number | (() => number | undefined) = 80, style: Style = styleFor(false), text: TextOptions = {}): CaptureSink {
   switch (format) {
     case 'json':
       return {
@@ -22,8 +22,10 @@ export function packetSink(format: Format, write: (text: string) => void, column
           if (record.final) write(JSON.stringify(record) + '\n')
         },
       }
-    case 'text':
-      return {packets: (batch) => write(textLines(batch))}
+    case 'text': {
+      const lines = textLines(textFormatter(text))
+      return {packets: (batch) => write(lines(batch))}
+    }
     case 'table': {
       const widthNow = () => (typeof columns === 'function' ? columns() : columns) ?? 80
       let ifnames: string[] = []

@@ -1,22 +1,80 @@
-// One tcpdump-like line a packet, for pipes and logs.
+// One tcpdump -n-like line a packet, for pipes and logs: a timestamp (tcpdump's -t
+// family), the interface and direction, then tcpdump's own words (./tcpdump.ts).
 import type {PacketRecord} from '../sidecar/records.js'
-import {clockTime, packetInfo} from './format.js'
+import {clockTime} from './format.js'
+import {tcpdumpBody} from './tcpdump.js'
 
-// tcpdump's address.port form: 127.0.0.1.53, ::1.53
-const hostPort = (address: string | undefined, port: number | undefined) =>
-  port === undefined ? address ?? '-' : `${address}.${port}`
+/** tcpdump's timestamp options by how many -t: 0 time of day, 1 none, 2 epoch, 3 delta, 4 date and time, 5 since the first. */
+export type Stamp = 0 | 1 | 2 | 3 | 4 | 5
 
-/** A packet as one line of text, without the newline. */
-export function textLine(p: PacketRecord): string {
-  const head = `${clockTime(p.ts)} ${p.ifname} ${p.dir}`
-  const info = packetInfo(p)
-  if (p.family === 0) return `${head} ${p.proto}${info ? ' ' + info : ''}, length ${p.len}`
-  return `${head} ${p.family === 6 ? 'IP6' : 'IP'} ${hostPort(p.src, p.sport)} > ${hostPort(p.dst, p.dport)}: ${p.proto}${info ? ' ' + info : ''}, length ${p.len}`
+export interface TextOptions {
+  stamp?: Stamp
+  /** -e: MAC addresses, ethertype and frame length first. */
+  link?: boolean
 }
 
-/** A batch of packets as text lines, newline-terminated. */
-export function textLines(batch: PacketRecord[]): string {
-  let out = ''
-  for (const p of batch) out += textLine(p) + '\n'
-  return out
+const pad2 = (n: number) => String(n).padStart(2, '0')
+
+/** Seconds and microseconds of a stamp, rounded to the microsecond. */
+function split(ts: number): [number, number] {
+  let seconds = Math.floor(ts)
+  let micros = Math.round((ts - seconds) * 1e6)
+  if (micros === 1e6) [seconds, micros] = [seconds + 1, 0]
+  return [seconds, micros]
+}
+
+const micro6 = (n: number) => String(n).padStart(6, '0')
+
+/** A span as tcpdump -ttt prints it: 00:00:01.000250. */
+function span(seconds: number): string {
+  const [s, us] = split(Math.max(0, seconds))
+  return `${pad2(Math.floor(s / 3600))}:${pad2(Math.floor(s / 60) % 60)}:${pad2(s % 60)}.${micro6(us)}`
+}
+
+/** Local date and time as tcpdump -tttt prints it: 2026-12-01 18:22:11.709732. */
+function dateTime(ts: number): string {
+  const [s, us] = split(ts)
+  const d = new Date(s * 1000)
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${micro6(us)}`
+}
+
+/** A line formatter; stateful for -ttt and -ttttt, which print time since an earlier packet. */
+export function textFormatter(options: TextOptions = {}): (p: PacketRecord) => string {
+  const {stamp = 0, link = false} = options
+  let first: number | undefined
+  let previous: number | undefined
+  const stampOf = (ts: number): string => {
+    first ??= ts
+    const since = previous ?? ts
+    previous = ts
+    switch (stamp) {
+      case 0: return clockTime(ts)
+      case 1: return ''
+      case 2: {
+        const [s, us] = split(ts)
+        return `${s}.${micro6(us)}`
+      }
+      case 3: return span(ts - since)
+      case 4: return dateTime(ts)
+      case 5: return span(ts - first)
+    }
+  }
+  return (p) => {
+    const head = stampOf(p.ts)
+    return `${head ? head + ' ' : ''}${p.ifname} ${p.dir} ${tcpdumpBody(p, link)}`
+  }
+}
+
+/** A packet as one line of text with the time of day, without the newline. */
+export function textLine(p: PacketRecord, options: TextOptions = {}): string {
+  return textFormatter(options)(p)
+}
+
+/** Batches of packets as text lines, newline-terminated. */
+export function textLines(format: (p: PacketRecord) => string = textFormatter()): (batch: PacketRecord[]) => string {
+  return (batch) => {
+    let out = ''
+    for (const p of batch) out += format(p) + '\n'
+    return out
+  }
 }

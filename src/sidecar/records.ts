@@ -23,6 +23,8 @@ export interface FlowKey {
   sport?: number
   dport?: number
   ethertype?: number
+  llc_dsap?: number
+  llc_ssap?: number
 }
 
 export interface PacketRecord extends FlowKey {
@@ -36,7 +38,25 @@ export interface PacketRecord extends FlowKey {
   frag?: 'first' | 'later'
   vlan?: number
   truncated?: boolean
+  /** What tcpdump -n prints as `length` (docs/events.md). */
+  paylen?: number
+  malformed?: MalformedReason
+  unwalked?: UnwalkedReason
+  smac?: string
+  dmac?: string
+  arp_op?: number
+  arp_sha?: string
+  arp_spa?: string
+  arp_tpa?: string
+  inner_dst?: string
+  inner_proto?: string | number
+  inner_dport?: number
+  /** IPv6 neighbor solicitation or advertisement: the target address. */
+  nd_target?: string
 }
+
+export type MalformedReason = Extract<(typeof contract.PARSE_REASONS)[number], {field: 'malformed'}>['name']
+export type UnwalkedReason = Extract<(typeof contract.PARSE_REASONS)[number], {field: 'unwalked'}>['name']
 
 /** Flows mode: one flow's packets and bytes since the previous batch of flow records. */
 export interface FlowRecord extends FlowKey {
@@ -134,6 +154,8 @@ const COUNT: FieldRule = {minimum: 0, maximum: MAX_COUNT}
 const TS: FieldRule = {minimum: 0}
 const PORT: FieldRule = {minimum: 0, maximum: 65535}
 const BYTE: FieldRule = {minimum: 0, maximum: 255}
+const MAC: FieldRule = {pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$'}
+const IPV4_TEXT: FieldRule = {pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$'}
 
 /** The error record's codes (docs/events.md), from the contract. */
 export const ERROR_CODES = contract.ERROR_CODES
@@ -164,6 +186,21 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   frag: {enum: ['first', 'later']},
   vlan: {minimum: 0, maximum: 4095},
   truncated: {enum: [true]},
+  paylen: {minimum: 0, maximum: 4_294_967_295},
+  malformed: {enum: contract.PARSE_REASONS.filter((r) => r.field === 'malformed').map((r) => r.name)},
+  unwalked: {enum: contract.PARSE_REASONS.filter((r) => r.field === 'unwalked').map((r) => r.name)},
+  llc_dsap: BYTE,
+  llc_ssap: BYTE,
+  smac: MAC,
+  dmac: MAC,
+  arp_op: {minimum: 0, maximum: 65535},
+  arp_sha: MAC,
+  arp_spa: IPV4_TEXT,
+  arp_tpa: IPV4_TEXT,
+  inner_dst: {address: true},
+  inner_proto: {minLength: 1, minimum: 0, maximum: 255},
+  inner_dport: PORT,
+  nd_target: {address: true},
   packets: {minimum: 1, maximum: MAX_COUNT},
   bytes: COUNT,
   interfaces: {

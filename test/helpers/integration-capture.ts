@@ -64,6 +64,8 @@ export async function startTcpdump(iface: string, filter: string, netns?: string
       const dropped = proc.stderr.map((l) => /^(\d+) packets? dropped by kernel/.exec(l)?.[1]).find(Boolean)
       if (dropped !== '0') throw new Error(`tcpdump, the oracle, reports ${dropped ?? 'unknown'} packets dropped: its counts are not usable`)
       return {
+        /** The capture file, until dispose(). */
+        pcap: file,
         /** Packets in the capture matching a tcpdump filter. */
         count(readFilter: string): number {
           const out = execFileSync('tcpdump', ['-r', file, '-n', readFilter], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})

@@ -22,11 +22,11 @@ const STACK = '    at '
 const noStack = (stderr: string) => assert.not.ok(stderr.includes(STACK), `a stack trace on stderr:\n${stderr}`)
 
 const TEXT = [
-  '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp, length 71',
-  '22:13:21.500000 eth0 out IP6 2001:db8::1.443 > 2001:db8::2.51000: tcp [SA], length 86',
-  '22:13:22.000250 lo in IP 127.0.0.1 > 127.0.0.1: icmp echo request, length 98',
-  '22:13:23.999999 eth0 in arp, length 42',
-  '22:13:24.000000 eth0 out IP 10.0.0.1 > 10.0.0.2: 47, length 100',
+  '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: UDP, length 71',
+  '22:13:21.500000 eth0 out IP6 2001:db8::1.443 > 2001:db8::2.51000: Flags [S.], length 86',
+  '22:13:22.000250 lo in IP 127.0.0.1 > 127.0.0.1: ICMP echo request, length 98',
+  '22:13:23.999999 eth0 in ARP, length 42',
+  '22:13:24.000000 eth0 out IP 10.0.0.1 > 10.0.0.2: ip-proto-47 100',
 ]
 const STDERR = 'sockwatch: capturing on lo, eth0; Ctrl-C to stop\n5 packets captured, 3 dropped\n'
 
@@ -152,7 +152,7 @@ cli("cli :: an error record with exit 3 ends the CLI with exit 3 and the record'
 cli('cli :: an error record after packets (interface gone, exit 4) keeps the packets and exits 4', () => {
   const r = runCli(['capture', '--format', 'text'], records('interface-gone.ndjson', {FAKE_EXIT: '4'}))
   assert.is(r.status, 4, r.stderr)
-  assert.is(r.stdout, '22:13:20.123456 veth0 in IP 10.9.0.1.5000 > 10.9.0.2.5001: udp, length 60\n')
+  assert.is(r.stdout, '22:13:20.123456 veth0 in IP 10.9.0.1.5000 > 10.9.0.2.5001: UDP, length 60\n')
   assert.is(r.stderr, "sockwatch: capturing on veth0; Ctrl-C to stop\nsockwatch: interface 'veth0' was removed\n")
   noStack(r.stderr)
 })
@@ -257,7 +257,7 @@ cli("cli :: '-d 0.4ms' never reaches the sidecar as -d 0", () => {
 cli('cli :: `| head -1`: the reader goes away, the CLI stops the sidecar and exits 0 without a stack', async () => {
   const run = startCli(['capture', '--format', 'text'], fake('fake-sidecar-stream.mjs'))
   const first = await run.firstLine
-  assert.is(first, '22:13:20.001000 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp, length 61')
+  assert.is(first, '22:13:20.001000 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: UDP, length 61')
   run.child.stdout.destroy()
   const {code, signal, stderr} = await run.exited
   assert.is(signal, null, stderr)

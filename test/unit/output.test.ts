@@ -6,7 +6,8 @@ import {ndjsonLines} from '../../src/output/ndjson.js'
 import {defaultFormat, packetSink} from '../../src/output/sink.js'
 import {tableHeader, tableLayout, tableRow, tableRows} from '../../src/output/table.js'
 import type {TableLayout} from '../../src/output/table.js'
-import {textLine, textLines} from '../../src/output/text.js'
+import {textFormatter, textLine, textLines, type Stamp} from '../../src/output/text.js'
+import {tcpdumpBody} from '../../src/output/tcpdump.js'
 import type {PacketRecord, ReadyRecord, SidecarRecord} from '../../src/sidecar/records.js'
 
 const output = suite('output')
@@ -125,12 +126,12 @@ for (const [what, p, want] of infos) {
 }
 
 const texts: [string, PacketRecord, string][] = [
-  ['a UDP v4 packet', udp4, '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp, length 71'],
-  ['a TCP v6 packet', tcp6, '22:13:21.500000 eth0 out IP6 2001:db8::1.443 > 2001:db8::2.51000: tcp [SA], length 86'],
-  ['an ICMP packet without ports', icmp4, '22:13:22.000250 lo in IP 127.0.0.1 > 10.1.2.3: icmp echo request, length 98'],
-  ['an ICMPv6 packet', ns6, '22:13:25.000001 eth0 out IP6 fe80::1 > ff02::1:ff00:2: icmp6 neighbor solicitation, length 86'],
-  ['an ARP packet (family 0)', arp, '22:13:23.999999 eth0 in arp, length 42'],
-  ['a packet with a numeric proto', gre, '22:13:24.000000 eth0 out IP 10.0.0.1 > 10.0.0.2: 47, length 100'],
+  ['a UDP v4 packet', udp4, '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: UDP, length 71'],
+  ['a TCP v6 packet', tcp6, '22:13:21.500000 eth0 out IP6 2001:db8::1.443 > 2001:db8::2.51000: Flags [S.], length 86'],
+  ['an ICMP packet without ports', icmp4, '22:13:22.000250 lo in IP 127.0.0.1 > 10.1.2.3: ICMP echo request, length 98'],
+  ['an ICMPv6 packet', ns6, '22:13:25.000001 eth0 out IP6 fe80::1 > ff02::1:ff00:2: ICMP6, neighbor solicitation, length 86'],
+  ['an ARP packet (family 0)', arp, '22:13:23.999999 eth0 in ARP, length 42'],
+  ['a packet with a numeric proto', gre, '22:13:24.000000 eth0 out IP 10.0.0.1 > 10.0.0.2: ip-proto-47 100'],
 ]
 for (const [what, p, want] of texts) {
   output(`output :: textLine of ${what}`, () => {
@@ -139,8 +140,65 @@ for (const [what, p, want] of texts) {
 }
 
 output('output :: textLines ends every line with a newline', () => {
-  assert.is(textLines([udp4, arp]), '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp, length 71\n22:13:23.999999 eth0 in arp, length 42\n')
-  assert.is(textLines([]), '')
+  assert.is(textLines()([udp4, arp]), '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: UDP, length 71\n22:13:23.999999 eth0 in ARP, length 42\n')
+  assert.is(textLines()([]), '')
+})
+
+// tcpdump -n's wording for what a record holds (the integration test decode-oracle compares with tcpdump itself)
+const eth = {smac: '02:00:00:00:00:02', dmac: '02:00:00:00:00:01'}
+const bodies: [string, PacketRecord, boolean, string][] = [
+  ['UDP: the UDP payload as length', pkt({...udp4, paylen: 100}), false, 'IP 127.0.0.1.40000 > 127.0.0.1.53: UDP, length 100'],
+  ['TCP SYN-ACK: tcpdump letters', pkt({...tcp6, paylen: 0}), false, 'IP6 2001:db8::1.443 > 2001:db8::2.51000: Flags [S.], length 0'],
+  ['TCP with every flag', pkt({...tcp6, flags: 'FSRPAUEC', paylen: 5}), false, 'IP6 2001:db8::1.443 > 2001:db8::2.51000: Flags [FSRP.UEW], length 5'],
+  ['TCP with none', pkt({...tcp6, flags: '', paylen: 0}), false, 'IP6 2001:db8::1.443 > 2001:db8::2.51000: Flags [none], length 0'],
+  ['TCP without its flags (a tiny first fragment)', pkt({...tcp6, flags: undefined, truncated: true, frag: 'first'}), false, 'IP6 2001:db8::1.443 > 2001:db8::2.51000: [|tcp]'],
+  ['ping', pkt({...icmp4, paylen: 64}), false, 'IP 127.0.0.1 > 10.1.2.3: ICMP echo request, length 64'],
+  ['ICMP port unreachable', pkt({...icmp4, icmp_type: 3, icmp_code: 3, inner_dst: '10.0.0.9', inner_proto: 'udp', inner_dport: 53, paylen: 36}), false, 'IP 127.0.0.1 > 10.1.2.3: ICMP 10.0.0.9 udp port 53 unreachable, length 36'],
+  ['ICMP host unreachable', pkt({...icmp4, icmp_type: 3, icmp_code: 1, inner_dst: '10.0.0.9', inner_proto: 'tcp', paylen: 28}), false, 'IP 127.0.0.1 > 10.1.2.3: ICMP host 10.0.0.9 unreachable, length 28'],
+  ['ICMP protocol unreachable', pkt({...icmp4, icmp_type: 3, icmp_code: 2, inner_dst: '10.0.0.9', inner_proto: 253, paylen: 28}), false, 'IP 127.0.0.1 > 10.1.2.3: ICMP 10.0.0.9 protocol 253 unreachable, length 28'],
+  ['ICMP time exceeded', pkt({...icmp4, icmp_type: 11, icmp_code: 0, paylen: 36}), false, 'IP 127.0.0.1 > 10.1.2.3: ICMP time exceeded in-transit, length 36'],
+  ['ARP request', pkt({...arp, paylen: 28, arp_op: 1, arp_spa: '10.0.0.1', arp_tpa: '10.0.0.2', arp_sha: '02:00:00:00:00:01'}), false, 'ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28'],
+  ['ARP reply', pkt({...arp, paylen: 28, arp_op: 2, arp_spa: '10.0.0.2', arp_tpa: '10.0.0.1', arp_sha: '02:00:00:00:00:02'}), false, 'ARP, Reply 10.0.0.2 is-at 02:00:00:00:00:02, length 28'],
+  ['ARP request, -e', pkt({...arp, ...eth, dmac: 'ff:ff:ff:ff:ff:ff', paylen: 28, arp_op: 1, arp_spa: '10.0.0.1', arp_tpa: '10.0.0.2', arp_sha: '02:00:00:00:00:02'}), true, '02:00:00:00:00:02 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 10.0.0.2 tell 10.0.0.1, length 28'],
+  ['UDP, -e', pkt({...udp4, ...eth, paylen: 29}), true, '02:00:00:00:00:02 > 02:00:00:00:00:01, ethertype IPv4 (0x0800), length 71: 127.0.0.1.40000 > 127.0.0.1.53: UDP, length 29'],
+  ['NDP solicitation', pkt({...ns6, paylen: 24, nd_target: 'fe80::2'}), false, 'IP6 fe80::1 > ff02::1:ff00:2: ICMP6, neighbor solicitation, who has fe80::2, length 24'],
+  ['NDP advertisement', pkt({...ns6, icmp_type: 136, paylen: 24, nd_target: 'fe80::1'}), false, 'IP6 fe80::1 > ff02::1:ff00:2: ICMP6, neighbor advertisement, tgt is fe80::1, length 24'],
+  ['MLDv2 report', pkt({...ns6, icmp_type: 143, paylen: 28}), false, 'IP6 fe80::1 > ff02::1:ff00:2: ICMP6, multicast listener report v2, length 28'],
+  ['ICMPv6 port unreachable', pkt({...ns6, icmp_type: 1, icmp_code: 4, inner_dst: '2001:db8::9', inner_proto: 'udp', inner_dport: 7, paylen: 56}), false, 'IP6 fe80::1 > ff02::1:ff00:2: ICMP6, destination unreachable, unreachable port, 2001:db8::9 udp port 7, length 56'],
+  ['a later fragment', pkt({...udp4, frag: 'later', sport: undefined, dport: undefined}), false, 'IP 127.0.0.1 > 127.0.0.1: ip-proto-17'],
+  ['LLC', pkt({family: 0, proto: 'llc', llc_dsap: 0x42, llc_ssap: 0x42, len: 52, paylen: 38}), false, 'LLC, dsap 0x42, ssap 0x42, length 38'],
+  ['malformed IPv4', pkt({family: 0, proto: '0x0800', ethertype: 0x0800, malformed: 'ip_header_length', len: 42}), false, '[malformed: ip_header_length]'],
+  ['unwalked VLAN tags', pkt({family: 0, proto: '0x8100', ethertype: 0x8100, unwalked: 'vlan_tags', vlan: 1, len: 78, paylen: 60}), false, 'ethertype 802.1Q (0x8100), length 60 [unwalked: vlan_tags]'],
+  ['an older record without paylen: the frame length', udp4, false, 'IP 127.0.0.1.40000 > 127.0.0.1.53: UDP, length 71'],
+]
+for (const [what, p, link, want] of bodies) {
+  output(`output :: tcpdumpBody of ${what}`, () => {
+    assert.is(tcpdumpBody(p, link), want)
+  })
+}
+
+// tcpdump's -t family on three packets 0.5 s and 1.000250 s apart
+const stamps: [Stamp, string[]][] = [
+  [0, ['22:13:20.000000', '22:13:20.500000', '22:13:21.500250']],
+  [1, ['', '', '']],
+  [2, ['1700000000.000000', '1700000000.500000', '1700000001.500250']],
+  [3, ['00:00:00.000000', '00:00:00.500000', '00:00:01.000250']],
+  [4, ['2023-11-14 22:13:20.000000', '2023-11-14 22:13:20.500000', '2023-11-14 22:13:21.500250']],
+  [5, ['00:00:00.000000', '00:00:00.500000', '00:00:01.500250']],
+]
+for (const [stamp, want] of stamps) {
+  output(`output :: ${stamp ? '-' + 't'.repeat(stamp) : 'no -t'}: ${JSON.stringify(want)}`, () => {
+    const format = textFormatter({stamp})
+    const lines = [1700000000, 1700000000.5, 1700000001.50025].map((ts) => format(pkt({...udp4, ts, paylen: 1})))
+    assert.equal(lines.map((l) => l.slice(0, l.indexOf('lo in')).trimEnd()), want)
+  })
+}
+
+output('output :: -ttt counts from the previous packet of the same formatter only', () => {
+  const a = textFormatter({stamp: 3})
+  a(pkt({ts: 100}))
+  assert.ok(a(pkt({ts: 101})).startsWith('00:00:01.000000 '))
+  assert.ok(textFormatter({stamp: 3})(pkt({ts: 101})).startsWith('00:00:00.000000 '))
 })
 
 // ---- the table ----
@@ -335,7 +393,7 @@ output("output :: packetSink('text') renders a batch as text lines", () => {
   sink.ready?.(ready)
   sink.packets!([udp4, icmp4])
   assert.equal(out, [
-    '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp, length 71\n22:13:22.000250 lo in IP 127.0.0.1 > 10.1.2.3: icmp echo request, length 98\n',
+    '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: UDP, length 71\n22:13:22.000250 lo in IP 127.0.0.1 > 10.1.2.3: ICMP echo request, length 98\n',
   ])
 })
 

@@ -32,7 +32,7 @@ replay('replay :: a saved capture comes back as text, records other than packets
   const r = runCli(['capture', '-r', fixturePath('capture.ndjson'), '--format', 'text'], NO_SIDECAR)
   assert.is(r.status, 0, r.stderr)
   assert.is(r.stdout.split('\n').filter(Boolean).length, 5)
-  assert.match(r.stdout, '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp, length 71')
+  assert.match(r.stdout, '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: UDP, length 71')
   // the fixture ends with the capture's final stats record: 3 dropped
   assert.is(r.stderr.trim(), '5 packets read, 3 dropped when captured, 0 malformed lines skipped')
 })
@@ -62,7 +62,7 @@ replay('replay :: -c stops after N packets', () => {
 replay('replay :: - reads stdin', () => {
   const run = spawnSync(CLI, ['capture', '-r', '-', '--format', 'text'], {input: udp(7) + '\n', encoding: 'utf8', env: {...process.env, ...NO_SIDECAR, TZ: 'UTC'}})
   assert.is(run.status, 0, run.stderr)
-  assert.match(run.stdout, '127.0.0.1.40000 > 127.0.0.1.7: udp, length 71')
+  assert.match(run.stdout, '127.0.0.1.40000 > 127.0.0.1.7: UDP, length 71')
 })
 
 const BIG = '{"v":1,"type":"packet","pad":"' + 'x'.repeat(10 * 1024 * 1024) + '"'
