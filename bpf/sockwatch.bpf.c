@@ -253,6 +253,8 @@ static __always_inline void parse_ipv6(struct __sk_buff *skb, struct sw_event *e
 	parse_l4(skb, e, c, off);
 }
 
+#include "owner.bpf.h"
+
 static __always_inline bool addr_match(const volatile struct sw_literal *l, const __u8 *a)
 {
 	const __u32 *w = (const __u32 *)a;
@@ -416,8 +418,9 @@ int sockwatch(struct __sk_buff *skb)
 		parse_ipv4(skb, &e, &c);
 	else if (e.ethertype == ETH_P_IPV6)
 		parse_ipv6(skb, &e, &c);
+	owner_resolve(&e, skb->ifindex == loopback_ifindex);
 
-	if (!filter_match(&e))
+	if (!filter_match(&e) || !proc_match(&e))
 		return 0;
 	cnt->matched++;
 	cnt->matched_bytes += e.len;

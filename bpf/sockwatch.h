@@ -7,6 +7,8 @@
 #ifndef SOCKWATCH_H
 #define SOCKWATCH_H
 
+#include "owner.h"
+
 #define SW_DIR_IN  0
 #define SW_DIR_OUT 1
 
@@ -36,6 +38,7 @@ struct sw_event {
 	__u8 icmp_code;
 	__u8 flags;      /* SW_EV_* */
 	__u8 pad;
+	struct sw_event_owner who; /* owner_on: whose packet (bpf/owner.bpf.h); pid 0 when unknown */
 };
 
 /*

@@ -91,6 +91,9 @@ int engine_load(struct engine *e)
 	e->skel->rodata->count_flows = o->flows;
 	e->skel->rodata->clock_tai = e->clock.tai;
 	memcpy((void *)&e->skel->rodata->filter, &filter, sizeof(filter));
+	err = owner_configure(e);
+	if (err)
+		return err;
 	/* what a switch leaves off still exists, at its smallest */
 	err = bpf_map__set_max_entries(e->skel->maps.events, o->packets ? o->ring_size : 4096);
 	if (err)

@@ -28,6 +28,15 @@ struct sw_opts {
 	bool flows;        /* per-flow counts every --interval */
 	unsigned long interval_ms;
 	unsigned long long flow_entries;
+	/* whose traffic (docs/attribution.md) */
+	bool no_process;
+	unsigned int pids[SW_MAX_PROC_PIDS];
+	int n_pids;
+	const char *comm;
+	const char *cgroups[SW_MAX_PROC_CGROUPS];
+	int n_cgroups;
+	const char *container;
+	unsigned long long owner_entries;
 };
 
 /* Fills o from argv; on a bad flag argp prints a sentence and exits 2. */

@@ -15,6 +15,7 @@
 #include "ifnames.h"
 #include "links.h"
 #include "out.h"
+#include "owner.h"
 
 struct sw_iface {
 	unsigned int ifindex;
@@ -43,6 +44,8 @@ struct sw_ready {
 	int n_ifaces;
 	uint64_t ring_size;
 	bool packets, flows;
+	bool process_asked, process_on; /* attribution asked for; on */
+	const char *process_off;        /* asked but off: why */
 };
 
 struct sw_writer_ops {
@@ -66,6 +69,7 @@ struct ndjson_writer {
 	struct out *out;
 	const struct ifnames *names;
 	const struct sw_clock *clock;
+	struct owners *owners; /* NULL with --no-process: no owner fields */
 };
 
 extern const struct sw_writer_ops ndjson_ops;
