@@ -44,7 +44,7 @@ export const ERROR_CODES: readonly ErrorCode[] = ERROR_CODE_EXITS.map((e) => e.c
 export const LINK_STATES = ['up', 'down', 'gone'] as const
 
 // JSON types as the schema names them; 'integer' is a whole number.
-export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'string|integer'
+export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'string|integer' | 'integer|null' | 'string|null'
 
 export interface FieldSpec {
   required: Record<string, FieldType>
@@ -54,6 +54,15 @@ export interface FieldSpec {
 const COMMON = {v: 'integer', type: 'string'} as const
 
 /**
+ * Whose packet (docs/attribution.md): present unless --no-process, null when no local socket
+ * is known; runtime only with a container; peer_* only when the other end is a local socket too.
+ */
+const OWNER = {pid: 'integer|null', comm: 'string|null', uid: 'integer|null', cgroup: 'string|null', container: 'string|null', runtime: 'string', peer_pid: 'integer', peer_comm: 'string'} as const
+
+/** A packet's container runtime, named from its cgroup path. */
+export const CONTAINER_RUNTIMES = ['docker', 'containerd', 'podman', 'cri-o', 'systemd-nspawn'] as const
+
+/**
  * Every record type and its fields. docs/events.schema.json states the same (checked by
  * test/unit/records-schema.test.ts), docs/events.md has a table a type and the sidecar's
  * writer (sidecar/records.c) writes exactly these keys (both checked by gen-contract --check).
@@ -61,7 +70,7 @@ const COMMON = {v: 'integer', type: 'string'} as const
 export const RECORD_FIELDS = {
   packet: {
     required: {...COMMON, ts: 'number', ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', len: 'integer'},
-    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', icmp_type: 'integer', icmp_code: 'integer', frag: 'string', vlan: 'integer', truncated: 'boolean', ethertype: 'integer'},
+    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', icmp_type: 'integer', icmp_code: 'integer', frag: 'string', vlan: 'integer', truncated: 'boolean', ethertype: 'integer', ...OWNER},
   },
   flow: {
     required: {...COMMON, ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', packets: 'integer', bytes: 'integer', first: 'number', last: 'number'},
@@ -69,7 +78,7 @@ export const RECORD_FIELDS = {
   },
   ready: {
     required: {...COMMON, ts: 'number', interfaces: 'array', ring_size: 'integer'},
-    optional: {},
+    optional: {process: 'boolean', process_off: 'string'},
   },
   stats: {
     required: {...COMMON, ts: 'number', seen: 'integer', matched: 'integer', emitted: 'integer', dropped: 'integer', written: 'integer', final: 'boolean'},
