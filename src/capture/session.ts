@@ -28,8 +28,18 @@ export interface CaptureOptions {
   flowEntries?: number
   /** Kernel filter clauses, encoded for the sidecar's --clause (docs/filters.md). */
   clauses?: string[]
+  /** Whose traffic: off (--no-process), or the kernel's process filter (docs/attribution.md). */
+  process?: ProcessOptions
   /** The exact predicate, when the kernel runs only a superset of the filter. */
   predicate?: (p: PacketRecord) => boolean
+}
+
+export interface ProcessOptions {
+  off?: boolean
+  pids?: number[]
+  comm?: string
+  cgroups?: string[]
+  container?: string
 }
 
 export interface CaptureSink extends PacketSink {
@@ -72,6 +82,12 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   if (options.flowEntries !== undefined) args.push('--flow-entries', String(options.flowEntries))
   if (options.durationMs !== undefined) args.push('-d', String(options.durationMs / 1000))
   if (options.ringSize !== undefined) args.push('--ring-size', String(options.ringSize))
+  const proc = options.process ?? {}
+  if (proc.off) args.push('--no-process')
+  for (const pid of proc.pids ?? []) args.push('--pid', String(pid))
+  if (proc.comm !== undefined) args.push('--comm', proc.comm)
+  for (const cgroup of proc.cgroups ?? []) args.push('--cgroup', cgroup)
+  if (proc.container !== undefined) args.push('--container', proc.container)
   const verbose = options.verbose === true ? 1 : Math.min(2, Math.max(0, Math.trunc(Number(options.verbose ?? 0))))
   for (let i = 0; i < verbose; i++) args.push('-v')
   return args

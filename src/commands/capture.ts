@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {filterWords} from '../cli/argv.js'
-import {filterArgs, sourceFlags} from '../source-flags.js'
+import {filterArgs, processFlags, processOptions, sourceFlags} from '../source-flags.js'
 import {openInput, replay} from '../capture/replay.js'
 import {capture} from '../capture/session.js'
 import {compileFilter, encodeClauses, explainFilter, matches} from '../filter/index.js'
@@ -54,6 +54,7 @@ export default class Capture extends BaseCommand {
     explain: Flags.boolean({description: 'Print what the filter runs in the kernel and what user space checks, then exit.'}),
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
+    ...processFlags,
     'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED', exclusive: ['read']}),
   }
 
@@ -97,7 +98,7 @@ export default class Capture extends BaseCommand {
       const result = await capture(
         {
           interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
-          flows: flowsMs !== undefined, intervalMs: flowsMs,
+          flows: flowsMs !== undefined, intervalMs: flowsMs, process: processOptions(flags),
           clauses: encodeClauses(filter.clauses),
           predicate: filter.exact ? undefined : (p) => matches(filter.ast, p),
         },
@@ -106,6 +107,7 @@ export default class Capture extends BaseCommand {
           // like tcpdump's "listening on": people and tests know capture has begun
           ready: (r) => {
             this.logToStderr(`sockwatch: capturing on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C to stop`)
+            if (r.process === false) this.logToStderr(`sockwatch: process attribution is off: ${r.process_off ?? 'the engine could not turn it on'}; pid, comm, uid, cgroup and container are null (--no-process turns it off quietly)`)
             sink.ready?.(r)
           },
           flow: (r) => (format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : flowBatch.push(r)),

@@ -2,7 +2,9 @@
 // the keys (--sort, --top). Pure: no I/O, no clock.
 import type {FlowRecord, PacketRecord} from '../sidecar/records.js'
 
-export const GROUP_BY = ['flow', 'pair', 'src', 'dst', 'sport', 'dport', 'proto', 'iface'] as const
+export const GROUP_BY = ['flow', 'pair', 'src', 'dst', 'sport', 'dport', 'proto', 'iface', 'process', 'comm', 'user', 'cgroup', 'container'] as const
+/** The --by keys that need packet records' owner fields (docs/attribution.md). */
+export const OWNER_GROUP_BY: readonly GroupBy[] = ['process', 'comm', 'user', 'cgroup', 'container']
 export type GroupBy = (typeof GROUP_BY)[number]
 
 export const SORT_BY = ['bytes', 'packets'] as const
@@ -21,13 +23,21 @@ export const KEY_FIELDS: Record<GroupBy, readonly string[]> = {
   dport: ['dport'],
   proto: ['proto'],
   iface: ['iface'],
+  process: ['comm', 'pid'],
+  comm: ['comm'],
+  user: ['uid'],
+  cgroup: ['cgroup'],
+  container: ['container', 'runtime'],
 }
 
 /** A row's key: addresses and names as text, ports as numbers (null where the protocol has none). */
 export type KeyFields = Readonly<Record<string, string | number | null>>
 
 /** What the aggregator reads from a packet or a flow record. */
-export type Keyed = Pick<PacketRecord, 'family' | 'proto' | 'src' | 'dst' | 'sport' | 'dport' | 'ifname'>
+export type Keyed = Pick<PacketRecord, 'family' | 'proto' | 'src' | 'dst' | 'sport' | 'dport' | 'ifname' | 'pid' | 'comm' | 'uid' | 'cgroup' | 'container' | 'runtime'>
+
+/** An owner field as text: '-' where the record has none (unattributed, or a flow record). */
+const owned = (v: string | number | null | undefined) => (v === null || v === undefined ? '-' : String(v))
 
 export interface Counts {
   packets: number
@@ -127,6 +137,11 @@ export function keyText(by: GroupBy, r: Keyed): string {
     case 'dport': return port(r.dport)
     case 'proto': return String(r.proto)
     case 'iface': return r.ifname
+    case 'process': return `${owned(r.comm)}/${owned(r.pid)}`
+    case 'comm': return owned(r.comm)
+    case 'user': return owned(r.uid)
+    case 'cgroup': return owned(r.cgroup)
+    case 'container': return r.container ? `${r.container} ${r.runtime ?? '-'}` : '-'
   }
 }
 
@@ -145,6 +160,11 @@ export function keyFields(by: GroupBy, r: Keyed): KeyFields {
     case 'dport': return {dport: r.dport ?? null}
     case 'proto': return {proto: r.proto}
     case 'iface': return {iface: r.ifname}
+    case 'process': return {comm: r.comm ?? null, pid: r.pid ?? null}
+    case 'comm': return {comm: r.comm ?? null}
+    case 'user': return {uid: r.uid ?? null}
+    case 'cgroup': return {cgroup: r.cgroup ?? null}
+    case 'container': return {container: r.container ?? null, runtime: r.runtime ?? null}
   }
 }
 

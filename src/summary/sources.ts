@@ -94,7 +94,7 @@ export async function readSummary(input: Readable, aggregator: Aggregator, optio
   return {skipped, dropped: drops.dropped}
 }
 
-export interface LiveOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'clauses' | 'flowEntries'> {
+export interface LiveOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'clauses' | 'flowEntries' | 'process'> {
   /** How often the sidecar reads the kernel's flow table (ms). */
   intervalMs: number
   /** Stop once the kernel has counted at least this many matched packets (checked at each read). */
@@ -138,6 +138,8 @@ export async function liveSummary(options: LiveOptions, aggregator: Aggregator, 
     {
       mode: 'flows', intervalMs: options.intervalMs, interfaces: options.interfaces, durationMs: options.durationMs, flowEntries: options.flowEntries,
       clauses: options.clauses, verbose: options.verbose, signal,
+      // flow records carry no owner: attribution only for the kernel's process filter
+      process: {...options.process, off: !(options.process?.pids?.length || options.process?.comm || options.process?.cgroups?.length || options.process?.container)},
     },
     {
       ready(record) {

@@ -117,6 +117,9 @@ const infos: [string, PacketRecord, string][] = [
   ['everything at once, in order', pkt({proto: 'tcp', flags: 'A', frag: 'first', vlan: 10, truncated: true}), '[A] frag first vlan 10 truncated'],
   ['ARP (family 0): proto already names it', arp, ''],
   ['LLDP (family 0) with a VLAN tag', pkt({family: 0, proto: 'lldp', ethertype: 0x88cc, vlan: 7}), 'vlan 7'],
+  ['an owner: comm/pid first', pkt({proto: 'tcp', flags: 'S', pid: 4242, comm: 'curl', uid: 0, cgroup: '/', container: null}), 'curl/4242 [S]'],
+  ['an owner and a local peer', pkt({proto: 'udp', pid: 12, comm: 'nginx', uid: 33, cgroup: '/', container: null, peer_pid: 88, peer_comm: 'curl'}), 'nginx/12 <- curl/88'],
+  ['an unattributed packet says so', pkt({proto: 'udp', pid: null, comm: null, uid: null, cgroup: null, container: null}), '-'],
 ]
 for (const [what, p, want] of infos) {
   output(`output :: packetInfo for ${what} is '${want}'`, () => {
@@ -131,6 +134,7 @@ const texts: [string, PacketRecord, string][] = [
   ['an ICMPv6 packet', ns6, '22:13:25.000001 eth0 out IP6 fe80::1 > ff02::1:ff00:2: icmp6 neighbor solicitation, length 86'],
   ['an ARP packet (family 0)', arp, '22:13:23.999999 eth0 in arp, length 42'],
   ['a packet with a numeric proto', gre, '22:13:24.000000 eth0 out IP 10.0.0.1 > 10.0.0.2: 47, length 100'],
+  ['a packet with its owner', {...udp4, pid: 7, comm: 'dig', uid: 1000, cgroup: '/user.slice', container: null}, '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: udp dig/7, length 71'],
 ]
 for (const [what, p, want] of texts) {
   output(`output :: textLine of ${what}`, () => {

@@ -230,11 +230,14 @@ cli('summary-cli :: live --json: the totals are the final stats (matched, matche
 
 // [summary's flags, the sidecar's argv]
 const sidecarArgs: [string[], string[]][] = [
-  [[], ['--mode', 'flows', '--interval', '1000']],
-  [['--interval', '2s'], ['--mode', 'flows', '--interval', '2000']],
-  [['-i', 'lo', '-i', 'eth0', '-d', '1500ms', 'udp', 'port', '53'], ['-i', 'lo', '-i', 'eth0', '--clause', 'proto=17,port=53-53', '--mode', 'flows', '--interval', '1000', '-d', '1.5']],
+  // flow records carry no owner: attribution off, unless a process filter needs it in the kernel
+  [[], ['--mode', 'flows', '--interval', '1000', '--no-process']],
+  [['--interval', '2s'], ['--mode', 'flows', '--interval', '2000', '--no-process']],
+  [['-i', 'lo', '-i', 'eth0', '-d', '1500ms', 'udp', 'port', '53'], ['-i', 'lo', '-i', 'eth0', '--clause', 'proto=17,port=53-53', '--mode', 'flows', '--interval', '1000', '-d', '1.5', '--no-process']],
   // -c is checked against the stats' matched count, never passed on (flows mode has no packet records to count)
-  [['-c', '100', '-v', '-i', 'lo', 'tcp'], ['-i', 'lo', '--clause', 'proto=6', '--mode', 'flows', '--interval', '1000', '-v']],
+  [['-c', '100', '-v', '-i', 'lo', 'tcp'], ['-i', 'lo', '--clause', 'proto=6', '--mode', 'flows', '--interval', '1000', '--no-process', '-v']],
+  [['--pid', '7', '--pid', '9', '--comm', 'nginx'], ['--mode', 'flows', '--interval', '1000', '--pid', '7', '--pid', '9', '--comm', 'nginx']],
+  [['--cgroup', '/a.slice', '--container', 'abcd1234'], ['--mode', 'flows', '--interval', '1000', '--cgroup', '/a.slice', '--container', 'abcd1234']],
 ]
 for (const [flags, want] of sidecarArgs) {
   cli(`summary-cli :: 'summary ${flags.join(' ')}' runs the sidecar with ${want.join(' ')}`, () => {
