@@ -193,7 +193,8 @@ static void nd_packet(void *ctx, const struct sw_event *e)
 	out_str(o, "}\n");
 }
 
-static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v)
+static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v,
+		    const struct sw_event_owner *who)
 {
 	const struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
@@ -209,6 +210,8 @@ static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow
 	out_ts(o, w->clock, v->first_ns);
 	out_str(o, ",\"last\":");
 	out_ts(o, w->clock, v->last_ns);
+	if (w->owners)
+		out_owner(w, who);
 	out_str(o, "}\n");
 }
 

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "engine.h"
@@ -201,4 +203,50 @@ void owner_close(struct owners *ow)
 		close(ow->cgroup_fd);
 	ow->cgroup_fd = -1;
 	cgroups_free(&ow->cg);
+}
+
+static bool live(const struct sw_owner_entry *ent, uint64_t now)
+{
+	return !ent->released_ns || now - ent->released_ns < (uint64_t)SW_OWNER_GRACE_S * 1000000000ULL;
+}
+
+/* bpf/owner.bpf.h's owner_by_tuple, from user space. */
+static bool by_tuple(const struct engine *e, const struct sw_flow_key *f, bool local_is_src, uint64_t now,
+		     struct sw_owner *out)
+{
+	int tuples = bpf_map__fd(e->skel->maps.owner_tuples), cookies = bpf_map__fd(e->skel->maps.owner_cookies);
+	struct sw_owner_key k = { .netns = e->owners.netns, .proto = f->proto };
+	struct sw_owner_entry ent, sock;
+
+	memcpy(k.laddr, local_is_src ? f->saddr : f->daddr, 16);
+	memcpy(k.raddr, local_is_src ? f->daddr : f->saddr, 16);
+	k.lport = local_is_src ? f->sport : f->dport;
+	k.rport = local_is_src ? f->dport : f->sport;
+	for (int pass = 0; pass < 2; pass++) {
+		if (!bpf_map_lookup_elem(tuples, &k, &ent) && live(&ent, now) &&
+		    (bpf_map_lookup_elem(cookies, &ent.cookie, &sock) || live(&sock, now))) {
+			*out = ent.o;
+			return true;
+		}
+		/* then the local port alone */
+		memset(k.laddr, 0, sizeof(k.laddr));
+		memset(k.raddr, 0, sizeof(k.raddr));
+		k.rport = 0;
+	}
+	return false;
+}
+
+void owner_of_flow(const struct engine *e, const struct sw_flow_key *k, struct sw_event_owner *who)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	memset(who, 0, sizeof(*who));
+	if (!e->owners.on || (k->proto != IPPROTO_TCP && k->proto != IPPROTO_UDP) || !(k->sport || k->dport))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns's clock */
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	by_tuple(e, k, k->dir == SW_DIR_OUT, now, &who->owner);
+	if (k->ifindex == e->loopback)
+		by_tuple(e, k, true, now, &who->peer);
 }

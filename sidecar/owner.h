@@ -11,6 +11,7 @@
 #define OWNER_HOOKS 12
 
 struct engine;
+struct sw_flow_key;
 struct bpf_link;
 
 struct owners {
@@ -32,6 +33,9 @@ int owner_configure(struct engine *e);
  * seed the sockets that already exist. Off (with a reason) rather than fail. */
 int owner_attach(struct engine *e);
 void owner_close(struct owners *ow);
+/* A flow's owner (and on loopback its peer), read from the kernel's owner
+ * maps the way the socket filter reads them for a packet; zero when unknown. */
+void owner_of_flow(const struct engine *e, const struct sw_flow_key *k, struct sw_event_owner *who);
 /* owner_seed.c: sockets open before the start, from sock_diag and /proc. */
 long owner_seed(struct engine *e);
 

@@ -52,7 +52,8 @@ struct sw_writer_ops {
 	/* Records a writer can still take without waiting for its reader. */
 	size_t (*room)(void *ctx);
 	void (*packet)(void *ctx, const struct sw_event *ev);
-	void (*flow)(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v);
+	void (*flow)(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v,
+		     const struct sw_event_owner *who);
 	void (*ready)(void *ctx, const struct sw_ready *r);
 	void (*stats)(void *ctx, const struct sw_stats *s);
 	void (*link)(void *ctx, unsigned int ifindex, enum sw_link_state state);

@@ -53,7 +53,7 @@ export default class Summary extends BaseCommand {
     ...sourceFlags,
     ...processFlags,
     top: Flags.integer({min: 1, default: 10, description: 'Rows to show; the rest is summed as "other".'}),
-    by: Flags.option({options: GROUP_BY, default: 'flow' as const, description: 'What a row is: flow (protocol, addresses, ports), pair (two hosts, either direction), src, dst, sport, dport, proto, iface; or whose traffic: process (comm/pid), comm, user, cgroup, container (these read packet records: with -r).'})(),
+    by: Flags.option({options: GROUP_BY, default: 'flow' as const, description: 'What a row is: flow (protocol, addresses, ports), pair (two hosts, either direction), src, dst, sport, dport, proto, iface; or whose traffic: process (comm/pid), comm, user, cgroup, container (docs/attribution.md).'})(),
     sort: Flags.option({options: SORT_BY, default: 'bytes' as const, description: 'Rank rows by bytes or packets.'})(),
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets (live: at the first table read that reaches it).'}),
     interval: Flags.string({description: 'Live: a new table every interval (redrawn in place on a terminal), e.g. 2s.', exclusive: ['read']}),
@@ -68,8 +68,6 @@ export default class Summary extends BaseCommand {
     const intervalMs = flags.interval === undefined ? undefined : parseDuration(flags.interval)
     if (intervalMs !== undefined && intervalMs > MAX_INTERVAL_MS) throw new InputError(`--interval is at most 1h, got '${flags.interval}'`)
     if (flags.read === undefined) assertFlowsFilter(filter)
-    // the kernel's flow table keeps no owner: these keys need packet records
-    if (flags.read === undefined && OWNER_GROUP_BY.includes(flags.by)) throw new InputError(`--by ${flags.by} reads the owner fields of packet records, and live summary counts flows in the kernel: summarise packets instead, with sockwatch capture --json | sockwatch summary -r - --by ${flags.by}`)
     const aggregator = new Aggregator({by: flags.by})
     const result = (dropped?: number | null): SummaryData => aggregator.result({top: flags.top, sort: flags.sort, dropped})
     const render = (s: SummaryData, options: RenderOptions) => (flags.json ? summaryNdjson(s, options) : summaryTable(s, options))
@@ -106,7 +104,7 @@ export default class Summary extends BaseCommand {
       }
       try {
         const stats = await liveSummary(
-          {interfaces: flags.interface, durationMs, intervalMs: intervalMs ?? READ_MS, count: flags.count, clauses: encodeClauses(filter.clauses), verbose: this.verbosity, signal: io.signal, flowEntries: flags['flow-entries'], process: processOptions(flags)},
+          {interfaces: flags.interface, durationMs, intervalMs: intervalMs ?? READ_MS, count: flags.count, clauses: encodeClauses(filter.clauses), verbose: this.verbosity, signal: io.signal, flowEntries: flags['flow-entries'], process: processOptions(flags), owners: OWNER_GROUP_BY.includes(flags.by)},
           aggregator,
           {
             ready: (r) => this.logToStderr(`sockwatch: counting flows on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C for the summary`),

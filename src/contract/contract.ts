@@ -74,7 +74,7 @@ export const RECORD_FIELDS = {
   },
   flow: {
     required: {...COMMON, ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', packets: 'integer', bytes: 'integer', first: 'number', last: 'number'},
-    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', ethertype: 'integer'},
+    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', ethertype: 'integer', ...OWNER},
   },
   ready: {
     required: {...COMMON, ts: 'number', interfaces: 'array', ring_size: 'integer'},

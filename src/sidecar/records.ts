@@ -58,6 +58,15 @@ export interface FlowRecord extends FlowKey {
   bytes: number
   first: number
   last: number
+  /** Whose flow, as a packet's (docs/attribution.md), read when the sidecar reads the flow. */
+  pid?: number | null
+  comm?: string | null
+  uid?: number | null
+  cgroup?: string | null
+  container?: string | null
+  runtime?: ContainerRuntime
+  peer_pid?: number
+  peer_comm?: string
 }
 
 export interface ReadyRecord {

@@ -223,7 +223,8 @@ export class Aggregator {
         return
       }
       // only what the key needs is kept (not the whole record); key fields are built for the rows shown
-      const record: Keyed = {family: r.family, proto: r.proto, src: r.src, dst: r.dst, sport: r.sport, dport: r.dport, ifname: r.ifname}
+      const record: Keyed = {family: r.family, proto: r.proto, src: r.src, dst: r.dst, sport: r.sport, dport: r.dport, ifname: r.ifname,
+        pid: r.pid, comm: r.comm, uid: r.uid, cgroup: r.cgroup, container: r.container, runtime: r.runtime}
       e = {text, record, packets: 0, bytes: 0, first, last, epoch: this.epoch, intervalPackets: 0, intervalBytes: 0}
       this.entries.set(text, e)
     }

@@ -97,6 +97,8 @@ export async function readSummary(input: Readable, aggregator: Aggregator, optio
 export interface LiveOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'clauses' | 'flowEntries' | 'process'> {
   /** How often the sidecar reads the kernel's flow table (ms). */
   intervalMs: number
+  /** The rows need owner fields (--by process and the like): attribution on. */
+  owners?: boolean
   /** Stop once the kernel has counted at least this many matched packets (checked at each read). */
   count?: number
   signal?: AbortSignal
@@ -138,8 +140,8 @@ export async function liveSummary(options: LiveOptions, aggregator: Aggregator, 
     {
       mode: 'flows', intervalMs: options.intervalMs, interfaces: options.interfaces, durationMs: options.durationMs, flowEntries: options.flowEntries,
       clauses: options.clauses, verbose: options.verbose, signal,
-      // flow records carry no owner: attribution only for the kernel's process filter
-      process: {...options.process, off: !(options.process?.pids?.length || options.process?.comm || options.process?.cgroups?.length || options.process?.container)},
+      // attribution costs a lookup a packet: on only when the rows or the kernel's process filter need it
+      process: {...options.process, off: !(options.owners || options.process?.pids?.length || options.process?.comm || options.process?.cgroups?.length || options.process?.container)},
     },
     {
       ready(record) {

@@ -9,8 +9,8 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
-import type {PacketRecord, ReadyRecord, SidecarRecord, StatsRecord} from '../../src/sidecar/records.js'
-import {SIDECAR} from '../helpers/integration-capture.js'
+import type {FlowRecord, PacketRecord, ReadyRecord, SidecarRecord, StatsRecord} from '../../src/sidecar/records.js'
+import {CLI, SIDECAR} from '../helpers/integration-capture.js'
 import {makeVethPair, type VethPair} from '../helpers/integration-netns.js'
 import {preflight} from '../helpers/integration-preflight.js'
 import {startProc, type Proc} from '../helpers/integration-proc.js'
@@ -48,6 +48,7 @@ const ctx = {} as {
   runs: Record<string, Run>
   noPriv: Run
   dir: string
+  summaryRows: {comm: string | null; packets: number}[]
 }
 
 /** The cgroup v2 mount, from /proc/mounts (a hybrid one here, at /sys/fs/cgroup/unified). */
@@ -112,7 +113,12 @@ async function setup() {
     byComm: await sidecar(['-i', 'lo', '-i', pair.ifA, '--comm', 'sw-burst'], ns),
     byCgroup: await sidecar(['-i', 'lo', '-i', pair.ifA, '--cgroup', `${ctx.base}/docker-${HEX}.scope`], ns),
     byContainer: await sidecar(['-i', 'lo', '-i', pair.ifA, '--container', HEX.slice(0, 12)], ns),
+    // flows read once, at the end: within the 60 s a released socket still answers
+    flows: await sidecar(['-i', 'lo', '-i', pair.ifA, '--flows', '--no-packets', '--interval', '600000'], ns),
   }
+  // the CLI's live summary per process name, from the kernel's flow counts
+  const summary = startProc(...inNs(ns, CLI, ['summary', '-i', 'lo', '--by', 'comm', '--json']))
+  await summary.waitFor('stderr', /^sockwatch: counting flows/)
   held.proc.child.stdin!.write('go\n')
   await held.proc.waitFor('stdout', /exchanged/)
   await actor('client', ns, 'sw-client', NOBODY, `${ctx.base}/docker-${HEX}.scope`, ['client', String(PORT), '127.0.0.1', '::1'], 'done')
@@ -125,6 +131,8 @@ async function setup() {
   execFileSync(...inNs(ns, 'python3', ['-c', `import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'end', ('127.0.0.1', ${PORT + 1}))`]))
   await procs.all.waitFor('stdout', (l) => l.includes(`"dport":${PORT + 1}`))
   for (const [k, p] of Object.entries(procs)) ctx.runs[k] = await finish(p)
+  assert.is((await summary.stop('SIGINT')).code, 0, summary.stderr.join('\n'))
+  ctx.summaryRows = summary.stdout.filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'row')
 
   // without CAP_NET_ADMIN: a copy carrying only CAP_BPF and CAP_NET_RAW, run as nobody
   ctx.dir = mkdtempSync(join(tmpdir(), 'sockwatch-attr-'))
@@ -166,7 +174,7 @@ function owners(): Map<string, Actor> {
   return m
 }
 
-const ours = (p: PacketRecord) => (p.proto === 'tcp' || p.proto === 'udp') && (p.sport === PORT || p.dport === PORT)
+const ours = (p: PacketRecord | FlowRecord) => (p.proto === 'tcp' || p.proto === 'udp') && (p.sport === PORT || p.dport === PORT)
 
 /** Which case of the table a packet belongs to. */
 function caseOf(p: PacketRecord, own: Map<string, Actor>): string {
@@ -217,6 +225,27 @@ attr('attribution :: a docker-<64 hex>.scope cgroup names the container; the hos
   const host = run.packets.filter((p) => ours(p) && p.pid !== null && p.pid !== ctx.actors.client.pid)
   assert.ok(host.length > 0)
   assert.ok(host.every((p) => p.container === null && p.runtime === undefined))
+})
+
+attr('attribution :: flow records carry the owner of their packets, read from the same maps', () => {
+  const ourFlows = ctx.runs.flows.records.filter((r): r is FlowRecord => r.type === 'flow').filter(ours)
+  const packets = ctx.runs.all.packets.filter(ours)
+  assert.is(ourFlows.reduce((n, f) => n + f.packets, 0), packets.length)
+  // every flow names the owner its packets name
+  const key = (p: PacketRecord | FlowRecord) => `${p.ifname} ${p.dir} ${p.proto} ${p.src} ${p.sport} ${p.dst} ${p.dport}`
+  const owner = new Map(packets.map((p) => [key(p), `${p.pid} ${p.comm} ${p.uid} ${p.cgroup} ${p.peer_pid} ${p.peer_comm}`]))
+  const wrong = ourFlows.filter((f) => owner.get(key(f)) !== `${f.pid} ${f.comm} ${f.uid} ${f.cgroup} ${f.peer_pid} ${f.peer_comm}`)
+  assert.equal(wrong.slice(0, 3), [], `${wrong.length} of ${ourFlows.length} flows name another owner than their packets`)
+})
+
+attr('attribution :: the CLI\'s live summary --by comm counts each process\'s packets', () => {
+  // on loopback a packet's owner is its receiver: sw-burst receives the server's half of its connections
+  const lo = ctx.runs.all.packets.filter((p) => p.ifname === 'lo')
+  for (const comm of ['sw-burst', 'sw-client', 'sw-srv']) {
+    const row = ctx.summaryRows.find((r) => r.comm === comm)
+    assert.ok(row, `no row for ${comm}: ${JSON.stringify(ctx.summaryRows)}`)
+    assert.is(row!.packets, lo.filter((p) => p.comm === comm).length, comm)
+  }
 })
 
 const filters: [string, (p: PacketRecord) => boolean][] = [

@@ -237,6 +237,8 @@ const sidecarArgs: [string[], string[]][] = [
   // -c is checked against the stats' matched count, never passed on (flows mode has no packet records to count)
   [['-c', '100', '-v', '-i', 'lo', 'tcp'], ['-i', 'lo', '--clause', 'proto=6', '--mode', 'flows', '--interval', '1000', '--no-process', '-v']],
   [['--pid', '7', '--pid', '9', '--comm', 'nginx'], ['--mode', 'flows', '--interval', '1000', '--pid', '7', '--pid', '9', '--comm', 'nginx']],
+  // rows by owner need attribution on: flow records get their owner when the sidecar reads them
+  [['--by', 'process'], ['--mode', 'flows', '--interval', '1000']],
   [['--cgroup', '/a.slice', '--container', 'abcd1234'], ['--mode', 'flows', '--interval', '1000', '--cgroup', '/a.slice', '--container', 'abcd1234']],
 ]
 for (const [flags, want] of sidecarArgs) {
