@@ -75,7 +75,7 @@ priv('privilege :: doctor as root: every check passes, exit 0', async () => {
   const proc = startProc(CLI, ['doctor'])
   assert.is((await proc.exited).code, 0, proc.stdout.join('\n'))
   const lines = proc.stdout.filter(Boolean)
-  assert.is(lines.length, 6)
+  assert.is(lines.length, 7)
   assert.ok(lines.every((l) => l.startsWith('✔ ')), lines.join('\n'))
   assert.ok(lines.includes('✔ load and attach: loaded the filter and attached it to lo'))
 })
