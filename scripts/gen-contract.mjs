@@ -214,8 +214,17 @@ export function cDrift(files, k) {
     }
     if (!body.includes(`SW_REC_HEAD_${type.toUpperCase()}`)) drift.push(`${WRITER}: nd_${type}() does not start its record with SW_REC_HEAD_${type.toUpperCase()}`)
     const written = keysOf(body)
-    // what it writes through helpers: out_l3 (interface, direction, protocol, addresses, ports), out_now (ts)
-    for (const [helper, helperBody] of Object.entries(fns)) if (helper !== `nd_${type}` && body.includes(`${helper}(`)) for (const key of keysOf(helperBody)) written.add(key)
+    // what it writes through helpers, and theirs: out_l3 (interface, direction, protocol, addresses,
+    // ports), out_owner → render_owner (whose packet), out_now (ts)
+    const seen = new Set([`nd_${type}`])
+    const callees = (text) => Object.keys(fns).filter((helper) => !seen.has(helper) && text.includes(`${helper}(`))
+    for (let next = callees(body); next.length; ) {
+      const helper = next.pop()
+      if (seen.has(helper)) continue
+      seen.add(helper)
+      for (const key of keysOf(fns[helper])) written.add(key)
+      next.push(...callees(fns[helper]))
+    }
     if (/\bout_now\(/.test(body)) written.add('ts')
     const fields = new Set(Object.keys({...spec.required, ...spec.optional}).filter((f) => f !== 'v' && f !== 'type'))
     const allowed = new Set([...fields, ...(fields.has('interfaces') ? Object.keys(k.INTERFACE_FIELDS) : [])])

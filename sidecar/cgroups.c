@@ -157,8 +157,10 @@ static void remember(struct cgroups *c, uint64_t id, const char *rel)
 {
 	struct cgroup_info *s;
 
-	if (c->used >= CGROUP_CACHE * 3 / 4)
+	if (c->used >= CGROUP_CACHE * 3 / 4) {
 		clear(c);
+		c->walks++;
+	}
 	s = slot(c, id);
 	if (s->id == id && s->path && !strcmp(s->path, rel))
 		return;
@@ -221,6 +223,7 @@ const struct cgroup_info *cgroups_get(struct cgroups *c, uint64_t id)
 	if (now_ms() - c->last_walk_ms < REWALK_MS)
 		return NULL;
 	c->last_walk_ms = now_ms();
+	c->walks++;
 	walk(c, &w);
 	s = slot(c, id);
 	return s->id == id ? s : NULL;

@@ -22,6 +22,7 @@ struct cgroups {
 	struct cgroup_info *slots; /* open addressing by id */
 	unsigned int used;
 	uint64_t last_walk_ms;
+	uint64_t walks; /* walks so far: what an id resolves to may change with one */
 };
 
 /* Finds the cgroup v2 mount in /proc/self/mounts: 0, or -ENOENT without one. */

@@ -118,7 +118,7 @@ static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex)
 }
 
 /* ,"pid":…: the packet's owner, null when unknown; the peer's only when known. */
-static void out_owner(const struct ndjson_writer *w, const struct sw_event_owner *who)
+static void render_owner(const struct ndjson_writer *w, const struct sw_event_owner *who)
 {
 	const struct sw_owner *o = &who->owner;
 	const struct cgroup_info *cg = o->pid ? cgroups_get(&w->owners->cg, o->cgroup_id) : NULL;
@@ -158,6 +158,30 @@ static void out_owner(const struct ndjson_writer *w, const struct sw_event_owner
 	}
 }
 
+/* The owner fields, rendered once per owner: a flood from one socket costs a
+ * copy a packet, not a cgroup lookup and four escaped strings. A cgroup walk
+ * can change what an id resolves to: the cache is dropped after one. */
+static void out_owner(struct ndjson_writer *w, const struct sw_event_owner *who)
+{
+	struct out *o = w->out;
+	size_t start = o->len, n;
+
+	if (w->last_len && w->last_cgroup_gen == w->owners->cg.walks &&
+	    !memcmp(&w->last_who, who, sizeof(*who))) {
+		out_mem(o, w->last, w->last_len);
+		return;
+	}
+	render_owner(w, who);
+	n = o->len - start;
+	w->last_len = 0;
+	if (n <= sizeof(w->last)) {
+		memcpy(w->last, o->buf + start, n);
+		w->last_who = *who;
+		w->last_cgroup_gen = w->owners->cg.walks;
+		w->last_len = n;
+	}
+}
+
 static size_t nd_room(void *ctx)
 {
 	const struct ndjson_writer *w = ctx;
@@ -168,7 +192,7 @@ static size_t nd_room(void *ctx)
 
 static void nd_packet(void *ctx, const struct sw_event *e)
 {
-	const struct ndjson_writer *w = ctx;
+	struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
 	out_str(o, SW_REC_HEAD_PACKET ",\"ts\":");
@@ -196,7 +220,7 @@ static void nd_packet(void *ctx, const struct sw_event *e)
 static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v,
 		    const struct sw_event_owner *who)
 {
-	const struct ndjson_writer *w = ctx;
+	struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 	/* a flow keyed with both ports 0 is one of a protocol without ports */
 	bool ports = k->sport || k->dport;

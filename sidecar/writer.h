@@ -71,6 +71,11 @@ struct ndjson_writer {
 	const struct ifnames *names;
 	const struct sw_clock *clock;
 	struct owners *owners; /* NULL with --no-process: no owner fields */
+	/* the owner fields last written, as written: a flow's packets reuse them */
+	struct sw_event_owner last_who;
+	uint64_t last_cgroup_gen;
+	size_t last_len;
+	char last[1536];
 };
 
 extern const struct sw_writer_ops ndjson_ops;

@@ -23,7 +23,7 @@ const ICMP6: Record<number, string> = {
 }
 
 /** What a person wants to know beyond addresses: TCP flags, ICMP kind, fragments, VLAN. */
-export function packetInfo(p: PacketRecord): string {
+export function packetInfo(p: PacketRecord, withOwner = true): string {
   const parts: string[] = [] // family 0: proto already names the ethertype
   if (p.flags !== undefined) parts.push(`[${p.flags}]`)
   if (p.icmp_type !== undefined) {
@@ -34,7 +34,7 @@ export function packetInfo(p: PacketRecord): string {
   if (p.frag) parts.push(p.frag === 'first' ? 'frag first' : 'frag')
   if (p.vlan !== undefined) parts.push(`vlan ${p.vlan}`)
   if (p.truncated) parts.push('truncated')
-  const owner = processText(p)
+  const owner = withOwner ? processText(p) : undefined
   if (owner !== undefined) parts.unshift(owner)
   return parts.join(' ')
 }

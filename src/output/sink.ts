@@ -25,9 +25,13 @@ export function packetSink(format: Format, write: (text: string) => void, column
     case 'text':
       return {packets: (batch) => write(textLines(batch))}
     case 'table': {
-      const layout = tableLayout(columns)
+      let layout = tableLayout(columns)
       return {
-        ready: () => write(style.bold(tableHeader(layout)) + '\n'),
+        // a capture that attributes packets (the ready record says) gets a PROCESS column
+        ready: (r) => {
+          if (r.process !== undefined) layout = tableLayout(columns, true)
+          write(style.bold(tableHeader(layout)) + '\n')
+        },
         packets: (batch) => write(tableRows(layout, batch)),
       }
     }

@@ -1,7 +1,7 @@
 // A live table: fixed columns sized once from the terminal width, so rows can
 // be printed as packets arrive and still line up.
 import type {PacketRecord} from '../sidecar/records.js'
-import {clockTime, elide, endpoint, packetInfo, truncate} from './format.js'
+import {clockTime, elide, endpoint, packetInfo, processText, truncate} from './format.js'
 
 export interface Column {
   title: string
@@ -13,6 +13,8 @@ export interface Column {
 
 export interface TableLayout {
   columns: Column[]
+  /** A PROCESS column (comm/pid): the capture attributes packets (docs/attribution.md). */
+  process: boolean
   /** Total width of a row, separators included. */
   width: number
 }
@@ -21,11 +23,12 @@ const FIXED = {time: 12, iface: 6, dir: 3, proto: 5, len: 5}
 const ENDPOINT_MIN = 12
 const ENDPOINT_MAX = 47 // [ffff:…:ffff]:65535
 const INFO_MIN = 12
+const PROCESS = 22 // comm/pid <- comm/pid, cut at the end
 
-/** Column widths for a terminal `width` columns wide (narrowest sensible: ~70). */
-export function tableLayout(width: number): TableLayout {
-  const gaps = 7
-  const fixed = FIXED.time + FIXED.iface + FIXED.dir + FIXED.proto + FIXED.len + gaps
+/** Column widths for a terminal `width` columns wide (narrowest sensible: ~70); with `process`, a PROCESS column. */
+export function tableLayout(width: number, process = false): TableLayout {
+  const gaps = process ? 8 : 7
+  const fixed = FIXED.time + FIXED.iface + FIXED.dir + FIXED.proto + FIXED.len + gaps + (process ? PROCESS : 0)
   const endpointWidth = Math.max(ENDPOINT_MIN, Math.min(ENDPOINT_MAX, Math.floor((width - fixed - INFO_MIN) / 2)))
   const info = Math.max(INFO_MIN, width - fixed - 2 * endpointWidth)
   const columns: Column[] = [
@@ -35,10 +38,11 @@ export function tableLayout(width: number): TableLayout {
     {title: 'PROTO', width: FIXED.proto, align: 'left', cut: 'end'},
     {title: 'SOURCE', width: endpointWidth, align: 'left', cut: 'middle'},
     {title: 'DESTINATION', width: endpointWidth, align: 'left', cut: 'middle'},
+    ...(process ? [{title: 'PROCESS', width: PROCESS, align: 'left', cut: 'end'} as Column] : []),
     {title: 'LEN', width: FIXED.len, align: 'right', cut: 'end'},
     {title: 'INFO', width: info, align: 'left', cut: 'end'},
   ]
-  return {columns, width: columns.reduce((sum, c) => sum + c.width, 0) + gaps}
+  return {columns, process, width: columns.reduce((sum, c) => sum + c.width, 0) + gaps}
 }
 
 function row(layout: TableLayout, cells: string[]): string {
@@ -63,8 +67,9 @@ export function tableRow(layout: TableLayout, p: PacketRecord): string {
     String(p.proto),
     endpoint(p.src, p.sport),
     endpoint(p.dst, p.dport),
+    ...(layout.process ? [processText(p) ?? '-'] : []),
     String(p.len),
-    packetInfo(p),
+    packetInfo(p, !layout.process),
   ])
 }
 

@@ -175,6 +175,14 @@ output('output :: a table row without INFO (UDP) at 80 columns ends with LEN', (
   assert.is(tableRow(tableLayout(80), udp4), '22:13:20.123 lo     in  udp   127.0.0.1:40000 127.0.0.1:53       71')
 })
 
+output('output :: with attribution, a PROCESS column holds comm/pid and INFO the rest', () => {
+  const layout = tableLayout(120, true)
+  assert.is(tableHeader(layout), 'TIME         IFACE  DIR PROTO SOURCE                  DESTINATION             PROCESS                  LEN INFO')
+  const owned = {...tcp6, pid: 12, comm: 'nginx', uid: 33, cgroup: '/', container: null, peer_pid: 88, peer_comm: 'curl'}
+  assert.is(tableRow(layout, owned), '22:13:21.500 eth0   out tcp   [2001:db8::1]:443       [2001:db8::2]:51000     nginx/12 <- curl/88       86 [SA]')
+  assert.is(tableRow(layout, {...udp4, pid: null, comm: null, uid: null, cgroup: null, container: null}).split(/\s+/)[6], '-')
+})
+
 for (const width of [80, 81, 120, 200, 300, 40]) {
   const layout = tableLayout(width)
   const starts = columnStarts(layout)
