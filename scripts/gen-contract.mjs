@@ -191,7 +191,8 @@ export function cDrift(files, k) {
   for (const [path, text] of Object.entries(files)) {
     const defines = (name) => new RegExp(`#define\\s+${name}\\b|\\b${name}\\s*=[^=]`).test(text)
     for (const name of cNames) if (defines(name)) drift.push(`${path}: defines ${name}, which build/sw_contract.h defines from the contract`)
-    if (path !== 'bpf/sockwatch.h') for (const name of kernelNames) if (defines(name)) drift.push(`${path}: defines ${name}, which bpf/sockwatch.h defines (asserted against the contract)`)
+    // the kernel program's layout: bpf/sockwatch.h and the owner layout it includes
+    if (path !== 'bpf/sockwatch.h' && path !== 'bpf/owner.h') for (const name of kernelNames) if (defines(name)) drift.push(`${path}: defines ${name}, which bpf/sockwatch.h defines (asserted against the contract)`)
     if (/\\"v\\":\s*\d/.test(text)) drift.push(`${path}: writes the schema version as a literal ("v":N); use SW_REC_HEAD_*`)
     for (const m of text.matchAll(/\bengine_fail\(\s*\w+\s*,\s*(\w+)\s*,\s*"(\w+)"/g)) {
       const [, exit, errorCode] = m

@@ -201,8 +201,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		o->container = arg;
 		break;
 	case OPT_OWNER_ENTRIES:
-		if (parse_size(arg, &v) || v < 64 || v > (1 << 22))
-			argp_error(state, "--owner-entries takes a number from 64 to 4M, got '%s'", arg);
+		if (parse_size(arg, &v) || v < SW_OWNER_ENTRIES_MIN || v > SW_OWNER_ENTRIES_MAX)
+			argp_error(state, "--owner-entries takes a number from %d to %d, got '%s'", SW_OWNER_ENTRIES_MIN,
+				   SW_OWNER_ENTRIES_MAX, arg);
 		o->owner_entries = v;
 		break;
 	case ARGP_KEY_END:

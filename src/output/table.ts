@@ -24,9 +24,12 @@ const ENDPOINT_MIN = 12
 const ENDPOINT_MAX = 47 // [ffff:…:ffff]:65535
 const INFO_MIN = 12
 const PROCESS = 22 // comm/pid <- comm/pid, cut at the end
+// narrower than this, a PROCESS column would squeeze the endpoints: the owner leads INFO instead
+const PROCESS_MIN_WIDTH = 100
 
-/** Column widths for a terminal `width` columns wide (narrowest sensible: ~70); with `process`, a PROCESS column. */
-export function tableLayout(width: number, process = false): TableLayout {
+/** Column widths for a terminal `width` columns wide (narrowest sensible: ~70); with `process`, a PROCESS column where it fits. */
+export function tableLayout(width: number, wantProcess = false): TableLayout {
+  const process = wantProcess && width >= PROCESS_MIN_WIDTH
   const gaps = process ? 8 : 7
   const fixed = FIXED.time + FIXED.iface + FIXED.dir + FIXED.proto + FIXED.len + gaps + (process ? PROCESS : 0)
   const endpointWidth = Math.max(ENDPOINT_MIN, Math.min(ENDPOINT_MAX, Math.floor((width - fixed - INFO_MIN) / 2)))

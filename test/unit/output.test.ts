@@ -183,6 +183,12 @@ output('output :: with attribution, a PROCESS column holds comm/pid and INFO the
   assert.is(tableRow(layout, {...udp4, pid: null, comm: null, uid: null, cgroup: null, container: null}).split(/\s+/)[6], '-')
 })
 
+output('output :: at 80 columns no PROCESS column (the endpoints keep their room): the owner leads INFO', () => {
+  const layout = tableLayout(80, true)
+  assert.is(tableHeader(layout), tableHeader(tableLayout(80)))
+  assert.is(tableRow(layout, {...udp4, pid: 7, comm: 'dig', uid: 0, cgroup: '/', container: null}), '22:13:20.123 lo     in  udp   127.0.0.1:40000 127.0.0.1:53       71 dig/7')
+})
+
 for (const width of [80, 81, 120, 200, 300, 40]) {
   const layout = tableLayout(width)
   const starts = columnStarts(layout)
