@@ -63,7 +63,7 @@ $(CONTRACT): src/contract/contract.ts scripts/gen-contract.mjs | $(OUT)
 	$(call msg,GEN,$@)
 	$(Q)node --import tsx scripts/gen-contract.mjs header $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c bpf/sockwatch.h | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(STRIP) -g $@
@@ -72,7 +72,7 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/%.o: sidecar/%.c $(wildcard sidecar/*.h) bpf/sockwatch.h $(CONTRACT) $(OUT)/sockwatch.skel.h
+$(OUT)/%.o: sidecar/%.c $(wildcard sidecar/*.h) $(wildcard bpf/*.h) $(CONTRACT) $(OUT)/sockwatch.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -DSW_CONFIG_FILE='"$(SW_CONFIG)"' -I$(OUT) -Ibpf -c $< -o $@
 

@@ -32,7 +32,7 @@ const SETTLE_BYTES = 512 // the sidecar's periodic stats line is ~150 bytes
 const DRAIN_MAX_MS = 120_000 // give up waiting for output to settle after this
 const EXIT_MS = 20_000 // after SIGINT, SIGKILL the tool's group after this
 
-const TOOL_NAMES = ['alone', 'tap-only', 'tcpdump-w', 'tcpdump-text', 'sockwatch-json', 'sockwatch-filtered', 'sockwatch-summary', 'sidecar', 'sidecar-flows']
+const TOOL_NAMES = ['alone', 'tap-only', 'tcpdump-w', 'tcpdump-text', 'sockwatch-json', 'sockwatch-filtered', 'sockwatch-summary', 'sidecar', 'sidecar-noproc', 'sidecar-flows']
 const LABEL = {
   alone: 'generator alone',
   'tap-only': 'tap only (cBPF ret 0)',
@@ -42,6 +42,7 @@ const LABEL = {
   'sockwatch-filtered': 'capture --json filtered',
   'sockwatch-summary': 'sockwatch summary --json',
   sidecar: 'sidecar alone > file',
+  'sidecar-noproc': 'sidecar --no-process',
   'sidecar-flows': 'sidecar --mode flows',
 }
 
@@ -161,6 +162,8 @@ function commandFor(tool, out) {
     case 'sockwatch-filtered': return {argv: [CLI, 'capture', '-i', 'lo', '--json', ...ringArgs, 'udp', 'and', 'dst', 'port', '9'], stdout: out, ready: 'stderr', kind: 'ndjson'}
     case 'sockwatch-summary': return {argv: [CLI, 'summary', '-i', 'lo', '--json', '--top', '5'], stdout: out, ready: 'stderr', kind: 'summary'}
     case 'sidecar': return {argv: [SIDECAR, '-i', 'lo', ...ringArgs], stdout: out, ready: 'file', kind: 'ndjson'}
+    // beside 'sidecar' (attribution on, its default): what attribution costs a packet (docs/attribution.md)
+    case 'sidecar-noproc': return {argv: [SIDECAR, '-i', 'lo', '--no-process', ...ringArgs], stdout: out, ready: 'file', kind: 'ndjson'}
     // the in-kernel counting that `sockwatch summary` is to stand on
     case 'sidecar-flows': return {argv: [SIDECAR, '-i', 'lo', '--mode', 'flows'], stdout: out, ready: 'file', kind: 'flows'}
     case 'tap-only': return {argv: ['python3', TAP_ONLY, '-i', 'lo'], ready: 'stderr', kind: 'none'}
@@ -661,7 +664,7 @@ for (const tool of tools) {
     settleMs: m((r) => r.settleMs),
     loDropped: m((r) => r.loDropped),
   })
-  if (tool === 'sidecar' || tool === 'sidecar-flows') {
+  if (tool === 'sidecar' || tool === 'sidecar-noproc' || tool === 'sidecar-flows') {
     medians[tool].matched = m((r) => r.stats.matched)
     medians[tool].emitted = m((r) => r.stats.emitted)
     medians[tool].written = m((r) => r.stats.written)

@@ -596,6 +596,8 @@ static __always_inline bool count_flow(void *table, const struct sw_event *e)
 	return true;
 }
 
+#include "owner.bpf.h"
+
 SEC("socket")
 int sockwatch(struct __sk_buff *skb)
 {
@@ -633,6 +635,10 @@ int sockwatch(struct __sk_buff *skb)
 	e.len = skb->len;
 	e.dir = skb->pkt_type == PACKET_OUTGOING ? SW_DIR_OUT : SW_DIR_IN;
 	sw_parse(skb, &e);
+	/* whose packet: after the parse, which found the tuple it is looked up by */
+	owner_resolve(&e, skb->ifindex == loopback_ifindex);
+	if (!proc_match(&e))
+		return 0;
 
 	cnt->matched++;
 	cnt->matched_bytes += e.len;

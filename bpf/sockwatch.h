@@ -7,6 +7,8 @@
 #ifndef SOCKWATCH_H
 #define SOCKWATCH_H
 
+#include "owner.h"
+
 #define SW_DIR_IN  0
 #define SW_DIR_OUT 1
 
@@ -70,6 +72,7 @@ struct sw_event {
 	__u8 llc_dsap;
 	__u8 llc_ssap;
 	__u8 pad[2];
+	struct sw_event_owner who; /* owner_on: whose packet (bpf/owner.bpf.h); pid 0 when unknown */
 };
 
 /*

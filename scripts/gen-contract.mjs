@@ -202,7 +202,8 @@ export function cDrift(files, k) {
   for (const [path, text] of Object.entries(files)) {
     const defines = (name) => new RegExp(`#define\\s+${name}\\b|\\b${name}\\s*=[^=]`).test(text)
     for (const name of cNames) if (defines(name)) drift.push(`${path}: defines ${name}, which build/sw_contract.h defines from the contract`)
-    if (path !== 'bpf/sockwatch.h') for (const name of kernelNames) if (defines(name)) drift.push(`${path}: defines ${name}, which bpf/sockwatch.h defines (asserted against the contract)`)
+    // the kernel program's layout: bpf/sockwatch.h and the owner layout it includes
+    if (path !== 'bpf/sockwatch.h' && path !== 'bpf/owner.h') for (const name of kernelNames) if (defines(name)) drift.push(`${path}: defines ${name}, which bpf/sockwatch.h defines (asserted against the contract)`)
     if (/\\"v\\":\s*\d/.test(text)) drift.push(`${path}: writes the schema version as a literal ("v":N); use SW_REC_HEAD_*`)
     for (const m of text.matchAll(/\bengine_fail\(\s*\w+\s*,\s*(\w+)\s*,\s*"(\w+)"/g)) {
       const [, exit, errorCode] = m
@@ -225,8 +226,17 @@ export function cDrift(files, k) {
     }
     if (!body.includes(`SW_REC_HEAD_${type.toUpperCase()}`)) drift.push(`${WRITER}: nd_${type}() does not start its record with SW_REC_HEAD_${type.toUpperCase()}`)
     const written = keysOf(body)
-    // what it writes through helpers: out_l3 (interface, direction, protocol, addresses, ports), out_now (ts)
-    for (const [helper, helperBody] of Object.entries(fns)) if (helper !== `nd_${type}` && body.includes(`${helper}(`)) for (const key of keysOf(helperBody)) written.add(key)
+    // what it writes through helpers, and theirs: out_l3 (interface, direction, protocol, addresses,
+    // ports), out_owner → render_owner (whose packet), out_now (ts)
+    const seen = new Set([`nd_${type}`])
+    const callees = (text) => Object.keys(fns).filter((helper) => !seen.has(helper) && text.includes(`${helper}(`))
+    for (let next = callees(body); next.length; ) {
+      const helper = next.pop()
+      if (seen.has(helper)) continue
+      seen.add(helper)
+      for (const key of keysOf(fns[helper])) written.add(key)
+      next.push(...callees(fns[helper]))
+    }
     if (/\bout_now\(/.test(body)) written.add('ts')
     const fields = new Set(Object.keys({...spec.required, ...spec.optional}).filter((f) => f !== 'v' && f !== 'type'))
     const allowed = new Set([...fields, ...(fields.has('interfaces') ? Object.keys(k.INTERFACE_FIELDS) : [])])

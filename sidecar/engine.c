@@ -14,7 +14,7 @@
 #include "linktypes.h"
 #include "sockwatch.skel.h"
 
-_Static_assert(sizeof(struct sw_event) == 104, "sw_event layout changed: update docs and tests");
+_Static_assert(sizeof(struct sw_event) == 168, "sw_event layout changed: update docs and tests");
 _Static_assert(sizeof(struct sw_counters) == 56, "sw_counters layout changed");
 _Static_assert(sizeof(struct sw_flow_key) == 48, "sw_flow_key layout changed");
 
@@ -188,7 +188,8 @@ int engine_start(struct engine *e)
 	if (generations_init(e))
 		return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "out of memory for %llu flows",
 				   e->opts.flow_entries);
-	err = engine_attach(e);
+	/* every attach before ready: after it the lead's capability drop may come */
+	err = owner_attach(e) ?: engine_attach(e);
 	if (err)
 		return err;
 	e->rb = ring_buffer__new(bpf_map__fd(e->skel->maps.events), engine_ring_record, e, NULL);
@@ -204,6 +205,7 @@ int engine_start(struct engine *e)
 	ready = (struct sw_ready){
 		.ifaces = e->ifaces, .n_ifaces = e->n_ifaces, .ring_size = e->opts.packets ? e->opts.ring_size : 4096, /* the ring's least size */
 		.packets = e->opts.packets, .flows = e->opts.flows,
+		.process_asked = e->owners.asked, .process_on = e->owners.on, .process_off = e->owners.off_why,
 	};
 	if (!e->n_ifaces) {
 		static const struct sw_iface any = { 0, "any" };
@@ -230,6 +232,7 @@ void engine_close(struct engine *e)
 {
 	engine_detach(e);
 	ring_buffer__free(e->rb);
+	owner_close(&e->owners);
 	sockwatch_bpf__destroy(e->skel);
 	free(e->verifier_log);
 	free(e->report.keys);

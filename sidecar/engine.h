@@ -18,6 +18,9 @@
  *   loop.c      the event loop: ring, signals, links, stdout, timers
  *   budget.c    how much kernel memory a user other than root may pin
  *   privilege.c refuse what is over that budget; give up capabilities once attached
+ *   owner.c     whose traffic: on or off, cgroup hooks, the process filter
+ *   owner_seed.c  owners of the sockets open before the start
+ *   cgroups.c   cgroup v2: the mount, id → path, path → container
  *   main.c      wires them together
  */
 #ifndef SW_ENGINE_H
@@ -30,6 +33,7 @@
 #include "ifnames.h"
 #include "links.h"
 #include "options.h"
+#include "owner.h"
 #include "sw_contract.h"
 #include "out.h"
 #include "writer.h"
@@ -73,6 +77,7 @@ struct engine {
 	struct sw_writer writers[MAX_WRITERS];
 	int n_writers;
 	struct ndjson_writer ndjson;
+	struct owners owners;    /* whose traffic: owner.c */
 
 	/* accounting: totals of the generations read so far */
 	uint32_t generation;

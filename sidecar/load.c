@@ -128,6 +128,9 @@ int engine_load(struct engine *e)
 	e->skel->rodata->clock_tai = e->clock.tai;
 	e->skel->rodata->has_filter = o->filter != NULL;
 	e->skel->rodata->fixed_linktype = fixed;
+	err = owner_configure(e);
+	if (err)
+		return err;
 	/* what a switch leaves off still exists, at its smallest */
 	err = bpf_map__set_max_entries(e->skel->maps.events, o->packets ? o->ring_size : 4096);
 	if (err) {

@@ -87,9 +87,12 @@ static bool write_report(struct engine *e)
 		if (r->next_flow < r->n_flows) {
 			const struct sw_flow_key *k = &r->keys[r->next_flow];
 			const struct sw_flow_val *v = &r->vals[r->next_flow++];
+			struct sw_event_owner who;
 
+			/* the owner maps still answer for a flow read within the grace period */
+			owner_of_flow(e, k, &who);
 			for (int i = 0; i < e->n_writers; i++)
-				e->writers[i].ops->flow(e->writers[i].ctx, k, v);
+				e->writers[i].ops->flow(e->writers[i].ctx, k, v, &who);
 			e->flow_records++;
 			e->flow_packets += v->packets;
 		} else {

@@ -13,7 +13,7 @@
 
 int main(int argc, char **argv)
 {
-	struct engine e = { .exit_code = EXIT_OK };
+	struct engine e = { .exit_code = EXIT_OK, .owners.cgroup_fd = -1 };
 	pid_t parent = getppid();
 	sigset_t sigs;
 	int err;
@@ -51,7 +51,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sockwatch-sidecar: out of memory\n");
 		return EXIT_RUNTIME;
 	}
-	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .macs = e.opts.macs };
+	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .macs = e.opts.macs,
+					   .owners = e.opts.no_process ? NULL : &e.owners };
 	e.writers[e.n_writers++] = (struct sw_writer){ .ops = &ndjson_ops, .ctx = &e.ndjson };
 
 	err = engine_start(&e);

@@ -6,10 +6,14 @@
 #include <time.h>
 #include "sw_contract.h" /* generated: SW_REC_HEAD_*, protocol names */
 #include "writer.h"
+#include "cgroups.h"
 
 
-/* The longest packet or flow record: an IPv6 ICMP error with a long, escaped name. */
-#define RECORD_MAX 896
+/* The longest packet or flow record: an IPv6 ICMP error with a long, escaped name,
+ * two escaped process names and a cgroup path of COMM_MAX and PATH_MAX. */
+#define COMM_MAX (15 * 6)
+#define PATH_MAX_OUT 1024
+#define RECORD_MAX (896 + 2 * COMM_MAX + PATH_MAX_OUT + 256)
 
 static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex);
 
@@ -190,6 +194,71 @@ static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex)
 	out_jstr_n(w->out, name, IF_NAMESIZE * 6);
 }
 
+/* ,"pid":…: the packet's owner, null when unknown; the peer's only when known. */
+static void render_owner(const struct ndjson_writer *w, const struct sw_event_owner *who)
+{
+	const struct sw_owner *o = &who->owner;
+	const struct cgroup_info *cg = o->pid ? cgroups_get(&w->owners->cg, o->cgroup_id) : NULL;
+	struct out *out = w->out;
+	char comm[sizeof(o->comm) + 1];
+
+	if (!o->pid) {
+		out_str(out, ",\"pid\":null,\"comm\":null,\"uid\":null,\"cgroup\":null,\"container\":null");
+	} else {
+		out_kv(out, ",\"pid\":", o->pid);
+		out_str(out, ",\"comm\":");
+		memcpy(comm, o->comm, sizeof(o->comm));
+		comm[sizeof(o->comm)] = 0;
+		out_jstr_n(out, comm, COMM_MAX);
+		out_kv(out, ",\"uid\":", o->uid);
+		out_str(out, ",\"cgroup\":");
+		if (cg)
+			out_jstr_n(out, cg->path, PATH_MAX_OUT);
+		else
+			out_str(out, "null");
+		out_str(out, ",\"container\":");
+		if (cg && cg->runtime) {
+			out_jstr_n(out, cg->container, COMM_MAX);
+			out_str(out, ",\"runtime\":\"");
+			out_str(out, cg->runtime);
+			out_ch(out, '"');
+		} else {
+			out_str(out, "null");
+		}
+	}
+	if (who->peer.pid) {
+		out_kv(out, ",\"peer_pid\":", who->peer.pid);
+		out_str(out, ",\"peer_comm\":");
+		memcpy(comm, who->peer.comm, sizeof(who->peer.comm));
+		comm[sizeof(who->peer.comm)] = 0;
+		out_jstr_n(out, comm, COMM_MAX);
+	}
+}
+
+/* The owner fields, rendered once per owner: a flood from one socket costs a
+ * copy a packet, not a cgroup lookup and four escaped strings. A cgroup walk
+ * can change what an id resolves to: the cache is dropped after one. */
+static void out_owner(struct ndjson_writer *w, const struct sw_event_owner *who)
+{
+	struct out *o = w->out;
+	size_t start = o->len, n;
+
+	if (w->last_len && w->last_cgroup_gen == w->owners->cg.walks &&
+	    !memcmp(&w->last_who, who, sizeof(*who))) {
+		out_mem(o, w->last, w->last_len);
+		return;
+	}
+	render_owner(w, who);
+	n = o->len - start;
+	w->last_len = 0;
+	if (n <= sizeof(w->last)) {
+		memcpy(w->last, o->buf + start, n);
+		w->last_who = *who;
+		w->last_cgroup_gen = w->owners->cg.walks;
+		w->last_len = n;
+	}
+}
+
 static size_t nd_room(void *ctx)
 {
 	const struct ndjson_writer *w = ctx;
@@ -200,7 +269,7 @@ static size_t nd_room(void *ctx)
 
 static void nd_packet(void *ctx, const struct sw_event *e)
 {
-	const struct ndjson_writer *w = ctx;
+	struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
 	out_str(o, SW_REC_HEAD_PACKET ",\"ts\":");
@@ -239,12 +308,15 @@ static void nd_packet(void *ctx, const struct sw_event *e)
 		out_mac(o, ",\"smac\":", e->smac);
 		out_mac(o, ",\"dmac\":", e->dmac);
 	}
+	if (w->owners)
+		out_owner(w, &e->who);
 	out_str(o, "}\n");
 }
 
-static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v)
+static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v,
+		    const struct sw_event_owner *who)
 {
-	const struct ndjson_writer *w = ctx;
+	struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 	/* a flow keyed with both ports 0 is one of a protocol without ports */
 	bool ports = k->sport || k->dport;
@@ -260,6 +332,8 @@ static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow
 	out_ts(o, w->clock, v->first_ns);
 	out_str(o, ",\"last\":");
 	out_ts(o, w->clock, v->last_ns);
+	if (w->owners)
+		out_owner(w, who);
 	out_str(o, "}\n");
 }
 
@@ -293,6 +367,12 @@ static void nd_ready(void *ctx, const struct sw_ready *r)
 	}
 	out_str(o, "],\"ring_size\":");
 	out_u64(o, r->ring_size);
+	if (r->process_asked)
+		out_str(o, r->process_on ? ",\"process\":true" : ",\"process\":false");
+	if (r->process_asked && !r->process_on) {
+		out_str(o, ",\"process_off\":");
+		out_jstr(o, r->process_off);
+	}
 	out_str(o, "}\n");
 }
 

@@ -29,7 +29,7 @@ static const char doc[] =
 	"4 no such interface, 5 the kernel refused the program.";
 
 enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_FILTER, OPT_EXPLAIN, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
-       OPT_FLOWS, OPT_NO_PACKETS, OPT_MACS };
+       OPT_FLOWS, OPT_NO_PACKETS, OPT_MACS, OPT_NO_PROCESS, OPT_PID, OPT_COMM, OPT_CGROUP, OPT_CONTAINER, OPT_OWNER_ENTRIES };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
@@ -48,6 +48,12 @@ static const struct argp_option opts[] = {
 	{ "interval", OPT_INTERVAL, "MS", 0, "With --flows: read the flow table every MS milliseconds (default 1000)" },
 	{ "flow-entries", OPT_FLOW_ENTRIES, "N", 0, "With --flows: entries in each of the kernel's two flow tables (default 65536); "
 	  "flows past it are counted as overflow" },
+	{ "no-process", OPT_NO_PROCESS, NULL, 0, "No process attribution: no pid, comm, uid, cgroup or container fields" },
+	{ "pid", OPT_PID, "PID", 0, "Only packets of process PID, at either end (repeatable, at most 16)" },
+	{ "comm", OPT_COMM, "NAME", 0, "Only packets of processes named NAME (as /proc/PID/comm, at most 15 bytes), at either end" },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only packets of processes in the cgroup v2 PATH (from its root; repeatable), at either end" },
+	{ "container", OPT_CONTAINER, "ID", 0, "Only packets of container ID (or an id prefix), at either end" },
+	{ "owner-entries", OPT_OWNER_ENTRIES, "N", 0, "Entries in each of the kernel's two owner maps (default 16384; least recently used go first)" },
 	{ "verbose", 'v', NULL, 0, "On stderr: what it decided and libbpf's warnings; twice: libbpf's debug log too" },
 	{ "test-reject", OPT_TEST_REJECT, NULL, OPTION_HIDDEN, "Load a variant the verifier refuses (for tests)" },
 	{},
@@ -177,7 +183,42 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		o->flow_entries = v;
 		o->flow_entries_set = true;
 		break;
+	case OPT_NO_PROCESS:
+		o->no_process = true;
+		break;
+	case OPT_PID:
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0 || v > 4194304)
+			argp_error(state, "--pid takes a process id from 1 to 4194304, got '%s'", arg);
+		if (o->n_pids == SW_MAX_PROC_PIDS)
+			argp_error(state, "at most %d --pid flags", SW_MAX_PROC_PIDS);
+		o->pids[o->n_pids++] = v;
+		break;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) > 15)
+			argp_error(state, "--comm takes a process name of 1 to 15 bytes (the kernel keeps no more), got '%s'", arg);
+		o->comm = arg;
+		break;
+	case OPT_CGROUP:
+		if (!*arg)
+			argp_error(state, "--cgroup takes a cgroup v2 path such as /system.slice/ssh.service");
+		if (o->n_cgroups == SW_MAX_PROC_CGROUPS)
+			argp_error(state, "at most %d --cgroup flags", SW_MAX_PROC_CGROUPS);
+		o->cgroups[o->n_cgroups++] = arg;
+		break;
+	case OPT_CONTAINER:
+		if (strlen(arg) < 4 || strlen(arg) > 64)
+			argp_error(state, "--container takes a container id or a prefix of at least 4 characters, got '%s'", arg);
+		o->container = arg;
+		break;
+	case OPT_OWNER_ENTRIES:
+		if (options_parse_size(arg, &v) || v < SW_OWNER_ENTRIES_MIN || v > SW_OWNER_ENTRIES_MAX)
+			argp_error(state, "--owner-entries takes a number from %d to %d, got '%s'", SW_OWNER_ENTRIES_MIN,
+				   SW_OWNER_ENTRIES_MAX, arg);
+		o->owner_entries = v;
+		break;
 	case ARGP_KEY_END:
+		if (o->no_process && (o->n_pids || o->comm || o->n_cgroups || o->container))
+			argp_error(state, "--no-process turns off what --pid, --comm, --cgroup and --container filter on");
 		if (o->any && o->n_ifaces)
 			argp_error(state, "-i any already means every interface: give it alone, or name each interface with -i");
 		if (!o->packets && !o->flows)
@@ -201,6 +242,7 @@ void options_parse(int argc, char **argv, struct sw_opts *o)
 	*o = (struct sw_opts){
 		.interval_ms = 1000,
 		.flow_entries = 65536,
+		.owner_entries = 16384,
 		.ring_size = 8 << 20,
 		.stats_ms = 1000,
 		.poll_ms = 10,

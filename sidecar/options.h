@@ -30,6 +30,15 @@ struct sw_opts {
 	unsigned long interval_ms;
 	unsigned long long flow_entries;
 	bool flow_entries_set; /* given: refused past the budget, not fitted to it */
+	/* whose traffic (docs/attribution.md) */
+	bool no_process;
+	unsigned int pids[SW_MAX_PROC_PIDS];
+	int n_pids;
+	const char *comm;
+	const char *cgroups[SW_MAX_PROC_CGROUPS];
+	int n_cgroups;
+	const char *container;
+	unsigned long long owner_entries;
 };
 
 /* Digits with an optional K, M or G suffix (powers of 1024); -1 for anything else. */

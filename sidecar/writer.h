@@ -15,6 +15,7 @@
 #include "ifnames.h"
 #include "links.h"
 #include "out.h"
+#include "owner.h"
 
 struct sw_iface {
 	unsigned int ifindex;
@@ -43,13 +44,16 @@ struct sw_ready {
 	int n_ifaces;
 	uint64_t ring_size;
 	bool packets, flows;
+	bool process_asked, process_on; /* attribution asked for; on */
+	const char *process_off;        /* asked but off: why */
 };
 
 struct sw_writer_ops {
 	/* Records a writer can still take without waiting for its reader. */
 	size_t (*room)(void *ctx);
 	void (*packet)(void *ctx, const struct sw_event *ev);
-	void (*flow)(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v);
+	void (*flow)(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v,
+		     const struct sw_event_owner *who);
 	void (*ready)(void *ctx, const struct sw_ready *r);
 	void (*stats)(void *ctx, const struct sw_stats *s);
 	void (*link)(void *ctx, unsigned int ifindex, enum sw_link_state state);
@@ -67,6 +71,12 @@ struct ndjson_writer {
 	const struct ifnames *names;
 	const struct sw_clock *clock;
 	bool macs; /* --macs: smac and dmac in packet records */
+	struct owners *owners; /* NULL with --no-process: no owner fields */
+	/* the owner fields last written, as written: a flow's packets reuse them */
+	struct sw_event_owner last_who;
+	uint64_t last_cgroup_gen;
+	size_t last_len;
+	char last[1536];
 };
 
 extern const struct sw_writer_ops ndjson_ops;

@@ -15,3 +15,17 @@ export const sourceFlags = {
   read: Flags.string({char: 'r', description: "Read a saved 'capture --json' stream from a file ('-' for stdin) instead of the kernel; needs no privilege."}),
   strict: Flags.boolean({description: 'With --read: stop at the first malformed line instead of skipping it.', dependsOn: ['read']}),
 }
+
+/** Whose traffic (docs/attribution.md): the kernel filters on the owner of each packet, at either end. */
+export const processFlags = {
+  pid: Flags.integer({multiple: true, min: 1, description: 'Only packets of this process, at either end (repeatable).', helpGroup: 'PROCESS', exclusive: ['read', 'no-process']}),
+  comm: Flags.string({description: 'Only packets of processes with this name (/proc/PID/comm, at most 15 bytes), at either end.', helpGroup: 'PROCESS', exclusive: ['read', 'no-process']}),
+  cgroup: Flags.string({multiple: true, description: 'Only packets of processes in this cgroup v2 path (from its root), at either end (repeatable).', helpGroup: 'PROCESS', exclusive: ['read', 'no-process']}),
+  container: Flags.string({description: 'Only packets of this container (its id or a prefix of 4+ characters), at either end.', helpGroup: 'PROCESS', exclusive: ['read', 'no-process']}),
+  'no-process': Flags.boolean({description: 'No process attribution: no pid, comm, uid, cgroup or container fields.', helpGroup: 'PROCESS', exclusive: ['read']}),
+}
+
+/** The process options a command's parsed flags ask for. */
+export function processOptions(flags: {pid?: number[]; comm?: string; cgroup?: string[]; container?: string; 'no-process'?: boolean}) {
+  return {off: flags['no-process'], pids: flags.pid, comm: flags.comm, cgroups: flags.cgroup, container: flags.container}
+}

@@ -31,6 +31,16 @@ export interface CaptureOptions {
   flowEntries?: number
   /** A pcap-filter(7) expression: the sidecar compiles it with libpcap and the kernel runs it (docs/filters.md). */
   filter?: string
+  /** Whose traffic: off (--no-process), or the kernel's process filter (docs/attribution.md). */
+  process?: ProcessOptions
+}
+
+export interface ProcessOptions {
+  off?: boolean
+  pids?: number[]
+  comm?: string
+  cgroups?: string[]
+  container?: string
 }
 
 export interface CaptureSink extends PacketSink {
@@ -73,6 +83,12 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   if (options.flowEntries !== undefined) args.push('--flow-entries', String(options.flowEntries))
   if (options.durationMs !== undefined) args.push('-d', String(options.durationMs / 1000))
   if (options.ringSize !== undefined) args.push('--ring-size', String(options.ringSize))
+  const proc = options.process ?? {}
+  if (proc.off) args.push('--no-process')
+  for (const pid of proc.pids ?? []) args.push('--pid', String(pid))
+  if (proc.comm !== undefined) args.push('--comm', proc.comm)
+  for (const cgroup of proc.cgroups ?? []) args.push('--cgroup', cgroup)
+  if (proc.container !== undefined) args.push('--container', proc.container)
   const verbose = options.verbose === true ? 1 : Math.min(2, Math.max(0, Math.trunc(Number(options.verbose ?? 0))))
   for (let i = 0; i < verbose; i++) args.push('-v')
   return args

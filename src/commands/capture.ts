@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {filterWords, flagCount} from '../cli/argv.js'
-import {filterArgs, sourceFlags} from '../source-flags.js'
+import {filterArgs, processFlags, processOptions, sourceFlags} from '../source-flags.js'
 import {openInput, replay} from '../capture/replay.js'
 import {explainFilter} from '../capture/explain.js'
 import {capture} from '../capture/session.js'
@@ -60,6 +60,7 @@ export default class Capture extends BaseCommand {
     timestamp: Flags.boolean({char: 't', description: 'Text lines, as tcpdump: -t no time, -tt epoch seconds, -ttt time since the previous packet, -tttt date and time, -ttttt since the first.'}),
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
+    ...processFlags,
     'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED', exclusive: ['read']}),
     'flow-entries': Flags.integer({min: LIMITS.flowEntriesMin.value, max: LIMITS.flowEntriesMax.value, description: "With --flows: entries in each of the kernel's two flow tables (default 65536); packets of flows past that are counted as overflow.", helpGroup: 'ADVANCED', dependsOn: ['flows']}),
   }
@@ -104,7 +105,7 @@ export default class Capture extends BaseCommand {
       const result = await capture(
         {
           interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
-          flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'], macs: flags['link-header'],
+          flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'], macs: flags['link-header'], process: processOptions(flags),
           filter: filter === '' ? undefined : filter,
         },
         {
@@ -112,6 +113,7 @@ export default class Capture extends BaseCommand {
           // like tcpdump's "listening on": people and tests know capture has begun
           ready: (r) => {
             this.logToStderr(`sockwatch: capturing on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C to stop`)
+            if (r.process === false) this.logToStderr(`sockwatch: process attribution is off: ${r.process_off ?? 'the engine could not turn it on'}; pid, comm, uid, cgroup and container are null (--no-process turns it off quietly)`)
             sink.ready?.(r)
           },
           flow: (r) => (format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : flowBatch.push(r)),

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {filterWords} from '../cli/argv.js'
 import {LIMITS} from '../contract/contract.js'
-import {filterArgs, sourceFlags} from '../source-flags.js'
+import {filterArgs, processFlags, processOptions, sourceFlags} from '../source-flags.js'
 import {openInput} from '../capture/replay.js'
 import {filterText, parseFilter} from '../filter/index.js'
 import {InputError, parseDuration} from '../lib/duration.js'
@@ -11,7 +11,7 @@ import {clockTime} from '../output/format.js'
 import {linkLine} from '../output/link.js'
 import {SidecarError} from '../sidecar/errors.js'
 import type {RecordError} from '../sidecar/records.js'
-import {Aggregator, DEFAULT_MAX_KEYS, GROUP_BY, SORT_BY} from '../summary/aggregate.js'
+import {Aggregator, DEFAULT_MAX_KEYS, GROUP_BY, OWNER_GROUP_BY, SORT_BY} from '../summary/aggregate.js'
 import type {Summary as SummaryData} from '../summary/aggregate.js'
 import {summaryClosingLine, summaryNdjson, summaryTable} from '../summary/render.js'
 import type {RenderOptions} from '../summary/render.js'
@@ -50,8 +50,9 @@ export default class Summary extends BaseCommand {
 
   static flags = {
     ...sourceFlags,
+    ...processFlags,
     top: Flags.integer({min: 1, default: 10, description: 'Rows to show; the rest is summed as "other".'}),
-    by: Flags.option({options: GROUP_BY, default: 'flow' as const, description: 'What a row is: flow (protocol, addresses, ports), pair (two hosts, either direction), src, dst, sport, dport, proto, iface.'})(),
+    by: Flags.option({options: GROUP_BY, default: 'flow' as const, description: 'What a row is: flow (protocol, addresses, ports), pair (two hosts, either direction), src, dst, sport, dport, proto, iface; or whose traffic: process (comm/pid), comm, user, cgroup, container (docs/attribution.md).'})(),
     sort: Flags.option({options: SORT_BY, default: 'bytes' as const, description: 'Rank rows by bytes or packets.'})(),
     count: Flags.integer({char: 'c', min: 1, description: 'Stop after this many packets (live: at the first table read that reaches it).'}),
     interval: Flags.string({description: "Live: a new table every interval, e.g. 2s; on a terminal, the top view ('sockwatch top'), then the summary at exit.", exclusive: ['read']}),
@@ -115,7 +116,7 @@ export default class Summary extends BaseCommand {
       }
       try {
         const stats = await liveSummary(
-          {interfaces: flags.interface, durationMs, intervalMs: intervalMs ?? READ_MS, count: flags.count, filter: filter === '' ? undefined : filter, verbose: this.verbosity, signal: io.signal, flowEntries: flags['flow-entries']},
+          {interfaces: flags.interface, durationMs, intervalMs: intervalMs ?? READ_MS, count: flags.count, filter: filter === '' ? undefined : filter, verbose: this.verbosity, signal: io.signal, flowEntries: flags['flow-entries'], process: processOptions(flags), owners: OWNER_GROUP_BY.includes(flags.by)},
           aggregator,
           {
             ready: (r) => this.logToStderr(`sockwatch: counting flows on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C for the summary`),

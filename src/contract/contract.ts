@@ -46,7 +46,7 @@ export const ERROR_CODES: readonly ErrorCode[] = ERROR_CODE_EXITS.map((e) => e.c
 export const LINK_STATES = ['up', 'down', 'gone'] as const
 
 // JSON types as the schema names them; 'integer' is a whole number.
-export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'string|integer'
+export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'string|integer' | 'integer|null' | 'string|null'
 
 export interface FieldSpec {
   required: Record<string, FieldType>
@@ -54,6 +54,15 @@ export interface FieldSpec {
 }
 
 const COMMON = {v: 'integer', type: 'string'} as const
+
+/**
+ * Whose packet (docs/attribution.md): present unless --no-process, null when no local socket
+ * is known; runtime only with a container; peer_* only when the other end is a local socket too.
+ */
+const OWNER = {pid: 'integer|null', comm: 'string|null', uid: 'integer|null', cgroup: 'string|null', container: 'string|null', runtime: 'string', peer_pid: 'integer', peer_comm: 'string'} as const
+
+/** A packet's container runtime, named from its cgroup path. */
+export const CONTAINER_RUNTIMES = ['docker', 'containerd', 'podman', 'cri-o', 'systemd-nspawn'] as const
 
 /**
  * Every record type and its fields. docs/events.schema.json states the same (checked by
@@ -66,16 +75,16 @@ export const RECORD_FIELDS = {
     optional: {
       src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', icmp_type: 'integer', icmp_code: 'integer', frag: 'string', vlan: 'integer', truncated: 'boolean', ethertype: 'integer',
       paylen: 'integer', malformed: 'string', unwalked: 'string', llc_dsap: 'integer', llc_ssap: 'integer', smac: 'string', dmac: 'string',
-      arp_op: 'integer', arp_sha: 'string', arp_spa: 'string', arp_tpa: 'string', inner_dst: 'string', inner_proto: 'string|integer', inner_dport: 'integer', nd_target: 'string',
+      arp_op: 'integer', arp_sha: 'string', arp_spa: 'string', arp_tpa: 'string', inner_dst: 'string', inner_proto: 'string|integer', inner_dport: 'integer', nd_target: 'string', ...OWNER,
     },
   },
   flow: {
     required: {...COMMON, ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', packets: 'integer', bytes: 'integer', first: 'number', last: 'number'},
-    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', ethertype: 'integer', llc_dsap: 'integer', llc_ssap: 'integer'},
+    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', ethertype: 'integer', llc_dsap: 'integer', llc_ssap: 'integer', ...OWNER},
   },
   ready: {
     required: {...COMMON, ts: 'number', interfaces: 'array', ring_size: 'integer'},
-    optional: {},
+    optional: {process: 'boolean', process_off: 'string'},
   },
   stats: {
     required: {...COMMON, ts: 'number', seen: 'integer', matched: 'integer', emitted: 'integer', dropped: 'integer', written: 'integer', final: 'boolean'},
@@ -158,4 +167,10 @@ export const LIMITS = {
   flowEntriesMax: {value: 2 ** 24, c: 'SW_FLOW_ENTRIES_MAX'},
   /** Kernel memory (ring + flow tables, per-CPU values counted) one run may pin when not root (docs/privileges.md). */
   memoryBudgetDefault: {value: 128 * 2 ** 20, c: 'SW_MEMORY_BUDGET_DEFAULT'},
+  /** --pid values and --cgroup/--container cgroups the kernel's process filter holds. */
+  maxProcPids: {value: 16, c: 'SW_MAX_PROC_PIDS', kernel: true},
+  maxProcCgroups: {value: 16, c: 'SW_MAX_PROC_CGROUPS', kernel: true},
+  /** --owner-entries bounds (each of the two owner maps). */
+  ownerEntriesMin: {value: 64, c: 'SW_OWNER_ENTRIES_MIN'},
+  ownerEntriesMax: {value: 2 ** 22, c: 'SW_OWNER_ENTRIES_MAX'},
 } as const satisfies Record<string, {value: number; c: string; kernel?: true}>

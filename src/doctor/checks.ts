@@ -187,19 +187,43 @@ export async function sidecarCheck(path: string): Promise<Check> {
   }
 }
 
+/** What the sidecar's ready record says of attribution. */
+export interface ReadyProcess {
+  process?: boolean
+  process_off?: string
+}
+
+/** Process attribution (docs/attribution.md): on, or what it lacks; capture works without it. */
+export function processCheck(ready: ReadyProcess | undefined): Check {
+  const check = {name: 'process attribution', critical: false}
+  if (!ready) return {...check, ok: false, detail: 'not known: the sidecar did not start', fix: 'fix the checks above first'}
+  if (ready.process) return {...check, ok: true, detail: 'on: cgroup v2 socket hooks attached; packets carry pid, comm, uid, cgroup and container'}
+  return {
+    ...check, ok: false,
+    detail: `off: ${ready.process_off ?? 'the sidecar did not say why'}; packets carry null owners`,
+    fix: /CAP_NET_ADMIN/.test(ready.process_off ?? '') ? `run as root, or add cap_net_admin: 'sudo setcap cap_bpf,cap_net_raw,cap_net_admin+ep ${sidecarPath()}'` : 'mount cgroup v2 (docs/attribution.md)',
+  }
+}
+
 /** The real proof: load the program and attach it to lo for a moment. */
 export async function attachCheck(path: string): Promise<Check> {
+  return (await attachRun(path)).check
+}
+
+/** Loads and attaches for a moment: the check, and the ready record when there was one. */
+export async function attachRun(path: string): Promise<{check: Check; ready?: ReadyProcess}> {
   const name = 'load and attach'
   try {
     // a clause no packet matches: loads the filter too, and keeps the output small on a busy lo
     const {stdout} = await run(path, ['-i', 'lo', '-d', '0.05', '--stats-interval', '0', '--filter', 'ip proto 255'], {timeout: 10_000})
-    const ready = stdout.split('\n').some((l) => l.includes('"type":"ready"'))
-    return {name, ok: ready, critical: true, detail: ready ? 'loaded the filter and attached it to lo' : 'the sidecar ended without saying it was ready'}
+    const line = stdout.split('\n').find((l) => l.includes('"type":"ready"'))
+    const ready = line === undefined ? undefined : (JSON.parse(line) as ReadyProcess)
+    return {check: {name, ok: ready !== undefined, critical: true, detail: ready ? 'loaded the filter and attached it to lo' : 'the sidecar ended without saying it was ready'}, ready}
   } catch (error) {
     const {stdout = ''} = error as {stdout?: string}
     const record = stdout.split('\n').find((l) => l.includes('"type":"error"'))
     const message = record ? (JSON.parse(record) as {message: string}).message : (error as Error).message
-    return {name, ok: false, critical: true, detail: message, fix: 'see docs/troubleshooting.md'}
+    return {check: {name, ok: false, critical: true, detail: message, fix: 'see docs/troubleshooting.md'}}
   }
 }
 
@@ -213,6 +237,7 @@ export async function runChecks(): Promise<Check[]> {
   const file = await fileAccess(path)
   const checks = [kernelCheck(), jit, await btfCheck(), sidecar, privileges]
   if (file) checks.push(accessCheck(path, file, fileCaps))
-  checks.push(sidecar.ok ? await attachCheck(path) : {name: 'load and attach', ok: false, critical: true, detail: 'skipped: no sidecar to run', fix: "run 'make'"})
+  const attached = sidecar.ok ? await attachRun(path) : {check: {name: 'load and attach', ok: false, critical: true, detail: 'skipped: no sidecar to run', fix: "run 'make'"}}
+  checks.push(attached.check, processCheck(attached.ready))
   return checks
 }

@@ -23,7 +23,7 @@ const ICMP6: Record<number, string> = {
 }
 
 /** What a person wants to know beyond addresses: TCP flags, ICMP kind, fragments, VLAN. */
-export function packetInfo(p: PacketRecord): string {
+export function packetInfo(p: PacketRecord, withOwner = true): string {
   const parts: string[] = [] // family 0: proto already names the ethertype
   if (p.flags !== undefined) parts.push(`[${p.flags}]`)
   if (p.icmp_type !== undefined) {
@@ -34,7 +34,20 @@ export function packetInfo(p: PacketRecord): string {
   if (p.frag) parts.push(p.frag === 'first' ? 'frag first' : 'frag')
   if (p.vlan !== undefined) parts.push(`vlan ${p.vlan}`)
   if (p.truncated) parts.push('truncated')
+  const owner = withOwner ? processText(p) : undefined
+  if (owner !== undefined) parts.unshift(owner)
   return parts.join(' ')
+}
+
+/**
+ * Whose packet, as comm/pid (docs/attribution.md): with the other end on this host,
+ * "curl/88 <- nginx/12" (this end, then the peer); "-" for an unattributed one; undefined
+ * when the record has no owner fields (--no-process, or an older capture).
+ */
+export function processText(p: PacketRecord): string | undefined {
+  if (p.pid === undefined) return undefined
+  const self = p.pid === null ? '-' : `${p.comm ?? '?'}/${p.pid}`
+  return p.peer_pid === undefined ? self : `${self} <- ${p.peer_comm ?? '?'}/${p.peer_pid}`
 }
 
 /** An endpoint as people write it: 10.0.0.1:443, [::1]:443, or the bare address. */

@@ -29,13 +29,16 @@ export function packetSink(format: Format, write: (text: string) => void, column
     case 'table': {
       const widthNow = () => (typeof columns === 'function' ? columns() : columns) ?? 80
       let ifnames: string[] = []
+      // a capture that attributes packets (the ready record says) gets a PROCESS column
+      let process = false
       let width = widthNow()
       let layout = tableLayout(width)
       const header = () => write(style.bold(tableHeader(layout)) + '\n')
       return {
         ready: (record) => {
           ifnames = record.interfaces.map((i) => i.name)
-          layout = tableLayout(width, ifnames)
+          process = record.process !== undefined
+          layout = tableLayout(width, ifnames, process)
           header()
         },
         packets: (batch) => {
@@ -43,7 +46,7 @@ export function packetSink(format: Format, write: (text: string) => void, column
           const now = widthNow()
           if (now !== width) {
             width = now
-            layout = tableLayout(width, ifnames)
+            layout = tableLayout(width, ifnames, process)
             header()
           }
           write(tableRows(layout, batch))

@@ -1,7 +1,7 @@
 // One tcpdump -n-like line a packet, for pipes and logs: a timestamp (tcpdump's -t
 // family), the interface and direction, then tcpdump's own words (./tcpdump.ts).
 import type {PacketRecord} from '../sidecar/records.js'
-import {clockTime} from './format.js'
+import {clockTime, processText} from './format.js'
 import {tcpdumpBody} from './tcpdump.js'
 
 /** tcpdump's timestamp options by how many -t: 0 time of day, 1 none, 2 epoch, 3 delta, 4 date and time, 5 since the first. */
@@ -61,7 +61,10 @@ export function textFormatter(options: TextOptions = {}): (p: PacketRecord) => s
   }
   return (p) => {
     const head = stampOf(p.ts)
-    return `${head ? head + ' ' : ''}${p.ifname} ${p.dir} ${tcpdumpBody(p, link)}`
+    // whose packet, after tcpdump's own wording so that stays comparable: ' (comm/pid <- peer/pid)';
+    // nothing when attribution is off or the kernel could not tell (the JSON record says null)
+    const who = typeof p.pid === 'number' ? ` (${processText(p)})` : ''
+    return `${head ? head + ' ' : ''}${p.ifname} ${p.dir} ${tcpdumpBody(p, link)}${who}`
   }
 }
 

@@ -53,10 +53,22 @@ export interface PacketRecord extends FlowKey {
   inner_dport?: number
   /** IPv6 neighbor solicitation or advertisement: the target address. */
   nd_target?: string
+  /** Whose packet (docs/attribution.md): absent with --no-process, null when unknown. */
+  pid?: number | null
+  comm?: string | null
+  uid?: number | null
+  cgroup?: string | null
+  container?: string | null
+  runtime?: ContainerRuntime
+  /** Local traffic: the process at the other end. */
+  peer_pid?: number
+  peer_comm?: string
 }
 
 export type MalformedReason = Extract<(typeof contract.PARSE_REASONS)[number], {field: 'malformed'}>['name']
 export type UnwalkedReason = Extract<(typeof contract.PARSE_REASONS)[number], {field: 'unwalked'}>['name']
+
+export type ContainerRuntime = (typeof contract.CONTAINER_RUNTIMES)[number]
 
 /** Flows mode: one flow's packets and bytes since the previous batch of flow records. */
 export interface FlowRecord extends FlowKey {
@@ -66,6 +78,15 @@ export interface FlowRecord extends FlowKey {
   bytes: number
   first: number
   last: number
+  /** Whose flow, as a packet's (docs/attribution.md), read when the sidecar reads the flow. */
+  pid?: number | null
+  comm?: string | null
+  uid?: number | null
+  cgroup?: string | null
+  container?: string | null
+  runtime?: ContainerRuntime
+  peer_pid?: number
+  peer_comm?: string
 }
 
 export interface ReadyRecord {
@@ -74,6 +95,9 @@ export interface ReadyRecord {
   ts: number
   interfaces: {ifindex: number; name: string}[]
   ring_size: number
+  /** Attribution asked for: on (true) or not possible (false, process_off says why). */
+  process?: boolean
+  process_off?: string
 }
 
 export interface StatsRecord {
@@ -221,6 +245,15 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   code: {enum: ERROR_CODES},
   message: {minLength: 1},
   state: {enum: LINK_STATES},
+  pid: {minimum: 1},
+  comm: {minLength: 1},
+  uid: {minimum: 0},
+  cgroup: {minLength: 1},
+  container: {minLength: 1},
+  runtime: {enum: contract.CONTAINER_RUNTIMES},
+  peer_pid: {minimum: 1},
+  peer_comm: {minLength: 1},
+  process_off: {minLength: 1},
 }
 
 /** A line of the stream that is not a valid record; names the line. */
@@ -242,6 +275,8 @@ function hasType(value: unknown, type: FieldType): boolean {
     case 'boolean': return typeof value === 'boolean'
     case 'array': return Array.isArray(value)
     case 'string|integer': return typeof value === 'string' || Number.isInteger(value)
+    case 'integer|null': return value === null || Number.isInteger(value)
+    case 'string|null': return value === null || typeof value === 'string'
   }
 }
 

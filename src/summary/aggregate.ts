@@ -3,7 +3,9 @@
 import type {FlowRecord, PacketRecord} from '../sidecar/records.js'
 import {MinHeap} from './min-heap.js'
 
-export const GROUP_BY = ['flow', 'pair', 'src', 'dst', 'sport', 'dport', 'proto', 'iface'] as const
+export const GROUP_BY = ['flow', 'pair', 'src', 'dst', 'sport', 'dport', 'proto', 'iface', 'process', 'comm', 'user', 'cgroup', 'container'] as const
+/** The --by keys that need packet records' owner fields (docs/attribution.md). */
+export const OWNER_GROUP_BY: readonly GroupBy[] = ['process', 'comm', 'user', 'cgroup', 'container']
 export type GroupBy = (typeof GROUP_BY)[number]
 
 export const SORT_BY = ['bytes', 'packets'] as const
@@ -26,13 +28,21 @@ export const KEY_FIELDS: Record<GroupBy, readonly string[]> = {
   dport: ['dport'],
   proto: ['proto'],
   iface: ['iface'],
+  process: ['comm', 'pid'],
+  comm: ['comm'],
+  user: ['uid'],
+  cgroup: ['cgroup'],
+  container: ['container', 'runtime'],
 }
 
 /** A row's key: addresses and names as text, ports as numbers (null where the protocol has none). */
 export type KeyFields = Readonly<Record<string, string | number | null>>
 
 /** What the aggregator reads from a packet or a flow record. */
-export type Keyed = Pick<PacketRecord, 'family' | 'proto' | 'src' | 'dst' | 'sport' | 'dport' | 'ifname'>
+export type Keyed = Pick<PacketRecord, 'family' | 'proto' | 'src' | 'dst' | 'sport' | 'dport' | 'ifname' | 'pid' | 'comm' | 'uid' | 'cgroup' | 'container' | 'runtime'>
+
+/** An owner field as text: '-' where the record has none (unattributed, or a flow record). */
+const owned = (v: string | number | null | undefined) => (v === null || v === undefined ? '-' : String(v))
 
 export interface Counts {
   packets: number
@@ -141,6 +151,11 @@ export function keyText(by: GroupBy, r: Keyed): string {
     case 'dport': return port(r.dport)
     case 'proto': return String(r.proto)
     case 'iface': return r.ifname
+    case 'process': return `${owned(r.comm)}/${owned(r.pid)}`
+    case 'comm': return owned(r.comm)
+    case 'user': return owned(r.uid)
+    case 'cgroup': return owned(r.cgroup)
+    case 'container': return r.container ? `${r.container} ${r.runtime ?? '-'}` : '-'
   }
 }
 
@@ -159,13 +174,18 @@ export function keyFields(by: GroupBy, r: Keyed): KeyFields {
     case 'dport': return {dport: r.dport ?? null}
     case 'proto': return {proto: r.proto}
     case 'iface': return {iface: r.ifname}
+    case 'process': return {comm: r.comm ?? null, pid: r.pid ?? null}
+    case 'comm': return {comm: r.comm ?? null}
+    case 'user': return {uid: r.uid ?? null}
+    case 'cgroup': return {cgroup: r.cgroup ?? null}
+    case 'container': return {container: r.container ?? null, runtime: r.runtime ?? null}
   }
 }
 
 const portOf = (t: string) => (t === '-' ? null : Number(t))
 const protoOf = (t: string) => (/^\d+$/.test(t) ? Number(t) : t)
 
-/** The key fields back from a key text (keyText's inverse: no field holds a space). */
+/** The key fields back from a key text (keyText's inverse: only an owner key's last field may hold a space). */
 export function keyFieldsOfText(by: GroupBy, text: string): KeyFields {
   const f = text.split(' ')
   switch (by) {
@@ -177,6 +197,22 @@ export function keyFieldsOfText(by: GroupBy, text: string): KeyFields {
     case 'dport': return {dport: portOf(text)}
     case 'proto': return {proto: protoOf(text)}
     case 'iface': return {iface: text}
+    // owner keys: a comm may hold spaces and slashes, so these take the text whole
+    case 'process': {
+      const at = text.lastIndexOf('/')
+      const comm = text.slice(0, at)
+      const pid = text.slice(at + 1)
+      return {comm: comm === '-' ? null : comm, pid: pid === '-' ? null : Number(pid)}
+    }
+    case 'comm': return {comm: text === '-' ? null : text}
+    case 'user': return {uid: text === '-' ? null : Number(text)}
+    case 'cgroup': return {cgroup: text === '-' ? null : text}
+    case 'container': {
+      if (text === '-') return {container: null, runtime: null}
+      const at = text.lastIndexOf(' ')
+      const runtime = text.slice(at + 1)
+      return {container: text.slice(0, at), runtime: runtime === '-' ? null : runtime}
+    }
   }
 }
 

@@ -24,6 +24,11 @@ const NOUNS: Record<GroupBy, [string, string]> = {
   dport: ['destination port', 'destination ports'],
   proto: ['protocol', 'protocols'],
   iface: ['interface', 'interfaces'],
+  process: ['process', 'processes'],
+  comm: ['process name', 'process names'],
+  user: ['user', 'users'],
+  cgroup: ['cgroup', 'cgroups'],
+  container: ['container', 'containers'],
 }
 
 /** "1 flow", "3 flows", "2 destination ports": n keys of a --by. */
@@ -67,6 +72,14 @@ const KEY_COLUMNS: Record<GroupBy, KeyColumn[]> = {
   dport: [{title: 'DPORT', cell: (k) => text(k.dport), max: 5}],
   proto: [{title: 'PROTO', cell: (k) => text(k.proto), max: 12}],
   iface: [{title: 'IFACE', cell: (k) => text(k.iface), max: 16}],
+  process: [{title: 'PROCESS', cell: (k) => `${text(k.comm)}/${text(k.pid)}`, max: 24}],
+  comm: [{title: 'COMM', cell: (k) => text(k.comm), max: 16}],
+  user: [{title: 'UID', cell: (k) => text(k.uid), max: 10}],
+  cgroup: [{title: 'CGROUP', cell: (k) => text(k.cgroup), max: 64}],
+  container: [
+    {title: 'CONTAINER', cell: (k) => text(k.container), max: 64},
+    {title: 'RUNTIME', cell: (k) => text(k.runtime), max: 14},
+  ],
 }
 
 const GAP = '  '

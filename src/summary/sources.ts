@@ -84,9 +84,11 @@ export async function readSummary(input: Readable, aggregator: Aggregator, optio
   return {skipped, dropped: drops.dropped}
 }
 
-export interface LiveOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'filter' | 'flowEntries'> {
+export interface LiveOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'filter' | 'flowEntries' | 'process'> {
   /** How often the sidecar reads the kernel's flow table (ms). */
   intervalMs: number
+  /** The rows need owner fields (--by process and the like): attribution on. */
+  owners?: boolean
   /** Stop once the kernel has counted at least this many matched packets (checked at each read). */
   count?: number
   signal?: AbortSignal
@@ -128,6 +130,8 @@ export async function liveSummary(options: LiveOptions, aggregator: Aggregator, 
     {
       mode: 'flows', intervalMs: options.intervalMs, interfaces: options.interfaces, durationMs: options.durationMs, flowEntries: options.flowEntries,
       filter: options.filter, verbose: options.verbose, signal,
+      // attribution costs a lookup a packet: on only when the rows or the kernel's process filter need it
+      process: {...options.process, off: !(options.owners || options.process?.pids?.length || options.process?.comm || options.process?.cgroups?.length || options.process?.container)},
     },
     {
       ready(record) {

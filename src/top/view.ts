@@ -81,11 +81,13 @@ const KEY_COLUMNS: Record<GroupBy, KeyColumn[]> = {
   dport: [{id: 'dport', title: 'DPORT', cell: (k) => text(k.dport), max: 5, min: 5}],
   proto: [{id: 'proto', title: 'PROTO', cell: (k) => text(k.proto), max: 12, min: 5}],
   iface: [{id: 'iface', title: 'IFACE', cell: (k) => text(k.iface), max: 15, min: 5}],
+  // whose traffic (docs/attribution.md): '-' where the kernel could not tell
+  process: [{id: 'process', title: 'PROCESS', cell: (k) => (k.comm === null && k.pid === null ? '-' : `${text(k.comm)}/${text(k.pid)}`), max: 24, min: 8}],
+  comm: [{id: 'comm', title: 'COMM', cell: (k) => text(k.comm), max: 16, min: 4}],
+  user: [{id: 'user', title: 'UID', cell: (k) => text(k.uid), max: 10, min: 3}],
+  cgroup: [{id: 'cgroup', title: 'CGROUP', cell: (k) => text(k.cgroup), max: 60, min: 10}],
+  container: [{id: 'container', title: 'CONTAINER', cell: (k) => (k.container === null ? '-' : `${text(k.runtime)}:${String(k.container).slice(0, 12)}`), max: 30, min: 10}],
 }
-
-// Where a PROCESS column goes once flow records carry their owner (issue 16):
-// a KeyColumn-like spec after the key columns, {id: 'proc', title: 'PROCESS',
-// want: longest comm/pid, min: 8, drop: 3}, filled from the row's owner fields.
 
 interface NumberColumn {
   id: string

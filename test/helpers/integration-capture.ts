@@ -11,9 +11,10 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const SIDECAR = join(ROOT, 'build/sockwatch-sidecar')
 export const CLI = join(ROOT, 'bin/run.js')
 
-/** ip netns exec NS ... when netns is given. */
+/** cmd in network namespace NS when netns is given: nsenter, not 'ip netns exec', which
+ * mounts a new /sys and so hides the cgroup v2 mount that process attribution attaches to. */
 export function inNetns(netns: string | undefined, cmd: string, args: string[]): [string, string[]] {
-  return netns ? ['ip', ['netns', 'exec', netns, cmd, ...args]] : [cmd, args]
+  return netns ? ['nsenter', [`--net=/run/netns/${netns}`, cmd, ...args]] : [cmd, args]
 }
 
 export interface SidecarRun {

@@ -60,4 +60,18 @@ for (const [cap, missing, present] of partial) {
   })
 }
 
+doctor('doctor :: with CAP_BPF and CAP_NET_RAW but not CAP_NET_ADMIN: capture works, attribution names what it lacks', () => {
+  const caps = '-all,+bpf,+net_raw'
+  const list = checks('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, CLI, 'doctor', '--json'])
+  assert.ok(named(list, 'load and attach').ok, JSON.stringify(list))
+  const attribution = named(list, 'process attribution')
+  assert.is(attribution.ok, false)
+  assert.match(attribution.detail, /^off: this process lacks CAP_NET_ADMIN/)
+})
+
+doctor('doctor :: as root: process attribution is on', () => {
+  const attribution = named(checks(CLI, ['doctor', '--json']), 'process attribution')
+  assert.ok(attribution.ok, attribution.detail)
+})
+
 doctor.run()

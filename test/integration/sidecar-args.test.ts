@@ -20,7 +20,8 @@ args.after(() => ns?.remove())
 
 /** The sidecar (or another program) run to its end in the namespace: exit code, stdout records, stderr lines. */
 function run(argv: string[], program = SIDECAR) {
-  const r = spawnSync('ip', ['netns', 'exec', ns.name, program, ...argv], {encoding: 'utf8', timeout: 20_000})
+  // nsenter, not 'ip netns exec': that one hides the cgroup v2 mount attribution needs
+  const r = spawnSync('nsenter', [`--net=/run/netns/${ns.name}`, program, ...argv], {encoding: 'utf8', timeout: 20_000})
   return {
     code: r.status,
     records: r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)),

@@ -104,7 +104,7 @@ const usage: [string[], string][] = [
   [['capture', '-i'], "sockwatch: --interface expects a value; see 'sockwatch capture --help'"],
   [['capture', '--json', '--format', 'text'], "sockwatch: --format=text cannot also be provided when using --json; see 'sockwatch capture --help'"],
   [['capture', '--json=maybe'], "sockwatch: --json is a switch and takes no value (true or false at most), got '--json=maybe'"],
-  [['summary', '--by', 'host'], "sockwatch: expected --by=host to be one of: flow, pair, src, dst, sport, dport, proto, iface; see 'sockwatch summary --help'"],
+  [['summary', '--by', 'host'], "sockwatch: expected --by=host to be one of: flow, pair, src, dst, sport, dport, proto, iface, process, comm, user, cgroup, container; see 'sockwatch summary --help'"],
   [['summary', '--top', '-1'], "sockwatch: --top expects an integer greater than or equal to 1, got '-1'; see 'sockwatch summary --help'"],
   [['capure'], "sockwatch: 'capure' is not a sockwatch command; did you mean 'sockwatch capture'?"],
   [['sumary', '-r', 'x'], "sockwatch: 'sumary' is not a sockwatch command; did you mean 'sockwatch summary'?"],

@@ -1,6 +1,6 @@
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
-import {accessCheck, effectiveCaps, INSTALL_FIX, jitCheck, kernelCheck, missingFromFile, privilegeCheck} from '../../src/doctor/checks.js'
+import {accessCheck, effectiveCaps, INSTALL_FIX, jitCheck, kernelCheck, missingFromFile, privilegeCheck, processCheck} from '../../src/doctor/checks.js'
 
 const doctor = suite('doctor')
 
@@ -97,6 +97,22 @@ for (const [what, mode, group, caps, ok, detail] of access) {
     assert.is(check.critical, false)
     assert.is(check.detail, detail)
     if (!ok) assert.is(check.fix, `'sudo make install' (root:sockwatch 0750), or 'sudo chmod o-rwx ${P}'`)
+  })
+}
+
+const processes: [string, Parameters<typeof processCheck>[0], boolean, RegExp, RegExp | undefined][] = [
+  ['on', {process: true}, true, /^on: cgroup v2 socket hooks attached/, undefined],
+  ['off for lack of CAP_NET_ADMIN', {process: false, process_off: 'this process lacks CAP_NET_ADMIN, which attaching to cgroup socket hooks needs'}, false, /^off: this process lacks CAP_NET_ADMIN/, /cap_net_admin\+ep/],
+  ['off without cgroup v2', {process: false, process_off: 'there is no cgroup v2 mount in /proc/self/mounts to attach its socket hooks to'}, false, /^off: there is no cgroup v2 mount/, /mount cgroup v2/],
+  ['unknown when the sidecar did not start', undefined, false, /^not known/, /above/],
+]
+for (const [what, ready, ok, detail, fix] of processes) {
+  doctor(`doctor :: process attribution ${what}`, () => {
+    const check = processCheck(ready)
+    assert.is(check.ok, ok)
+    assert.is(check.critical, false)
+    assert.match(check.detail, detail)
+    if (fix) assert.match(check.fix ?? '', fix)
   })
 }
 

@@ -118,6 +118,9 @@ const infos: [string, PacketRecord, string][] = [
   ['everything at once, in order', pkt({proto: 'tcp', flags: 'A', frag: 'first', vlan: 10, truncated: true}), '[A] frag first vlan 10 truncated'],
   ['ARP (family 0): proto already names it', arp, ''],
   ['LLDP (family 0) with a VLAN tag', pkt({family: 0, proto: 'lldp', ethertype: 0x88cc, vlan: 7}), 'vlan 7'],
+  ['an owner: comm/pid first', pkt({proto: 'tcp', flags: 'S', pid: 4242, comm: 'curl', uid: 0, cgroup: '/', container: null}), 'curl/4242 [S]'],
+  ['an owner and a local peer', pkt({proto: 'udp', pid: 12, comm: 'nginx', uid: 33, cgroup: '/', container: null, peer_pid: 88, peer_comm: 'curl'}), 'nginx/12 <- curl/88'],
+  ['an unattributed packet says so', pkt({proto: 'udp', pid: null, comm: null, uid: null, cgroup: null, container: null}), '-'],
 ]
 for (const [what, p, want] of infos) {
   output(`output :: packetInfo for ${what} is '${want}'`, () => {
@@ -132,6 +135,7 @@ const texts: [string, PacketRecord, string][] = [
   ['an ICMPv6 packet', ns6, '22:13:25.000001 eth0 out IP6 fe80::1 > ff02::1:ff00:2: ICMP6, neighbor solicitation, length 86'],
   ['an ARP packet (family 0)', arp, '22:13:23.999999 eth0 in ARP, length 42'],
   ['a packet with a numeric proto', gre, '22:13:24.000000 eth0 out IP 10.0.0.1 > 10.0.0.2: ip-proto-47 100'],
+  ['a packet with its owner', {...udp4, pid: 7, comm: 'dig', uid: 1000, cgroup: '/user.slice', container: null}, '22:13:20.123456 lo in IP 127.0.0.1.40000 > 127.0.0.1.53: UDP, length 71 (dig/7)'],
 ]
 for (const [what, p, want] of texts) {
   output(`output :: textLine of ${what}`, () => {
@@ -227,6 +231,20 @@ output('output :: a table row at 80 columns', () => {
 
 output('output :: a table row without INFO (UDP) at 80 columns ends with LEN', () => {
   assert.is(tableRow(tableLayout(80), udp4), '22:13:20.123 lo     in  udp   127.0.0.1:40000 127.0.0.1:53       71')
+})
+
+output('output :: with attribution, a PROCESS column holds comm/pid and INFO the rest', () => {
+  const layout = tableLayout(120, [], true)
+  assert.is(tableHeader(layout), 'TIME         IFACE  DIR PROTO SOURCE                  DESTINATION              PROCESS                  LEN INFO')
+  const owned = {...tcp6, pid: 12, comm: 'nginx', uid: 33, cgroup: '/', container: null, peer_pid: 88, peer_comm: 'curl'}
+  assert.is(tableRow(layout, owned), '22:13:21.500 eth0   out tcp   [2001:db8::1]:443       [2001:db8::2]:51000      nginx/12 <- curl/88       86 [SA]')
+  assert.is(tableRow(layout, {...udp4, pid: null, comm: null, uid: null, cgroup: null, container: null}).split(/\s+/)[6], '-')
+})
+
+output('output :: at 80 columns no PROCESS column (the endpoints keep their room): the owner leads INFO', () => {
+  const layout = tableLayout(80, [], true)
+  assert.is(tableHeader(layout), tableHeader(tableLayout(80, [])))
+  assert.is(tableRow(layout, {...udp4, pid: 7, comm: 'dig', uid: 0, cgroup: '/', container: null}), '22:13:20.123 lo     in  udp   127.0.0.1:40000 127.0.0.1:53       71 dig/7')
 })
 
 output('output :: IFACE is as wide as the longest interface captured on (lo: the title\'s 5)', () => {

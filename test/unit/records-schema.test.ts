@@ -29,7 +29,7 @@ function resolve(property: JsonSchema): JsonSchema {
 }
 
 // Alternatives of a oneOf are listed in this order, so string/integer reads 'string|integer' as in FieldType.
-const TYPE_ORDER = ['string', 'number', 'integer', 'boolean', 'array', 'object']
+const TYPE_ORDER = ['string', 'number', 'integer', 'boolean', 'array', 'object', 'null']
 
 function jsonType(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number'

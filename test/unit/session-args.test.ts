@@ -32,6 +32,10 @@ const cases: [string, CaptureOptions, string[]][] = [
   ['verbose 0 gives nothing', {verbose: 0}, []],
   ['verbose false gives nothing', {verbose: false}, []],
   ['an abort signal is not a flag', {signal: new AbortController().signal}, []],
+  ['process off is --no-process', {process: {off: true}}, ['--no-process']],
+  ['an empty process filter gives no flags', {process: {pids: [], cgroups: []}}, []],
+  ['each pid repeats --pid, in order', {process: {pids: [7, 3]}}, ['--pid', '7', '--pid', '3']],
+  ['comm, cgroups and container pass as given', {process: {comm: 'nginx', cgroups: ['/a', '/b'], container: 'abcd'}}, ['--comm', 'nginx', '--cgroup', '/a', '--cgroup', '/b', '--container', 'abcd']],
   [
     'everything at once, in a fixed order',
     {verbose: 2, ringSize: 1_048_576, durationMs: 2500, count: 2, interfaces: ['lo', 'eth0', 'lo']},

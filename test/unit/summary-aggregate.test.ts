@@ -24,6 +24,9 @@ const udp6 = pkt({family: 6, src: '2001:db8::2', dst: '2001:db8::1', sport: 5353
 const icmp = pkt({proto: 'icmp', src: '10.0.0.2', dst: '10.0.0.1', icmp_type: 8, icmp_code: 0})
 const arp = pkt({ifname: 'eth0', family: 0, proto: 'arp', ethertype: 0x0806, len: 42})
 const gre = pkt({proto: 47, src: '10.0.0.1', dst: '10.0.0.9'})
+const curl = pkt({proto: 'tcp', pid: 88, comm: 'curl', uid: 1000, cgroup: '/user.slice', container: null})
+const nginx = pkt({proto: 'tcp', pid: 12, comm: 'nginx', uid: 33, cgroup: `/system.slice/docker-${'ab'.repeat(32)}.scope`, container: 'ab'.repeat(32), runtime: 'docker'})
+const unowned = pkt({proto: 'udp', len: 50, pid: null, comm: null, uid: null, cgroup: null, container: null})
 
 // [record, --by, key text, key fields]
 const keys: [string, Keyed, GroupBy, string, Record<string, string | number | null>][] = [
@@ -54,6 +57,16 @@ const keys: [string, Keyed, GroupBy, string, Record<string, string | number | nu
   // a protocol without a name stays a number
   ['gre', gre, 'proto', '47', {proto: 47}],
   ['gre', gre, 'flow', '4 47 10.0.0.1 - 10.0.0.9 -', {family: 4, proto: 47, src: '10.0.0.1', sport: null, dst: '10.0.0.9', dport: null}],
+  // whose traffic (docs/attribution.md)
+  ['curl', curl, 'process', 'curl/88', {comm: 'curl', pid: 88}],
+  ['curl', curl, 'comm', 'curl', {comm: 'curl'}],
+  ['curl', curl, 'user', '1000', {uid: 1000}],
+  ['curl', curl, 'cgroup', '/user.slice', {cgroup: '/user.slice'}],
+  ['curl', curl, 'container', '-', {container: null, runtime: null}],
+  ['nginx in docker', nginx, 'container', `${'ab'.repeat(32)} docker`, {container: 'ab'.repeat(32), runtime: 'docker'}],
+  ['an unattributed packet', unowned, 'process', '-/-', {comm: null, pid: null}],
+  ['an unattributed packet', unowned, 'user', '-', {uid: null}],
+  ['a record without owner fields', tcp4, 'comm', '-', {comm: null}],
 ]
 for (const [name, record, by, text, fields] of keys) {
   agg(`summary-aggregate :: --by ${by}: ${name} is '${text}'`, () => {
@@ -87,6 +100,12 @@ function assertAddsUp(s: Summary): void {
 
 const ab = pkt({src: '10.0.0.1', dst: '10.0.0.2', sport: 1000, dport: 53, len: 80})
 const ba = pkt({src: '10.0.0.2', dst: '10.0.0.1', sport: 53, dport: 1000, len: 200})
+
+agg('summary-aggregate :: --by process: one row a process, its name and pid kept for the row', () => {
+  const s = fed('process', [curl, nginx, curl, unowned, flow({pid: 88, comm: 'curl', packets: 5, bytes: 500})]).result({top: 10, sort: 'bytes'})
+  assert.equal(rowsOf(s), [['curl/88', 7, 700], ['nginx/12', 1, 100], ['-/-', 1, 50]])
+  assert.equal(s.rows[0].key, {comm: 'curl', pid: 88})
+})
 
 agg('summary-aggregate :: --by pair: A→B and B→A are one row', () => {
   const s = fed('pair', [ab, ba, ab]).result({top: 10, sort: 'bytes'})

@@ -251,11 +251,16 @@ cli('summary-cli :: live --json: the totals are the final stats (matched, matche
 
 // [summary's flags, the sidecar's argv]
 const sidecarArgs: [string[], string[]][] = [
-  [[], ['--mode', 'flows', '--interval', '1000']],
-  [['--interval', '2s'], ['--mode', 'flows', '--interval', '2000']],
-  [['-i', 'lo', '-i', 'eth0', '-d', '1500ms', 'udp', 'port', '53'], ['-i', 'lo', '-i', 'eth0', '--filter', 'udp port 53', '--mode', 'flows', '--interval', '1000', '-d', '1.5']],
+  // flow records carry no owner: attribution off, unless a process filter needs it in the kernel
+  [[], ['--mode', 'flows', '--interval', '1000', '--no-process']],
+  [['--interval', '2s'], ['--mode', 'flows', '--interval', '2000', '--no-process']],
+  [['-i', 'lo', '-i', 'eth0', '-d', '1500ms', 'udp', 'port', '53'], ['-i', 'lo', '-i', 'eth0', '--filter', 'udp port 53', '--mode', 'flows', '--interval', '1000', '-d', '1.5', '--no-process']],
   // -c is checked against the stats' matched count, never passed on (flows mode has no packet records to count)
-  [['-c', '100', '-v', '-i', 'lo', 'tcp'], ['-i', 'lo', '--filter', 'tcp', '--mode', 'flows', '--interval', '1000', '-v']],
+  [['-c', '100', '-v', '-i', 'lo', 'tcp'], ['-i', 'lo', '--filter', 'tcp', '--mode', 'flows', '--interval', '1000', '--no-process', '-v']],
+  [['--pid', '7', '--pid', '9', '--comm', 'nginx'], ['--mode', 'flows', '--interval', '1000', '--pid', '7', '--pid', '9', '--comm', 'nginx']],
+  // rows by owner need attribution on: flow records get their owner when the sidecar reads them
+  [['--by', 'process'], ['--mode', 'flows', '--interval', '1000']],
+  [['--cgroup', '/a.slice', '--container', 'abcd1234'], ['--mode', 'flows', '--interval', '1000', '--cgroup', '/a.slice', '--container', 'abcd1234']],
 ]
 for (const [flags, want] of sidecarArgs) {
   cli(`summary-cli :: 'summary ${flags.join(' ')}' runs the sidecar with ${want.join(' ')}`, () => {

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Whose traffic, kernel side (docs/attribution.md). Included by sockwatch.bpf.c.
+ *
+ * Programs on cgroup v2 socket hooks run in the process that makes, binds,
+ * connects, sends on, receives on or releases an inet socket, and write its
+ * owner (pid, comm, uid, cgroup) into two bounded LRU maps: by socket cookie,
+ * and by (netns, proto, local/remote address and port). The socket filter reads
+ * them: an outgoing packet by its socket's cookie (and teaches the tuple map
+ * the connection it belongs to), an incoming one by its tuple, falling back to
+ * the local port for listeners and unconnected UDP, as Inspektor Gadget's
+ * sockets-map.h does. The sidecar turns the programs off (autoload) when it
+ * cannot attach them; owner_on then drops every lookup from the filter.
+ */
+#ifndef SW_OWNER_BPF_H
+#define SW_OWNER_BPF_H
+
+#include "owner.h"
+
+/* Set by the sidecar before load. */
+const volatile bool owner_on = false;
+/* The network namespace of the capture's packet sockets: every packet the
+ * filter sees is on one of its interfaces. */
+const volatile __u64 tap_netns = 0;
+const volatile struct sw_proc_filter proc_filter = {};
+
+struct owner_map_cookie {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384); /* resized by the sidecar (--owner-entries) */
+	__type(key, __u64);
+	__type(value, struct sw_owner_entry);
+};
+struct owner_map_cookie owner_cookies SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384); /* resized by the sidecar (--owner-entries) */
+	__type(key, struct sw_owner_key);
+	__type(value, struct sw_owner_entry);
+} owner_tuples SEC(".maps");
+
+#define OWNER_GRACE_NS ((__u64)SW_OWNER_GRACE_S * 1000000000ULL)
+
+static __always_inline void owner_current(struct sw_owner_entry *ent, __u64 cookie)
+{
+	__builtin_memset(ent, 0, sizeof(*ent));
+	ent->o.pid = bpf_get_current_pid_tgid() >> 32;
+	ent->o.uid = (__u32)bpf_get_current_uid_gid();
+	ent->o.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(ent->o.comm, sizeof(ent->o.comm));
+	ent->cookie = cookie;
+}
+
+static __always_inline bool owner_live(const struct sw_owner_entry *ent, __u64 now)
+{
+	return !ent->released_ns || now - ent->released_ns < OWNER_GRACE_NS;
+}
+
+/* A tuple entry is as live as its socket: a released socket's connections
+ * answer for the grace period, then no more (an evicted socket entry leaves
+ * the tuple's own word). */
+static __always_inline bool owner_live_tuple(const struct sw_owner_entry *ent, __u64 now)
+{
+	struct sw_owner_entry *sock;
+	__u64 cookie = ent->cookie;
+
+	if (!owner_live(ent, now))
+		return false;
+	sock = bpf_map_lookup_elem(&owner_cookies, &cookie);
+	return !sock || owner_live(sock, now);
+}
+
+/* The key of a socket's local port alone (listeners, unconnected UDP). */
+static __always_inline void port_key(struct sw_owner_key *k, __u64 netns, __u8 proto, __u16 lport)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->netns = netns;
+	k->proto = proto;
+	k->lport = lport;
+}
+
+static __always_inline bool owned_proto(__u32 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+/* The calling process now owns the socket: its cookie entry, and with `bound`
+ * its local port's. Process context only. */
+static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool bound)
+{
+	struct sw_owner_entry ent, *old;
+	struct sw_owner_key k;
+	__u64 netns, cookie;
+
+	if (!sk)
+		return;
+	netns = bpf_get_netns_cookie(ctx);
+	if (netns != tap_netns)
+		return; /* its packets never reach our interfaces */
+	cookie = bpf_get_socket_cookie(ctx);
+	owner_current(&ent, cookie);
+	old = bpf_map_lookup_elem(&owner_cookies, &cookie);
+	if (old) {
+		ent.bound_port = old->bound_port;
+		ent.bound_proto = old->bound_proto;
+	}
+	if (bound && owned_proto(sk->protocol) && sk->src_port) {
+		ent.bound_port = sk->src_port;
+		ent.bound_proto = sk->protocol;
+		port_key(&k, netns, sk->protocol, sk->src_port);
+		bpf_map_update_elem(&owner_tuples, &k, &ent, BPF_ANY);
+	}
+	bpf_map_update_elem(&owner_cookies, &cookie, &ent, BPF_ANY);
+}
+
+SEC("cgroup/sock_create")
+int sw_sock_create(struct bpf_sock *sk)
+{
+	owner_claim(sk, sk, false);
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int sw_post_bind4(struct bpf_sock *sk)
+{
+	owner_claim(sk, sk, true);
+	return 1;
+}
+
+SEC("cgroup/post_bind6")
+int sw_post_bind6(struct bpf_sock *sk)
+{
+	owner_claim(sk, sk, true);
+	return 1;
+}
+
+/* connect, sendmsg and recvmsg: whoever uses a socket now owns it (a socket
+ * handed to a child, or shared, follows its last user). */
+SEC("cgroup/connect4")
+int sw_connect4(struct bpf_sock_addr *ctx)
+{
+	owner_claim(ctx, ctx->sk, false);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int sw_connect6(struct bpf_sock_addr *ctx)
+{
+	owner_claim(ctx, ctx->sk, false);
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int sw_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	owner_claim(ctx, ctx->sk, false);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int sw_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	owner_claim(ctx, ctx->sk, false);
+	return 1;
+}
+
+SEC("cgroup/recvmsg4")
+int sw_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	owner_claim(ctx, ctx->sk, false);
+	return 1;
+}
+
+SEC("cgroup/recvmsg6")
+int sw_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	owner_claim(ctx, ctx->sk, false);
+	return 1;
+}
+
+/* Released: the port is free at once (its entry goes), while the socket's
+ * entry answers a while longer for FIN and TIME_WAIT; so do its connections'
+ * (owner_live_tuple asks it). The context has no ports here: the cookie
+ * entry remembers the bound one. */
+SEC("cgroup/sock_release")
+int sw_sock_release(struct bpf_sock *sk)
+{
+	struct sw_owner_entry *ent, *port;
+	struct sw_owner_key k;
+	__u64 cookie, netns;
+
+	netns = bpf_get_netns_cookie(sk);
+	if (netns != tap_netns)
+		return 1;
+	cookie = bpf_get_socket_cookie(sk);
+	ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
+	if (!ent)
+		return 1;
+	ent->released_ns = bpf_ktime_get_ns();
+	if (!ent->bound_port)
+		return 1;
+	port_key(&k, netns, ent->bound_proto, ent->bound_port);
+	port = bpf_map_lookup_elem(&owner_tuples, &k);
+	if (port && port->cookie == cookie)
+		bpf_map_delete_elem(&owner_tuples, &k);
+	return 1;
+}
+
+/* ---- the socket filter's side: softirq or the sender's context, so nothing
+ * here takes the current task; it only copies owners written above. */
+
+static __always_inline void tuple_key(struct sw_owner_key *k, const struct sw_event *e, bool local_is_src)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->netns = tap_netns;
+	k->proto = e->proto;
+	if (local_is_src) {
+		__builtin_memcpy(k->laddr, e->saddr, 16);
+		__builtin_memcpy(k->raddr, e->daddr, 16);
+		k->lport = e->sport;
+		k->rport = e->dport;
+	} else {
+		__builtin_memcpy(k->laddr, e->daddr, 16);
+		__builtin_memcpy(k->raddr, e->saddr, 16);
+		k->lport = e->dport;
+		k->rport = e->sport;
+	}
+}
+
+/* The owner of the local socket at one end of the packet: its connection,
+ * else its port. */
+static __always_inline bool owner_by_tuple(const struct sw_event *e, bool local_is_src, __u64 now,
+					   struct sw_owner *out)
+{
+	struct sw_owner_entry *ent;
+	struct sw_owner_key k;
+
+	tuple_key(&k, e, local_is_src);
+	ent = bpf_map_lookup_elem(&owner_tuples, &k);
+	if (!ent || !owner_live_tuple(ent, now)) {
+		port_key(&k, tap_netns, e->proto, local_is_src ? e->sport : e->dport);
+		ent = bpf_map_lookup_elem(&owner_tuples, &k);
+	}
+	if (!ent || !owner_live_tuple(ent, now))
+		return false;
+	*out = ent->o;
+	return true;
+}
+
+static __always_inline bool has_tuple(const struct sw_event *e)
+{
+	return (e->flags & SW_EV_PORTS) && owned_proto(e->proto);
+}
+
+/* Fills e->who.owner (and on loopback, where both ends are ours, e->who.peer):
+ * pid 0 where no socket is known. The tap's copy of a packet has no socket
+ * (a clone loses skb->sk), so both directions go by tuple. */
+static __always_inline void owner_resolve(struct sw_event *e, bool loopback)
+{
+	__u64 now;
+
+	if (!owner_on || !has_tuple(e))
+		return;
+	now = bpf_ktime_get_ns();
+	owner_by_tuple(e, e->dir == SW_DIR_OUT, now, &e->who.owner);
+	if (loopback)
+		owner_by_tuple(e, true, now, &e->who.peer);
+}
+
+/* ---- cgroup_skb/egress: every packet a local socket sends, with its socket
+ * (skb->sk), before any tap sees it. It teaches the tuple map the connection
+ * the packet belongs to, copying the owner its socket's cookie entry holds:
+ * the first packet of a flow (a SYN, a UDP datagram) is learnt before the tap
+ * sees it, and so are the replies, which come back with no socket at all. A
+ * socket with no cookie entry is an accepted one (or the kernel's request
+ * socket sending a SYN-ACK): its listener's port entry owns it. */
+static __always_inline int egress_tuple(struct __sk_buff *skb, struct sw_event *e)
+{
+	__u8 first, ports[4];
+	__u32 l4;
+
+	if (bpf_skb_load_bytes(skb, 0, &first, 1) < 0)
+		return -1;
+	if (first >> 4 == 4) {
+		struct iphdr ip;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) < 0 || ip.frag_off & bpf_htons(0x1fff))
+			return -1;
+		e->proto = ip.protocol;
+		__builtin_memcpy(e->saddr, &ip.saddr, 4);
+		__builtin_memcpy(e->daddr, &ip.daddr, 4);
+		l4 = ip.ihl * 4;
+	} else if (first >> 4 == 6) {
+		struct ipv6hdr ip6;
+
+		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)) < 0)
+			return -1;
+		e->proto = ip6.nexthdr; /* extension headers: not learnt */
+		__builtin_memcpy(e->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(e->daddr, &ip6.daddr, 16);
+		l4 = sizeof(ip6);
+	} else {
+		return -1;
+	}
+	if (!owned_proto(e->proto) || bpf_skb_load_bytes(skb, l4, ports, 4) < 0)
+		return -1;
+	e->sport = (__u16)ports[0] << 8 | ports[1];
+	e->dport = (__u16)ports[2] << 8 | ports[3];
+	e->flags = SW_EV_PORTS;
+	return 0;
+}
+
+SEC("cgroup_skb/egress")
+int sw_egress(struct __sk_buff *skb)
+{
+	struct sw_owner_entry *ent, *known, child;
+	struct sw_owner_key k;
+	struct bpf_sock *sk;
+	struct sw_event e;
+	__u64 cookie;
+
+	__builtin_memset(&e, 0, sizeof(e));
+	if (egress_tuple(skb, &e))
+		return 1;
+	cookie = bpf_get_socket_cookie(skb);
+	ent = cookie ? bpf_map_lookup_elem(&owner_cookies, &cookie) : NULL;
+	if (!ent) {
+		port_key(&k, tap_netns, e.proto, e.sport);
+		ent = bpf_map_lookup_elem(&owner_tuples, &k);
+		if (!ent || !owner_live(ent, bpf_ktime_get_ns()))
+			return 1;
+		/* an accepted connection's own socket: an entry of its own, so
+		 * its release ends it (not a request socket's, which never has one) */
+		sk = skb->sk;
+		if (sk)
+			sk = bpf_sk_fullsock(sk);
+		if (sk && cookie && sk->state != 12 /* TCP_NEW_SYN_RECV */) {
+			child = *ent;
+			child.cookie = cookie;
+			child.bound_port = 0;
+			child.released_ns = 0;
+			bpf_map_update_elem(&owner_cookies, &cookie, &child, BPF_NOEXIST);
+			ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
+			if (!ent)
+				return 1;
+		}
+	}
+	tuple_key(&k, &e, true);
+	known = bpf_map_lookup_elem(&owner_tuples, &k);
+	if (!known || known->cookie != ent->cookie || known->o.pid != ent->o.pid)
+		bpf_map_update_elem(&owner_tuples, &k, ent, BPF_ANY);
+	return 1;
+}
+
+static __always_inline bool proc_one(const struct sw_owner *o)
+{
+	bool pid = proc_filter.n_pids == 0, cgroup = proc_filter.n_cgroups == 0;
+
+	if (!o->pid)
+		return false;
+#pragma unroll
+	for (int i = 0; i < SW_MAX_PROC_PIDS; i++)
+		if (i < proc_filter.n_pids && proc_filter.pids[i] == o->pid)
+			pid = true;
+#pragma unroll
+	for (int i = 0; i < SW_MAX_PROC_CGROUPS; i++)
+		if (i < proc_filter.n_cgroups && proc_filter.cgroups[i] == o->cgroup_id)
+			cgroup = true;
+	if (proc_filter.has_comm) {
+		const __u64 *a = (const __u64 *)o->comm;
+		const volatile __u64 *b = (const volatile __u64 *)proc_filter.comm;
+
+		if (a[0] != b[0] || a[1] != b[1])
+			return false;
+	}
+	return pid && cgroup;
+}
+
+/* The process filter: true without one; else the owner or the peer matches. */
+static __always_inline bool proc_match(const struct sw_event *e)
+{
+	if (!proc_filter.n_pids && !proc_filter.n_cgroups && !proc_filter.has_comm)
+		return true;
+	return proc_one(&e->who.owner) || proc_one(&e->who.peer);
+}
+
+#endif /* SW_OWNER_BPF_H */

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Sockets opened before the start have passed their cgroup hooks already:
+ * give them owners from the socket tables (sock_diag: cookie, tuple, inode)
+ * and /proc (which process holds the inode). Entries the hooks wrote since
+ * the attach are newer and kept (BPF_NOEXIST).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include "engine.h"
+#include "sockwatch.skel.h"
+
+#define MAX_SOCKETS 65536  /* sockets seeded at most */
+#define MAX_PROCS 65536    /* /proc entries looked at */
+#define TCP_LISTEN 10
+
+struct seed_sock {
+	uint64_t cookie;
+	uint32_t inode;
+	uint32_t uid;
+	uint8_t proto;
+	uint8_t listen;
+	uint16_t lport, rport;
+	uint8_t laddr[16], raddr[16];
+	uint32_t pid;
+};
+
+struct seed {
+	struct seed_sock *s;
+	size_t n;
+};
+
+/* One dump of one family and protocol, appended to seed. */
+static int dump(struct seed *sd, int family, int proto)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 req;
+	} msg = {
+		.nlh = { .nlmsg_len = sizeof(msg), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = family, .sdiag_protocol = proto, .idiag_states = ~0U },
+	};
+	char buf[32768];
+	int fd, err = 0;
+	bool done = false;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &msg, sizeof(msg), 0) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	while (!done) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h;
+
+		if (len < 0) {
+			err = -errno;
+			goto cleanup;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+			struct seed_sock *s;
+
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if (!m->idiag_inode || sd->n >= MAX_SOCKETS)
+				continue;
+			s = &sd->s[sd->n++];
+			memset(s, 0, sizeof(*s));
+			s->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
+			s->inode = m->idiag_inode;
+			s->uid = m->idiag_uid;
+			s->proto = proto;
+			s->listen = proto == IPPROTO_TCP && m->idiag_state == TCP_LISTEN;
+			s->lport = ntohs(m->id.idiag_sport);
+			s->rport = ntohs(m->id.idiag_dport);
+			memcpy(s->laddr, m->id.idiag_src, family == AF_INET ? 4 : 16);
+			memcpy(s->raddr, m->id.idiag_dst, family == AF_INET ? 4 : 16);
+		}
+	}
+cleanup:
+	close(fd);
+	return err;
+}
+
+static int by_inode(const void *a, const void *b)
+{
+	const struct seed_sock *x = a, *y = b;
+
+	return x->inode < y->inode ? -1 : x->inode > y->inode;
+}
+
+/* Which process holds each socket: /proc/<pid>/fd entries link to "socket:[inode]". */
+static void find_pids(struct seed *sd)
+{
+	DIR *proc = opendir("/proc"), *fds;
+	struct dirent *p, *f;
+	int procs = 0;
+	char path[320], link[64];
+
+	if (!proc)
+		return;
+	qsort(sd->s, sd->n, sizeof(*sd->s), by_inode);
+	while ((p = readdir(proc)) && procs++ < MAX_PROCS) {
+		unsigned long pid = strtoul(p->d_name, NULL, 10);
+
+		if (!pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%lu/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue; /* gone, or not ours to read */
+		while ((f = readdir(fds))) {
+			struct seed_sock key, *s;
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/proc/%lu/fd/%s", pid, f->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = 0;
+			if (sscanf(link, "socket:[%u]", &key.inode) != 1)
+				continue;
+			s = bsearch(&key, sd->s, sd->n, sizeof(*sd->s), by_inode);
+			if (s && !s->pid)
+				s->pid = pid;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+/* A process's comm and cgroup v2 id; false when it is gone. */
+static bool process_owner(const struct cgroups *cg, uint32_t pid, struct sw_owner *o)
+{
+	char path[64], line[4096];
+	bool found = false;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(o->comm, 1, sizeof(o->comm) - 1, f);
+	fclose(f);
+	if (n && o->comm[n - 1] == '\n')
+		o->comm[n - 1] = 0;
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		found = !cgroups_id_of(cg, line + 3, &o->cgroup_id);
+	}
+	fclose(f);
+	o->pid = pid;
+	return true;
+}
+
+long owner_seed(struct engine *e)
+{
+	struct owners *ow = &e->owners;
+	static const int families[] = { AF_INET, AF_INET6 }, protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+	int cookies = bpf_map__fd(e->skel->maps.owner_cookies);
+	int tuples = bpf_map__fd(e->skel->maps.owner_tuples);
+	struct seed sd = { 0 };
+	long seeded = 0;
+	int err = 0;
+
+	sd.s = calloc(MAX_SOCKETS, sizeof(*sd.s));
+	if (!sd.s)
+		return -ENOMEM;
+	for (int f = 0; f < 2 && !err; f++)
+		for (int p = 0; p < 2 && !err; p++)
+			err = dump(&sd, families[f], protos[p]);
+	if (err)
+		goto cleanup;
+	find_pids(&sd);
+	for (size_t i = 0; i < sd.n; i++) {
+		struct seed_sock *s = &sd.s[i];
+		struct sw_owner_entry ent = { .cookie = s->cookie };
+		struct sw_owner_key k = { .netns = ow->netns, .proto = s->proto, .lport = s->lport };
+
+		if (!s->pid || !process_owner(&ow->cg, s->pid, &ent.o))
+			continue;
+		ent.o.uid = s->uid;
+		if (s->listen || (s->proto == IPPROTO_UDP && !s->rport)) {
+			ent.bound_port = s->lport;
+			ent.bound_proto = s->proto;
+			bpf_map_update_elem(tuples, &k, &ent, BPF_NOEXIST);
+		}
+		bpf_map_update_elem(cookies, &s->cookie, &ent, BPF_NOEXIST);
+		if (s->rport) {
+			memcpy(k.laddr, s->laddr, 16);
+			memcpy(k.raddr, s->raddr, 16);
+			k.rport = s->rport;
+			bpf_map_update_elem(tuples, &k, &ent, BPF_NOEXIST);
+		}
+		seeded++;
+	}
+cleanup:
+	free(sd.s);
+	return err ? err : seeded;
+}

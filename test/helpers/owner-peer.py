@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""A process with a known pid, name, uid and cgroup for the attribution tests.
+
+owner-peer.py CGROUP_DIR NAME UID ROLE ARGS...: joins the cgroup (writes its pid to
+cgroup.procs), names itself (prctl PR_SET_NAME), drops to UID, then plays ROLE and
+prints one JSON line per event on stdout: {"ready":…}, {"ports":[…]}, {"done":…}.
+Roles:
+  server PORT ADDR...      TCP listeners and UDP sockets on PORT at each ADDR; echoes; runs until stdin closes
+  client PORT ADDR...      per ADDR: a TCP exchange, an unconnected and a connected UDP exchange
+  hold PORT ADDR           opens a TCP connection, says ready, then on each stdin line does one exchange
+  burst PORT ADDR N        N short TCP connections, one exchange each
+  exit-mid PORT ADDR       sends, then exits without closing (the kernel closes the socket)
+"""
+import ctypes, json, os, socket, sys
+
+cgroup, name, uid, role, *args = sys.argv[1:]
+with open(os.path.join(cgroup, 'cgroup.procs'), 'w') as f:
+    f.write(str(os.getpid()))
+ctypes.CDLL(None).prctl(15, name.encode(), 0, 0, 0)
+if int(uid) != 0:
+    os.setgid(int(uid))
+    os.setuid(int(uid))
+
+
+def say(**kv):
+    print(json.dumps(kv), flush=True)
+
+
+def family(addr):
+    return socket.AF_INET6 if ':' in addr else socket.AF_INET
+
+
+def exchange_tcp(port, addr):
+    c = socket.create_connection((addr, port), timeout=5)
+    local = c.getsockname()[1]
+    c.sendall(b'ping')
+    assert c.recv(16) == b'ping'
+    c.close()
+    return local
+
+
+if role == 'server':
+    import selectors
+    port, addrs = int(args[0]), args[1:]
+    sel = selectors.DefaultSelector()
+    for a in addrs:
+        t = socket.socket(family(a), socket.SOCK_STREAM)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        t.bind((a, port))
+        t.listen(1024)
+        sel.register(t, selectors.EVENT_READ, 'listen')
+        u = socket.socket(family(a), socket.SOCK_DGRAM)
+        u.bind((a, port))
+        sel.register(u, selectors.EVENT_READ, 'udp')
+    sel.register(sys.stdin, selectors.EVENT_READ, 'stdin')
+    say(ready=os.getpid())
+    while True:
+        for key, _ in sel.select():
+            s = key.fileobj
+            if key.data == 'stdin':
+                if not sys.stdin.readline():
+                    sys.exit(0)
+            elif key.data == 'listen':
+                conn, _ = s.accept()
+                sel.register(conn, selectors.EVENT_READ, 'conn')
+            elif key.data == 'udp':
+                data, peer = s.recvfrom(2048)
+                s.sendto(data, peer)
+            else:
+                data = s.recv(2048)
+                if data:
+                    s.sendall(data)
+                else:
+                    sel.unregister(s)
+                    s.close()
+elif role == 'client':
+    port, addrs = int(args[0]), args[1:]
+    ports = []
+    for a in addrs:
+        ports.append(exchange_tcp(port, a))
+        u = socket.socket(family(a), socket.SOCK_DGRAM)
+        u.settimeout(5)
+        u.sendto(b'udp1', (a, port))
+        assert u.recvfrom(16)[0] == b'udp1'
+        ports.append(u.getsockname()[1])
+        u.close()
+        u = socket.socket(family(a), socket.SOCK_DGRAM)
+        u.settimeout(5)
+        u.connect((a, port))
+        u.send(b'udp2')
+        assert u.recv(16) == b'udp2'
+        ports.append(u.getsockname()[1])
+        u.close()
+    say(ports=ports, done=os.getpid())
+elif role == 'hold':
+    port, addr = int(args[0]), args[1]
+    c = socket.create_connection((addr, port), timeout=5)
+    say(ready=os.getpid(), ports=[c.getsockname()[1]])
+    for line in sys.stdin:
+        c.sendall(b'held')
+        assert c.recv(16) == b'held'
+        say(exchanged=1)
+    c.close()
+elif role == 'burst':
+    port, addr, n = int(args[0]), args[1], int(args[2])
+    ports = [exchange_tcp(port, addr) for _ in range(n)]
+    say(ports=ports, done=os.getpid())
+elif role == 'exit-mid':
+    port, addr = int(args[0]), args[1]
+    c = socket.create_connection((addr, port), timeout=5)
+    c.sendall(b'bye')
+    assert c.recv(16) == b'bye'
+    say(ports=[c.getsockname()[1]], done=os.getpid())
+    os._exit(0)
