@@ -48,6 +48,15 @@ unsigned long long budget_flow_table_bytes(unsigned long long entries, size_t ke
 	return entries * (elem + percpu) + pow2_at_least(entries) * 16;
 }
 
+unsigned long long budget_hash_bytes(unsigned long long entries, size_t key_size, size_t value_size)
+{
+	/* the element header, the key and the value inline, and the bucket array
+	 * (the owner maps: 128 and 168 bytes an entry, as bpftool reports) */
+	const unsigned long long elem = 48 + round_up(key_size, 8) + round_up(value_size, 8);
+
+	return entries * elem + pow2_at_least(entries) * 16;
+}
+
 /* "memory_budget = 256M" lines; '#' starts a comment. */
 static int parse_config(FILE *f, unsigned long long *bytes, bool *set, char *why, size_t size)
 {

@@ -22,5 +22,7 @@ unsigned long long budget_ring_bytes(unsigned long long ring_size);
 /* What the kernel allocates for one pre-allocated per-CPU flow table. */
 unsigned long long budget_flow_table_bytes(unsigned long long entries, size_t key_size, size_t value_size,
 					   int ncpus);
+/* What the kernel allocates for one pre-allocated hash (or LRU hash) of values shared by all CPUs. */
+unsigned long long budget_hash_bytes(unsigned long long entries, size_t key_size, size_t value_size);
 
 #endif

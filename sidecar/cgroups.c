@@ -214,19 +214,32 @@ const struct cgroup_info *cgroups_get(struct cgroups *c, uint64_t id)
 {
 	struct cgroup_info *s;
 	struct walk w = { 0 };
+	uint64_t now;
+	struct cgroup_miss *miss;
 
 	if (!c->slots || !id)
 		return NULL;
 	s = slot(c, id);
 	if (s->id == id)
 		return s;
-	if (now_ms() - c->last_walk_ms < REWALK_MS)
+	/* A new id (a cgroup made since the last walk) walks at once: its packets
+	 * must not go unnamed. One a walk already missed (removed) waits, so stale
+	 * ids cannot make the sidecar walk for every packet. */
+	miss = &c->missing[id % (sizeof(c->missing) / sizeof(c->missing[0]))];
+	now = now_ms();
+	if (miss->id == id && now < miss->until_ms)
 		return NULL;
-	c->last_walk_ms = now_ms();
+	if (miss->id == id && now - c->last_walk_ms < REWALK_MS)
+		return NULL;
+	c->last_walk_ms = now;
 	c->walks++;
 	walk(c, &w);
 	s = slot(c, id);
-	return s->id == id ? s : NULL;
+	if (s->id == id)
+		return s;
+	miss->id = id;
+	miss->until_ms = now + REWALK_MS;
+	return NULL;
 }
 
 int cgroups_id_of(const struct cgroups *c, const char *path, __u64 *id)

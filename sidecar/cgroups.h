@@ -23,13 +23,17 @@ struct cgroups {
 	unsigned int used;
 	uint64_t last_walk_ms;
 	uint64_t walks; /* walks so far: what an id resolves to may change with one */
+	/* ids a walk did not find (a removed cgroup), direct-mapped: they wait for the
+	 * next timed walk instead of starting one, so a new id is never kept waiting */
+	struct cgroup_miss { uint64_t id, until_ms; } missing[64];
 };
 
 /* Finds the cgroup v2 mount in /proc/self/mounts: 0, or -ENOENT without one. */
 int cgroups_init(struct cgroups *c);
 void cgroups_free(struct cgroups *c);
-/* A cgroup id's path and container, walking the hierarchy again (at most every
- * 100 ms) for an id not seen yet; NULL when it is not (or no longer) there. */
+/* A cgroup id's path and container, walking the hierarchy again for an id not
+ * seen yet (an id a walk did not find: at most every 100 ms); NULL when it is not
+ * (or no longer) there. */
 const struct cgroup_info *cgroups_get(struct cgroups *c, uint64_t id);
 /* A path's container id and runtime (the runtime NULL when it names none). */
 const char *cgroups_container(const char *path, char *id, size_t size);

@@ -26,9 +26,10 @@ int engine_check_budget(struct engine *e)
 {
 	struct sw_opts *o = &e->opts;
 	const int ncpus = libbpf_num_possible_cpus();
-	unsigned long long ring, table;
-	char total_s[32], ring_s[32], table_s[32], limit_s[32], parts[128];
+	unsigned long long ring, table, owners = 0;
+	char total_s[32], part_s[32], limit_s[32], parts[192] = "", flags[64] = "--ring-size";
 	struct sw_budget b;
+	size_t n = 0;
 
 	budget_load(&b, SW_CONFIG_FILE);
 	if (b.warning[0])
@@ -36,28 +37,38 @@ int engine_check_budget(struct engine *e)
 	if (!b.bytes || ncpus <= 0)
 		return 0;
 	ring = budget_ring_bytes(o->packets ? o->ring_size : SW_RING_SIZE_MIN);
+	/* attribution's two owner maps (it may still turn out to be off: counted anyway) */
+	if (!o->no_process)
+		owners = budget_hash_bytes(o->owner_entries, sizeof(__u64), sizeof(struct sw_owner_entry)) +
+			 budget_hash_bytes(o->owner_entries, sizeof(struct sw_owner_key), sizeof(struct sw_owner_entry));
 #define TABLE(n) budget_flow_table_bytes(o->flows ? (n) : 1, sizeof(struct sw_flow_key), sizeof(struct sw_flow_val), ncpus)
 	table = TABLE(o->flow_entries);
 	/* a default that does not fit (many CPUs) shrinks; a size asked for is refused */
-	while (!o->flow_entries_set && o->flows && ring + 2 * table > b.bytes && o->flow_entries > SW_FLOW_ENTRIES_MIN) {
+	while (!o->flow_entries_set && o->flows && ring + 2 * table + owners > b.bytes &&
+	       o->flow_entries > SW_FLOW_ENTRIES_MIN) {
 		o->flow_entries /= 2;
 		table = TABLE(o->flow_entries);
 		engine_log(e, "flows: tables cut to %llu entries to fit %s's %s", o->flow_entries, b.source,
 			   mib(limit_s, sizeof(limit_s), b.bytes));
 	}
 #undef TABLE
-	if (ring + 2 * table <= b.bytes)
+	if (ring + 2 * table + owners <= b.bytes)
 		return 0;
-	if (o->flows)
-		snprintf(parts, sizeof(parts), "ring buffer %s, two flow tables of %s on %d CPUs",
-			 mib(ring_s, sizeof(ring_s), ring), mib(table_s, sizeof(table_s), table), ncpus);
-	else
-		snprintf(parts, sizeof(parts), "the ring buffer");
+	n += snprintf(parts + n, sizeof(parts) - n, "ring buffer %s", mib(part_s, sizeof(part_s), ring));
+	if (o->flows) {
+		n += snprintf(parts + n, sizeof(parts) - n, ", two flow tables of %s on %d CPUs",
+			      mib(part_s, sizeof(part_s), table), ncpus);
+		strcat(flags, ", --flow-entries");
+	}
+	if (owners) {
+		snprintf(parts + n, sizeof(parts) - n, ", owner maps %s", mib(part_s, sizeof(part_s), owners));
+		strcat(flags, ", --owner-entries");
+	}
 	return engine_fail(e, EXIT_PERM, "memory_budget", NULL,
 			   "these sizes would pin %s of kernel memory (%s), over the %s a user other than root may "
-			   "pin (%s): ask for less with --ring-size%s, or have root raise memory_budget in %s",
-			   mib(total_s, sizeof(total_s), ring + 2 * table), parts, mib(limit_s, sizeof(limit_s), b.bytes),
-			   b.source, o->flows ? " or --flow-entries" : "", SW_CONFIG_FILE);
+			   "pin (%s): ask for less (%s), or have root raise memory_budget in %s",
+			   mib(total_s, sizeof(total_s), ring + 2 * table + owners), parts,
+			   mib(limit_s, sizeof(limit_s), b.bytes), b.source, flags, SW_CONFIG_FILE);
 }
 
 /* Leaves this process CAP_BPF alone, permitted and, if asked, effective; or nothing. */

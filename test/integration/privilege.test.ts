@@ -82,7 +82,7 @@ priv('privilege :: doctor as root: every check passes, exit 0', async () => {
   const proc = startProc(CLI, ['doctor'])
   assert.is((await proc.exited).code, 0, proc.stdout.join('\n'))
   const lines = proc.stdout.filter(Boolean)
-  assert.is(lines.length, 7)
+  assert.is(lines.length, 8)
   assert.ok(lines.every((l) => l.startsWith('✔ ')), lines.join('\n'))
   assert.ok(lines.includes(`✔ access: ${SIDECAR} is root:root 0755, no capabilities: only root may capture`), lines.join('\n'))
   assert.ok(lines.includes('✔ load and attach: loaded the filter and attached it to lo'))
@@ -134,9 +134,12 @@ for (const [who, start, bounding] of dropped) {
 }
 
 // The budget: a user other than root may not pin more kernel memory than 128 MiB by default.
+const TAIL = String.raw`, over the 128\.0 MiB a user other than root may pin \(the default budget\): ask for less \(--ring-size`
 const budget: [string, string[], RegExp][] = [
-  ['--ring-size 1G', ['--ring-size', '1G'], /^these sizes would pin 1028\.\d MiB of kernel memory \(the ring buffer\), over the 128\.0 MiB a user other than root may pin \(the default budget\): ask for less with --ring-size, or have root raise memory_budget in \/etc\/sockwatch\/sidecar\.conf$/],
-  ['--flows --flow-entries 1M', ['--flows', '--flow-entries', '1M'], /^these sizes would pin \d+\.\d MiB of kernel memory \(ring buffer 8\.\d MiB, two flow tables of \d+\.\d MiB on \d+ CPUs\), over the 128\.0 MiB a user other than root may pin \(the default budget\): ask for less with --ring-size or --flow-entries, or have root raise memory_budget in \/etc\/sockwatch\/sidecar\.conf$/],
+  ['--ring-size 1G', ['--ring-size', '1G'], new RegExp(String.raw`^these sizes would pin 10\d\d\.\d MiB of kernel memory \(ring buffer 1028\.\d MiB, owner maps 4\.6 MiB\)` + TAIL + String.raw`, --owner-entries\), or have root raise memory_budget in /etc/sockwatch/sidecar\.conf$`)],
+  ['--flows --flow-entries 1M', ['--flows', '--flow-entries', '1M'], new RegExp(String.raw`^these sizes would pin \d+\.\d MiB of kernel memory \(ring buffer 8\.\d MiB, two flow tables of \d+\.\d MiB on \d+ CPUs, owner maps 4\.6 MiB\)` + TAIL + String.raw`, --flow-entries, --owner-entries\), or have root raise memory_budget in /etc/sockwatch/sidecar\.conf$`)],
+  // attribution's owner maps count too: 2 × 1M entries is about 280 MiB
+  ['--owner-entries 1M', ['--owner-entries', '1M'], new RegExp(String.raw`^these sizes would pin \d+\.\d MiB of kernel memory \(ring buffer 8\.\d MiB, owner maps 2\d\d\.\d MiB\)` + TAIL + String.raw`, --owner-entries\), or have root raise memory_budget in /etc/sockwatch/sidecar\.conf$`)],
 ]
 for (const [what, args, message] of budget) {
   priv(`privilege :: nobody with a setcap copy: ${what} is refused (exit 3, the budget named); root may`, async () => {
