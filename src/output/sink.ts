@@ -37,7 +37,7 @@ export function packetSink(format: Format, write: (text: string) => void, column
       return {
         ready: (record) => {
           ifnames = record.interfaces.map((i) => i.name)
-          process = record.process !== undefined
+          process = record.process === true
           layout = tableLayout(width, ifnames, process)
           header()
         },
