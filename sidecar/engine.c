@@ -242,4 +242,5 @@ void engine_close(struct engine *e)
 		close(e->linkfd);
 	ifnames_free(&e->names);
 	out_free(&e->out);
+	out_free(&e->ctl);
 }

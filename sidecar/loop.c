@@ -22,7 +22,7 @@
 /* Records a drain pass may take before the loop looks around again. */
 #define DRAIN_BUDGET 8192
 
-enum { TAG_RING, TAG_SIGNAL, TAG_LINKS, TAG_OUT, TAG_SOCK };
+enum { TAG_RING, TAG_SIGNAL, TAG_LINKS, TAG_OUT, TAG_CTL, TAG_SOCK };
 
 uint64_t now_ms(void)
 {
@@ -156,27 +156,42 @@ static void on_socket_error(struct engine *e, int idx)
 		engine_log(e, "interface '%s': its socket says %s", e->ifaces[idx].name, strerror(soerr));
 }
 
-/* Wakes the loop when stdout can take more, only while output waits for it: a
- * wake-up each time the reader takes a little would drain the ring in crumbs. */
-static void watch_stdout(struct engine *e, bool on)
+/* Wakes the loop when an output can take more, only while output waits for it:
+ * a wake-up each time the reader takes a little would drain the ring in crumbs. */
+static void watch_out(struct engine *e, const struct out *o, uint32_t tag, bool *watched, bool on)
 {
-	struct epoll_event ev = { .events = on ? EPOLLOUT : 0, .data.u32 = TAG_OUT };
+	struct epoll_event ev = { .events = on ? EPOLLOUT : 0, .data.u32 = tag };
 
-	if (e->out_watched == on)
+	if (*watched == on)
 		return;
-	if (!epoll_ctl(e->epfd, EPOLL_CTL_MOD, e->out.fd, &ev))
-		e->out_watched = on;
+	if (!epoll_ctl(e->epfd, EPOLL_CTL_MOD, o->fd, &ev))
+		*watched = on;
 }
 
-/* Flushes the writers' output; false when the run must end now (a write error). */
-static bool flush(struct engine *e)
+static void reader_left(struct out *o, uint32_t events)
 {
-	int err = out_flush(&e->out);
+	if (events & (EPOLLERR | EPOLLHUP) && !o->err)
+		o->err = EPIPE;
+}
 
-	if (e->out_pollable)
-		watch_stdout(e, err == -EAGAIN);
-	if (err == 0 || err == -EAGAIN)
+/* stdout failed. With --control the run ends as if asked (the ring is drained
+ * into nothing, the final stats reach the CLI), and then an error record says
+ * why, unless the reader just left (EPIPE: `| head`), which is no error. */
+static bool stdout_failed(struct engine *e, int err)
+{
+	if (e->ctl.fd >= 0) {
+		if (!e->out_errno) {
+			e->out_errno = -err;
+			/* a broken pipe stays readable for epoll: no more wake-ups from it */
+			if (e->out_pollable && !epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->out.fd, NULL))
+				e->out_pollable = false;
+			if (!e->exiting) {
+				e->exiting = true;
+				e->why = err == -EPIPE ? "the reader closed stdout" : "stdout failed";
+			}
+		}
 		return true;
+	}
 	if (err == -EPIPE) {
 		e->why = "the reader closed stdout";
 		e->exit_code = EXIT_OK;
@@ -185,6 +200,30 @@ static bool flush(struct engine *e)
 		e->exit_code = EXIT_RUNTIME;
 	}
 	return false;
+}
+
+/* Flushes the writers' output; false when the run must end now (a write error
+ * with nobody else to tell, or the CLI gone from --control). */
+static bool flush(struct engine *e)
+{
+	int err = out_flush(&e->out);
+
+	if (e->out_pollable)
+		watch_out(e, &e->out, TAG_OUT, &e->out_watched, err == -EAGAIN);
+	if (err && err != -EAGAIN && !stdout_failed(e, err))
+		return false;
+	if (e->ctl.fd < 0)
+		return true;
+	err = out_flush(&e->ctl);
+	if (e->ctl_pollable)
+		watch_out(e, &e->ctl, TAG_CTL, &e->ctl_watched, err == -EAGAIN);
+	if (err && err != -EAGAIN) {
+		/* the CLI went away: nobody is left to report to */
+		e->why = "the CLI closed its end";
+		e->exit_code = EXIT_OK;
+		return false;
+	}
+	return true;
 }
 
 static int timeout_ms(const struct engine *e, bool busy)
@@ -213,7 +252,11 @@ int engine_run(struct engine *e)
 			switch (evs[i].data.u32) {
 			case TAG_SIGNAL: on_signal(e); break;
 			case TAG_LINKS: links_waiting = true; break; /* read after the drain: packets before it come first */
-			case TAG_RING: case TAG_OUT: break; /* handled below, woken or not */
+			case TAG_RING: break; /* handled below, woken or not */
+			/* the reader closed its end: EPOLLERR comes whatever was asked,
+			 * so it is noticed now, not at the next write (or never, idle) */
+			case TAG_OUT: reader_left(&e->out, evs[i].events); break;
+			case TAG_CTL: reader_left(&e->ctl, evs[i].events); break;
 			default: on_socket_error(e, evs[i].data.u32 - TAG_SOCK);
 			}
 		}
@@ -261,11 +304,17 @@ int engine_run(struct engine *e)
 				gone_said = true;
 				engine_fail(e, EXIT_NOIF, "interface_gone", NULL, "every interface being captured was removed");
 			}
+			/* stdout failed (not the reader leaving): said after the final stats */
+			if (ended && e->out_errno && e->out_errno != EPIPE && !e->out_said) {
+				e->out_said = true;
+				engine_fail(e, EXIT_RUNTIME, "output", NULL, "cannot write to standard output: %s",
+					    strerror(e->out_errno));
+			}
 		}
 		if (!flush(e))
 			return e->exit_code;
-		if (ended && e->out.len)
-			ended = false; /* the reader has not taken it all yet */
+		if (ended && (e->out.len || e->ctl.len))
+			ended = false; /* the readers have not taken it all yet */
 	}
 	if (e->aborting)
 		engine_log(e, "leaving with output unwritten: %s", e->why);
@@ -302,6 +351,11 @@ int engine_poll_setup(struct engine *e)
 	if (!epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->out.fd, &ev))
 		e->out_pollable = true;
 	else if (errno != EPERM)
+		return -errno;
+	ev = (struct epoll_event){ .events = 0, .data.u32 = TAG_CTL };
+	if (e->ctl.fd >= 0 && !epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->ctl.fd, &ev))
+		e->ctl_pollable = true;
+	else if (e->ctl.fd >= 0 && errno != EPERM)
 		return -errno;
 	return 0;
 }

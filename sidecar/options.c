@@ -2,6 +2,7 @@
 #include <argp.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ static const char doc[] =
 	"4 no such interface, 5 the kernel refused the program.";
 
 enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_CLAUSE, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
-       OPT_FLOWS, OPT_NO_PACKETS };
+       OPT_FLOWS, OPT_NO_PACKETS, OPT_CONTROL };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
@@ -45,6 +46,8 @@ static const struct argp_option opts[] = {
 	{ "interval", OPT_INTERVAL, "MS", 0, "With --flows: read the flow table every MS milliseconds (default 1000)" },
 	{ "flow-entries", OPT_FLOW_ENTRIES, "N", 0, "With --flows: entries in each of the kernel's two flow tables (default 65536); "
 	  "flows past it are counted as overflow" },
+	{ "control", OPT_CONTROL, "FD", 0, "Write the records a controlling program acts on (ready, stats, link, error) to "
+	  "descriptor FD; stdout keeps packet, flow and link records and the stats that close a flow interval or the run" },
 	{ "verbose", 'v', NULL, 0, "On stderr: what it decided and libbpf's warnings; twice: libbpf's debug log too" },
 	{ "test-reject", OPT_TEST_REJECT, NULL, OPTION_HIDDEN, "Load a variant the verifier refuses (for tests)" },
 	{},
@@ -139,6 +142,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "at most %d --clause flags", SW_MAX_CLAUSES);
 		o->clauses[o->n_clauses++] = arg;
 		break;
+	case OPT_CONTROL:
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v < 3 || v > 1023 || fcntl((int)v, F_GETFD) < 0)
+			argp_error(state, "--control takes an open descriptor above 2, got '%s'", arg);
+		o->control_fd = (int)v;
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -196,6 +204,7 @@ void options_parse(int argc, char **argv, struct sw_opts *o)
 		.stats_ms = 1000,
 		.poll_ms = 10,
 		.packets = true,
+		.control_fd = -1,
 	};
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc, argv, 0, NULL, o);

@@ -29,6 +29,7 @@ struct sw_opts {
 	unsigned long interval_ms;
 	unsigned long long flow_entries;
 	bool flow_entries_set; /* given: refused past the budget, not fitted to it */
+	int control_fd;        /* --control: ready, stats, link, error records there (-1: all on stdout) */
 };
 
 /* Digits with an optional K, M or G suffix (powers of 1024); -1 for anything else. */
