@@ -30,6 +30,12 @@ export interface CaptureOptions {
   clauses?: string[]
   /** The exact predicate, when the kernel runs only a superset of the filter. */
   predicate?: (p: PacketRecord) => boolean
+  /**
+   * The sidecar writes the NDJSON stream (packets, flows, links, the stats that close a
+   * flow interval and the run) straight to our stdout; this process reads only its
+   * control records. Only without a predicate: then nothing here needs a packet.
+   */
+  direct?: boolean
 }
 
 export interface CaptureSink extends PacketSink {
@@ -103,9 +109,10 @@ const SIGNAL_HINT: Record<string, string> = {
 export async function capture(options: CaptureOptions, sink: CaptureSink): Promise<CaptureResult> {
   const args = sidecarArgs(options)
   const path = await findSidecar()
+  const direct = options.direct === true && !options.predicate
   // raw bytes straight through when nothing in user space needs a parsed packet
-  const bytes = sink.rawPackets !== undefined && !options.predicate
-  const sidecar = spawnSidecar({path, args, onStderr: options.verbose ? sink.stderr : undefined, bytes})
+  const bytes = !direct && sink.rawPackets !== undefined && !options.predicate
+  const sidecar = spawnSidecar({path, args, onStderr: options.verbose ? sink.stderr : undefined, bytes, direct})
   const stop = () => sidecar.stop()
   options.signal?.addEventListener('abort', stop, {once: true})
   if (options.signal?.aborted) stop()
@@ -113,7 +120,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   let stats: StatsRecord | undefined
   let failure: ErrorRecord | undefined
   let badLine: Error | undefined
-  const router: RecordRouter = new RecordRouter(sink, {
+  // direct: the control stream holds no packets, and nothing here writes any
+  const router: RecordRouter = new RecordRouter(direct ? {} : sink, {
     limit: options.count,
     predicate: options.predicate,
     // with a predicate only user space knows what counts; otherwise the sidecar stops itself at -c
@@ -140,7 +148,7 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
       }
       passThrough.end()
     } else {
-      await pump(sidecar.stdout, router, sink)
+      await pump(sidecar.stdout, router, direct ? {} : sink)
     }
   } catch (error) {
     badLine = error as Error
@@ -148,7 +156,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   } finally {
     options.signal?.removeEventListener('abort', stop)
   }
-  const captured = passThrough ? passThrough.count : router.count
+  // direct: the sidecar counted what it wrote to stdout
+  const captured = direct ? Number(stats?.written ?? 0) : passThrough ? passThrough.count : router.count
 
   const exit = await sidecar.exited
   if (badLine) {

@@ -78,7 +78,11 @@ export default class Capture extends BaseCommand {
     const status = flags.read === undefined && statusLineFits() ? startStatusBar(process.stderr, 1000, styleFor(process.stderr.isTTY, process.env, flags.color)) : undefined
     const toStdout = status ? status.wrap(io.write) : io.write
     const toStderr = (text: string) => (status ? status.wrap((t) => process.stderr.write(t)) : (t: string) => process.stderr.write(t))(text)
-    const rendered = packetSink(format, toStdout, process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color))
+    // --json with the whole filter in the kernel: the sidecar writes the stream to our
+    // stdout itself, and this process reads only its control records (not under a
+    // status line, which the sidecar's writes would tear)
+    const direct = format === 'json' && filter.exact && flags.read === undefined && !status
+    const rendered = direct ? {} : packetSink(format, toStdout, process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color))
     const sink = {...(status ? status.count(rendered) : rendered), drained: io.drained}
     try {
       if (flags.read !== undefined) {
@@ -102,6 +106,7 @@ export default class Capture extends BaseCommand {
           flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'],
           clauses: encodeClauses(filter.clauses),
           predicate: filter.exact ? undefined : (p) => matches(filter.ast, p),
+          direct,
         },
         {
           ...sink,
@@ -110,16 +115,18 @@ export default class Capture extends BaseCommand {
             this.logToStderr(`sockwatch: capturing on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C to stop`)
             sink.ready?.(r)
           },
-          flow: (r) => (format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : flowBatch.push(r)),
+          flow: (r) => (direct ? undefined : format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : flowBatch.push(r)),
           stats: (r) => {
             status?.dropped(r.dropped)
+            if (direct) return // the sidecar wrote what the stream needs
+
             // with --flows, each interval's flows then its stats: in --json all of them, else a block
             if (flowsMs !== undefined && format === 'json' && !r.final) toStdout(`${JSON.stringify(r)}\n`)
             else if (flowsMs !== undefined && format !== 'json' && flowBatch.length) toStdout(flowBlock(flowBatch.splice(0), r))
             sink.stats?.(r) // --json: the final one is the stream's last line
           },
           // an interface down, up or deleted: in --json a record among the packets, else a line on stderr
-          link: (r) => (format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : toStderr(`${linkLine(r)}\n`)),
+          link: (r) => (direct ? undefined : format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : toStderr(`${linkLine(r)}\n`)),
           stderr: (text) => process.stderr.write(text),
         },
       )
