@@ -83,6 +83,7 @@ struct engine {
 
 	/* the loop */
 	uint64_t deadline_ms, next_report_ms, signal_ms;
+	uint64_t drain_due_ms, last_drain_ms; /* drain_due_ms 0: idle, the kernel wakes us */
 	bool exiting, detached, aborting;
 	bool out_pollable, out_watched; /* stdout in the epoll set; EPOLLOUT asked for */
 	bool ctl_pollable, ctl_watched;

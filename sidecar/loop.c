@@ -226,25 +226,41 @@ static bool flush(struct engine *e)
 	return true;
 }
 
+/* How long epoll may sleep: not at all while busy, else until the next drain,
+ * deadline or report is due; with none due, until something happens (-1). */
 static int timeout_ms(const struct engine *e, bool busy)
 {
-	uint64_t t = now_ms(), wait = busy ? 0 : e->opts.poll_ms;
+	uint64_t t = now_ms(), at[3] = { e->drain_due_ms, 0, 0 };
+	int64_t wait = -1;
 
-	if (e->deadline_ms && !e->exiting)
-		wait = e->deadline_ms > t ? (e->deadline_ms - t < wait ? e->deadline_ms - t : wait) : 0;
-	if (e->next_report_ms && !e->exiting)
-		wait = e->next_report_ms > t ? (e->next_report_ms - t < wait ? e->next_report_ms - t : wait) : 0;
-	return wait;
+	if (busy)
+		return 0;
+	if (!e->exiting) {
+		at[1] = e->deadline_ms;
+		at[2] = e->next_report_ms;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!at[i])
+			continue;
+		if (at[i] <= t)
+			return 0;
+		if (wait < 0 || (int64_t)(at[i] - t) < wait)
+			wait = at[i] - t;
+	}
+	return wait > INT32_MAX ? INT32_MAX : (int)wait;
 }
 
 int engine_run(struct engine *e)
 {
 	struct epoll_event evs[MAX_IFACES + 4];
 	bool busy = false, links_waiting = false, draining = true, ended = false, gone_said = false;
+	bool ring_woken, out_woken, due;
 	uint64_t t;
 	int n, err;
 
+	e->drain_due_ms = now_ms(); /* whatever came before the loop */
 	while (!ended) {
+		ring_woken = out_woken = false;
 		n = epoll_wait(e->epfd, evs, MAX_IFACES + 4, timeout_ms(e, busy));
 		if (n < 0 && errno != EINTR)
 			return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "epoll_wait: %s", strerror(errno));
@@ -252,20 +268,42 @@ int engine_run(struct engine *e)
 			switch (evs[i].data.u32) {
 			case TAG_SIGNAL: on_signal(e); break;
 			case TAG_LINKS: links_waiting = true; break; /* read after the drain: packets before it come first */
-			case TAG_RING: break; /* handled below, woken or not */
+			case TAG_RING: ring_woken = true; break;
 			/* the reader closed its end: EPOLLERR comes whatever was asked,
 			 * so it is noticed now, not at the next write (or never, idle) */
-			case TAG_OUT: reader_left(&e->out, evs[i].events); break;
-			case TAG_CTL: reader_left(&e->ctl, evs[i].events); break;
+			case TAG_OUT: reader_left(&e->out, evs[i].events); out_woken = true; break;
+			case TAG_CTL: reader_left(&e->ctl, evs[i].events); out_woken = true; break;
 			default: on_socket_error(e, evs[i].data.u32 - TAG_SOCK);
 			}
 		}
 		if (e->aborting)
 			break;
 
+		/* When to drain. Idle (no drain due), the kernel wakes us on the first
+		 * record: drained at once if the last drain is a poll period old, else
+		 * at that point, so records come in batches. Woken while a drain is
+		 * due: the ring passed its fill level (only a forced wake-up comes
+		 * then), drained now. The writers taking more, or the end: now. */
+		t = now_ms();
+		if (ring_woken) {
+			if (e->drain_due_ms)
+				e->drain_due_ms = t;
+			else
+				e->drain_due_ms = e->last_drain_ms + e->opts.poll_ms > t ? e->last_drain_ms + e->opts.poll_ms : t;
+		}
+		if (out_woken && e->drain_due_ms)
+			e->drain_due_ms = t;
+		due = busy || e->detached || (e->drain_due_ms && t >= e->drain_due_ms);
+
 		/* what the last report still owes goes first: the ring waits behind it */
-		err = !write_report(e) ? -ENOSPC : draining ? drain_some(e) : 0;
+		err = !write_report(e) ? -ENOSPC : draining && due ? drain_some(e) : 0;
 		busy = err == -EAGAIN;
+		if (draining && due && err != -ENOSPC && !busy) {
+			e->last_drain_ms = t;
+			e->drain_due_ms = 0; /* emptied: the next record wakes us */
+		}
+		if (err == -ENOSPC) /* the reader is slow: again when it takes more, or a poll period on */
+			e->drain_due_ms = t + e->opts.poll_ms;
 		if (err == -ECANCELED) {
 			e->exiting = true;
 			e->why = "--count reached";
@@ -329,9 +367,9 @@ int engine_poll_setup(struct engine *e)
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (e->epfd < 0)
 		return -errno;
-	/* Edge-triggered on the ring itself: only the program's forced wake-ups
-	 * (past a fill level) wake us early; otherwise we drain on a timer, which
-	 * keeps the sender free of a wake-up per packet. */
+	/* Edge-triggered on the ring itself: the program wakes us on the first
+	 * record after we emptied the ring, and past a fill level; in between we
+	 * drain on a timer, which keeps the sender free of a wake-up per packet. */
 	ev = (struct epoll_event){ .events = EPOLLIN | EPOLLET, .data.u32 = TAG_RING };
 	if (e->opts.packets)
 		err = epoll_ctl(e->epfd, EPOLL_CTL_ADD, bpf_map__fd(e->skel->maps.events), &ev);

@@ -37,7 +37,7 @@ static const struct argp_option opts[] = {
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS, 0.001 to 2592000 (30 days; decimals allowed)" },
 	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size, a power of two from 4K to 1G (default 8M; K/M/G suffixes)" },
 	{ "stats-interval", OPT_STATS, "MS", 0, "Write a stats record every MS milliseconds (default 1000; 0: only at exit)" },
-	{ "poll-ms", OPT_POLL, "MS", 0, "Drain the ring at least every MS milliseconds (default 10)" },
+	{ "poll-ms", OPT_POLL, "MS", 0, "While packets come, drain the ring every MS milliseconds (default 10; at once past a quarter full; idle: no timer)" },
 	{ "clause", OPT_CLAUSE, "LITERALS", 0, "Only packets matching one of the clauses (repeatable, at most 8): "
 	  "[!]kind=value,... with kinds dir, iface, family, proto, src, dst, host, sport, dport, port (docs/filters.md)" },
 	{ "flows", OPT_FLOWS, NULL, 0, "Also count per flow in the kernel: flow records every --interval, then stats" },

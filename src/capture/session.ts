@@ -36,6 +36,9 @@ export interface CaptureOptions {
    * control records. Only without a predicate: then nothing here needs a packet.
    */
   direct?: boolean
+  /** false: no stats record until the last (the sidecar's --stats-interval 0), so an idle
+   * capture wakes nobody; for when nothing shows counts while it runs. */
+  interimStats?: boolean
 }
 
 export interface CaptureSink extends PacketSink {
@@ -78,6 +81,7 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   if (options.flowEntries !== undefined) args.push('--flow-entries', String(options.flowEntries))
   if (options.durationMs !== undefined) args.push('-d', String(options.durationMs / 1000))
   if (options.ringSize !== undefined) args.push('--ring-size', String(options.ringSize))
+  if (options.interimStats === false && options.mode !== 'flows' && !options.flows) args.push('--stats-interval', '0')
   const verbose = options.verbose === true ? 1 : Math.min(2, Math.max(0, Math.trunc(Number(options.verbose ?? 0))))
   for (let i = 0; i < verbose; i++) args.push('-v')
   return args

@@ -107,6 +107,8 @@ export default class Capture extends BaseCommand {
           clauses: encodeClauses(filter.clauses),
           predicate: filter.exact ? undefined : (p) => matches(filter.ast, p),
           direct,
+          // only the status line shows counts while the capture runs
+          interimStats: status !== undefined,
         },
         {
           ...sink,
