@@ -233,7 +233,8 @@ static int timeout_ms(const struct engine *e, bool busy)
 	uint64_t t = now_ms(), at[3] = { e->drain_due_ms, 0, 0 };
 	int64_t wait = -1;
 
-	if (busy)
+	/* asked to end since the last pass (stdout failed in flush()): detach now */
+	if (busy || (e->exiting && !e->detached))
 		return 0;
 	if (!e->exiting) {
 		at[1] = e->deadline_ms;
