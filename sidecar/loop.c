@@ -294,7 +294,8 @@ int engine_run(struct engine *e)
 		}
 		if (out_woken && e->drain_due_ms)
 			e->drain_due_ms = t;
-		due = busy || e->detached || (e->drain_due_ms && t >= e->drain_due_ms);
+		/* exiting: the ring is drained to its end before the final report */
+		due = busy || e->exiting || (e->drain_due_ms && t >= e->drain_due_ms);
 
 		/* what the last report still owes goes first: the ring waits behind it */
 		err = !write_report(e) ? -ENOSPC : draining && due ? drain_some(e) : 0;
