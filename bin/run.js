@@ -1,15 +1,33 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
-import {systemErrorText} from '../dist/lib/process-io.js'
+// --version alone is answered before oclif loads (its import is most of a start-up):
+// the same line oclif's config.userAgent gives, from package.json.
+const argv = process.argv.slice(2)
+if (argv.length === 1 && ['--version', '-V', 'version'].includes(argv[0])) {
+  const {readFileSync, writeSync} = await import('node:fs')
+  const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  try {
+    writeSync(1, `${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+  } catch (error) {
+    if (error.code !== 'EPIPE') {
+      const {systemErrorText} = await import('../dist/lib/process-io.js')
+      process.stderr.write(`sockwatch: cannot write to standard output: ${systemErrorText(error)}\n`)
+      process.exitCode = 1
+    }
+  }
+} else {
+  await run()
+}
 
-// oclif rethrows every stdout error but EPIPE from an 'error' listener: a stack
-// trace. Streaming commands watch stdout themselves (and end with their closing
-// line); for anything else, one sentence and exit 1.
-process.stdout.removeAllListeners('error')
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE' || process.stdout.listenerCount('error') > 1) return
-  process.stderr.write(`sockwatch: cannot write to standard output: ${systemErrorText(error)}\n`)
-  process.exit(1)
-})
-
-await execute({dir: import.meta.url})
+async function run() {
+  const [{execute}, {systemErrorText}] = await Promise.all([import('@oclif/core'), import('../dist/lib/process-io.js')])
+  // oclif rethrows every stdout error but EPIPE from an 'error' listener: a stack
+  // trace. Streaming commands watch stdout themselves (and end with their closing
+  // line); for anything else, one sentence and exit 1.
+  process.stdout.removeAllListeners('error')
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE' || process.stdout.listenerCount('error') > 1) return
+    process.stderr.write(`sockwatch: cannot write to standard output: ${systemErrorText(error)}\n`)
+    process.exit(1)
+  })
+  await execute({dir: import.meta.url})
+}

@@ -650,8 +650,13 @@ int sockwatch(struct __sk_buff *skb)
 	}
 	if (!emit_packets)
 		return 0;
-	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	/* Past a fill level, wake the reader now. Otherwise the kernel's own
+	 * rule (flags 0): a wake-up only if the reader had taken everything
+	 * before this record, i.e. the first record after it went idle. While
+	 * it batches (drains every --poll-ms) it lags, and nothing wakes it; with
+	 * no packets, nothing does either. The kernel checks the reader's
+	 * position after committing the record, so no record is left unseen. */
+	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : 0;
 	/* Branch-free on purpose: as an if/else, clang picks the counter by
 	 * pointer arithmetic, which the verifier refuses without CAP_PERFMON
 	 * (the setcap cap_bpf,cap_net_raw route). */

@@ -151,8 +151,8 @@ static void log_setup(const struct engine *e)
 	if (!o->filter)
 		engine_log(e, "filter: none, every packet passes");
 	if (o->packets)
-		engine_log(e, "packets: a %llu-byte ring buffer, a wake-up once %llu bytes wait, drained at "
-			   "least every %lu ms", o->ring_size, o->ring_size / 4, o->poll_ms);
+		engine_log(e, "packets: a %llu-byte ring buffer, drained at most every %lu ms unless %llu bytes "
+			   "wait; idle, no timer: the first record wakes us", o->ring_size, o->poll_ms, o->ring_size / 4);
 	if (o->flows)
 		engine_log(e, "flows: two tables of %llu entries, read every %lu ms; flows past that are overflow",
 			   o->flow_entries, o->interval_ms);
@@ -245,4 +245,5 @@ void engine_close(struct engine *e)
 		close(e->linkfd);
 	ifnames_free(&e->names);
 	out_free(&e->out);
+	out_free(&e->ctl);
 }

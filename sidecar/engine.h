@@ -41,6 +41,7 @@
 /* Exit codes (enum sw_exit: EXIT_OK … EXIT_KERNEL) and limits come from the
  * generated sw_contract.h (src/contract/contract.ts). */
 #define OUT_BUFFER (4 << 20)
+#define CTL_BUFFER (256 << 10)
 #define VERIFIER_LOG (1 << 20)
 #define MAX_WRITERS 4
 
@@ -72,11 +73,12 @@ struct engine {
 
 	int epfd, sigfd, linkfd;
 	struct out out;          /* stdout */
+	struct out ctl;          /* --control: the CLI's records (ctl.fd -1: none) */
 	struct ifnames names;
 	struct sw_clock clock;
 	struct sw_writer writers[MAX_WRITERS];
 	int n_writers;
-	struct ndjson_writer ndjson;
+	struct ndjson_writer ndjson, ctl_ndjson;
 	struct owners owners;    /* whose traffic: owner.c */
 
 	/* accounting: totals of the generations read so far */
@@ -88,8 +90,12 @@ struct engine {
 
 	/* the loop */
 	uint64_t deadline_ms, next_report_ms, signal_ms;
+	uint64_t drain_due_ms, last_drain_ms; /* drain_due_ms 0: idle, the kernel wakes us */
 	bool exiting, detached, aborting;
 	bool out_pollable, out_watched; /* stdout in the epoll set; EPOLLOUT asked for */
+	bool ctl_pollable, ctl_watched;
+	int out_errno;  /* with --control: stdout failed (the run ends, the CLI is told) */
+	bool out_said;
 	const char *why;
 	int exit_code;
 };

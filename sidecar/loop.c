@@ -22,7 +22,7 @@
 /* Records a drain pass may take before the loop looks around again. */
 #define DRAIN_BUDGET 8192
 
-enum { TAG_RING, TAG_SIGNAL, TAG_LINKS, TAG_OUT, TAG_SOCK };
+enum { TAG_RING, TAG_SIGNAL, TAG_LINKS, TAG_OUT, TAG_CTL, TAG_SOCK };
 
 uint64_t now_ms(void)
 {
@@ -159,27 +159,42 @@ static void on_socket_error(struct engine *e, int idx)
 		engine_log(e, "interface '%s': its socket says %s", e->ifaces[idx].name, strerror(soerr));
 }
 
-/* Wakes the loop when stdout can take more, only while output waits for it: a
- * wake-up each time the reader takes a little would drain the ring in crumbs. */
-static void watch_stdout(struct engine *e, bool on)
+/* Wakes the loop when an output can take more, only while output waits for it:
+ * a wake-up each time the reader takes a little would drain the ring in crumbs. */
+static void watch_out(struct engine *e, const struct out *o, uint32_t tag, bool *watched, bool on)
 {
-	struct epoll_event ev = { .events = on ? EPOLLOUT : 0, .data.u32 = TAG_OUT };
+	struct epoll_event ev = { .events = on ? EPOLLOUT : 0, .data.u32 = tag };
 
-	if (e->out_watched == on)
+	if (*watched == on)
 		return;
-	if (!epoll_ctl(e->epfd, EPOLL_CTL_MOD, e->out.fd, &ev))
-		e->out_watched = on;
+	if (!epoll_ctl(e->epfd, EPOLL_CTL_MOD, o->fd, &ev))
+		*watched = on;
 }
 
-/* Flushes the writers' output; false when the run must end now (a write error). */
-static bool flush(struct engine *e)
+static void reader_left(struct out *o, uint32_t events)
 {
-	int err = out_flush(&e->out);
+	if (events & (EPOLLERR | EPOLLHUP) && !o->err)
+		o->err = EPIPE;
+}
 
-	if (e->out_pollable)
-		watch_stdout(e, err == -EAGAIN);
-	if (err == 0 || err == -EAGAIN)
+/* stdout failed. With --control the run ends as if asked (the ring is drained
+ * into nothing, the final stats reach the CLI), and then an error record says
+ * why, unless the reader just left (EPIPE: `| head`), which is no error. */
+static bool stdout_failed(struct engine *e, int err)
+{
+	if (e->ctl.fd >= 0) {
+		if (!e->out_errno) {
+			e->out_errno = -err;
+			/* a broken pipe stays readable for epoll: no more wake-ups from it */
+			if (e->out_pollable && !epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->out.fd, NULL))
+				e->out_pollable = false;
+			if (!e->exiting) {
+				e->exiting = true;
+				e->why = err == -EPIPE ? "the reader closed stdout" : "stdout failed";
+			}
+		}
 		return true;
+	}
 	if (err == -EPIPE) {
 		e->why = "the reader closed stdout";
 		e->exit_code = EXIT_OK;
@@ -190,25 +205,66 @@ static bool flush(struct engine *e)
 	return false;
 }
 
+/* Flushes the writers' output; false when the run must end now (a write error
+ * with nobody else to tell, or the CLI gone from --control). */
+static bool flush(struct engine *e)
+{
+	int err = out_flush(&e->out);
+
+	if (e->out_pollable)
+		watch_out(e, &e->out, TAG_OUT, &e->out_watched, err == -EAGAIN);
+	if (err && err != -EAGAIN && !stdout_failed(e, err))
+		return false;
+	if (e->ctl.fd < 0)
+		return true;
+	err = out_flush(&e->ctl);
+	if (e->ctl_pollable)
+		watch_out(e, &e->ctl, TAG_CTL, &e->ctl_watched, err == -EAGAIN);
+	if (err && err != -EAGAIN) {
+		/* the CLI went away: nobody is left to report to */
+		e->why = "the CLI closed its end";
+		e->exit_code = EXIT_OK;
+		return false;
+	}
+	return true;
+}
+
+/* How long epoll may sleep: not at all while busy, else until the next drain,
+ * deadline or report is due; with none due, until something happens (-1). */
 static int timeout_ms(const struct engine *e, bool busy)
 {
-	uint64_t t = now_ms(), wait = busy ? 0 : e->opts.poll_ms;
+	uint64_t t = now_ms(), at[3] = { e->drain_due_ms, 0, 0 };
+	int64_t wait = -1;
 
-	if (e->deadline_ms && !e->exiting)
-		wait = e->deadline_ms > t ? (e->deadline_ms - t < wait ? e->deadline_ms - t : wait) : 0;
-	if (e->next_report_ms && !e->exiting)
-		wait = e->next_report_ms > t ? (e->next_report_ms - t < wait ? e->next_report_ms - t : wait) : 0;
-	return wait;
+	/* asked to end since the last pass (stdout failed in flush()): detach now */
+	if (busy || (e->exiting && !e->detached))
+		return 0;
+	if (!e->exiting) {
+		at[1] = e->deadline_ms;
+		at[2] = e->next_report_ms;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!at[i])
+			continue;
+		if (at[i] <= t)
+			return 0;
+		if (wait < 0 || (int64_t)(at[i] - t) < wait)
+			wait = at[i] - t;
+	}
+	return wait > INT32_MAX ? INT32_MAX : (int)wait;
 }
 
 int engine_run(struct engine *e)
 {
 	struct epoll_event evs[MAX_IFACES + 4];
 	bool busy = false, links_waiting = false, draining = true, ended = false, gone_said = false;
+	bool ring_woken, out_woken, due;
 	uint64_t t;
 	int n, err;
 
+	e->drain_due_ms = now_ms(); /* whatever came before the loop */
 	while (!ended) {
+		ring_woken = out_woken = false;
 		n = epoll_wait(e->epfd, evs, MAX_IFACES + 4, timeout_ms(e, busy));
 		if (n < 0 && errno != EINTR)
 			return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "epoll_wait: %s", strerror(errno));
@@ -216,16 +272,43 @@ int engine_run(struct engine *e)
 			switch (evs[i].data.u32) {
 			case TAG_SIGNAL: on_signal(e); break;
 			case TAG_LINKS: links_waiting = true; break; /* read after the drain: packets before it come first */
-			case TAG_RING: case TAG_OUT: break; /* handled below, woken or not */
+			case TAG_RING: ring_woken = true; break;
+			/* the reader closed its end: EPOLLERR comes whatever was asked,
+			 * so it is noticed now, not at the next write (or never, idle) */
+			case TAG_OUT: reader_left(&e->out, evs[i].events); out_woken = true; break;
+			case TAG_CTL: reader_left(&e->ctl, evs[i].events); out_woken = true; break;
 			default: on_socket_error(e, evs[i].data.u32 - TAG_SOCK);
 			}
 		}
 		if (e->aborting)
 			break;
 
+		/* When to drain. Idle (no drain due), the kernel wakes us on the first
+		 * record: drained at once if the last drain is a poll period old, else
+		 * at that point, so records come in batches. Woken while a drain is
+		 * due: the ring passed its fill level (only a forced wake-up comes
+		 * then), drained now. The writers taking more, or the end: now. */
+		t = now_ms();
+		if (ring_woken) {
+			if (e->drain_due_ms)
+				e->drain_due_ms = t;
+			else
+				e->drain_due_ms = e->last_drain_ms + e->opts.poll_ms > t ? e->last_drain_ms + e->opts.poll_ms : t;
+		}
+		if (out_woken && e->drain_due_ms)
+			e->drain_due_ms = t;
+		/* exiting: the ring is drained to its end before the final report */
+		due = busy || e->exiting || (e->drain_due_ms && t >= e->drain_due_ms);
+
 		/* what the last report still owes goes first: the ring waits behind it */
-		err = !write_report(e) ? -ENOSPC : draining ? drain_some(e) : 0;
+		err = !write_report(e) ? -ENOSPC : draining && due ? drain_some(e) : 0;
 		busy = err == -EAGAIN;
+		if (draining && due && err != -ENOSPC && !busy) {
+			e->last_drain_ms = t;
+			e->drain_due_ms = 0; /* emptied: the next record wakes us */
+		}
+		if (err == -ENOSPC) /* the reader is slow: again when it takes more, or a poll period on */
+			e->drain_due_ms = t + e->opts.poll_ms;
 		if (err == -ECANCELED) {
 			e->exiting = true;
 			e->why = "--count reached";
@@ -264,11 +347,17 @@ int engine_run(struct engine *e)
 				gone_said = true;
 				engine_fail(e, EXIT_NOIF, "interface_gone", NULL, "every interface being captured was removed");
 			}
+			/* stdout failed (not the reader leaving): said after the final stats */
+			if (ended && e->out_errno && e->out_errno != EPIPE && !e->out_said) {
+				e->out_said = true;
+				engine_fail(e, EXIT_RUNTIME, "output", NULL, "cannot write to standard output: %s",
+					    strerror(e->out_errno));
+			}
 		}
 		if (!flush(e))
 			return e->exit_code;
-		if (ended && e->out.len)
-			ended = false; /* the reader has not taken it all yet */
+		if (ended && (e->out.len || e->ctl.len))
+			ended = false; /* the readers have not taken it all yet */
 	}
 	if (e->aborting)
 		engine_log(e, "leaving with output unwritten: %s", e->why);
@@ -283,9 +372,9 @@ int engine_poll_setup(struct engine *e)
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (e->epfd < 0)
 		return -errno;
-	/* Edge-triggered on the ring itself: only the program's forced wake-ups
-	 * (past a fill level) wake us early; otherwise we drain on a timer, which
-	 * keeps the sender free of a wake-up per packet. */
+	/* Edge-triggered on the ring itself: the program wakes us on the first
+	 * record after we emptied the ring, and past a fill level; in between we
+	 * drain on a timer, which keeps the sender free of a wake-up per packet. */
 	ev = (struct epoll_event){ .events = EPOLLIN | EPOLLET, .data.u32 = TAG_RING };
 	if (e->opts.packets)
 		err = epoll_ctl(e->epfd, EPOLL_CTL_ADD, bpf_map__fd(e->skel->maps.events), &ev);
@@ -305,6 +394,11 @@ int engine_poll_setup(struct engine *e)
 	if (!epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->out.fd, &ev))
 		e->out_pollable = true;
 	else if (errno != EPERM)
+		return -errno;
+	ev = (struct epoll_event){ .events = 0, .data.u32 = TAG_CTL };
+	if (e->ctl.fd >= 0 && !epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->ctl.fd, &ev))
+		e->ctl_pollable = true;
+	else if (e->ctl.fd >= 0 && errno != EPERM)
 		return -errno;
 	return 0;
 }

@@ -47,19 +47,31 @@ int main(int argc, char **argv)
 		return err == -1 ? EXIT_USAGE : err ? EXIT_RUNTIME : EXIT_OK;
 	}
 	engine_set_libbpf_log(e.opts.verbose);
-	if (out_init(&e.out, STDOUT_FILENO, OUT_BUFFER) || ifnames_init(&e.names)) {
+	e.ctl.fd = -1;
+	if (out_init(&e.out, STDOUT_FILENO, OUT_BUFFER) || ifnames_init(&e.names) ||
+	    (e.opts.control_fd >= 0 && out_init(&e.ctl, e.opts.control_fd, CTL_BUFFER))) {
 		fprintf(stderr, "sockwatch-sidecar: out of memory\n");
 		return EXIT_RUNTIME;
 	}
+	/* one writer, two outputs: the user's stream on stdout, the CLI's records
+	 * on --control (writer.h says which go where) */
 	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .macs = e.opts.macs,
-					   .owners = e.opts.no_process ? NULL : &e.owners };
+					   .owners = e.opts.no_process ? NULL : &e.owners,
+					   .kinds = e.ctl.fd >= 0 ? SW_W_DATA : SW_W_ALL };
 	e.writers[e.n_writers++] = (struct sw_writer){ .ops = &ndjson_ops, .ctx = &e.ndjson };
+	if (e.ctl.fd >= 0) {
+		e.ctl_ndjson = (struct ndjson_writer){ .out = &e.ctl, .names = &e.names, .clock = &e.clock,
+						       .kinds = SW_W_CONTROL };
+		e.writers[e.n_writers++] = (struct sw_writer){ .ops = &ndjson_ops, .ctx = &e.ctl_ndjson };
+	}
 
 	err = engine_start(&e);
 	if (!err)
 		err = engine_run(&e);
 	/* a failure at start-up: its error record still goes out */
 	out_flush(&e.out);
+	if (e.ctl.fd >= 0)
+		out_flush(&e.ctl);
 	engine_close(&e);
 	return err;
 }

@@ -259,11 +259,22 @@ static void out_owner(struct ndjson_writer *w, const struct sw_event_owner *who)
 	}
 }
 
+/* A writer of control records only is not held back by room(): if its reader
+ * stalls, recurring records (interim stats, links) are skipped once only the
+ * reserve is left, which keeps room for the final stats and an error. */
+static bool nd_full(const struct ndjson_writer *w)
+{
+	return !(w->kinds & (SW_W_PACKET | SW_W_FLOW)) && out_free_space(w->out) < OUT_RESERVE;
+}
+
 static size_t nd_room(void *ctx)
 {
 	const struct ndjson_writer *w = ctx;
 	size_t free = out_free_space(w->out);
 
+	/* control records only: a few a second, never what holds the ring back */
+	if (!(w->kinds & (SW_W_PACKET | SW_W_FLOW)))
+		return (size_t)-1;
 	return free > OUT_RESERVE ? (free - OUT_RESERVE) / RECORD_MAX : 0;
 }
 
@@ -271,6 +282,9 @@ static void nd_packet(void *ctx, const struct sw_event *e)
 {
 	struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
+
+	if (!(w->kinds & SW_W_PACKET))
+		return;
 
 	out_str(o, SW_REC_HEAD_PACKET ",\"ts\":");
 	out_ts(o, w->clock, e->ts_ns);
@@ -318,8 +332,12 @@ static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow
 {
 	struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
+
 	/* a flow keyed with both ports 0 is one of a protocol without ports */
 	bool ports = k->sport || k->dport;
+
+	if (!(w->kinds & SW_W_FLOW))
+		return;
 
 	out_str(o, SW_REC_HEAD_FLOW);
 	out_l3(w, k->ifindex, k->dir, k->family, k->proto, k->ethertype, k->llc, k->saddr, k->daddr, ports,
@@ -353,6 +371,9 @@ static void nd_ready(void *ctx, const struct sw_ready *r)
 	const struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
+	if (!(w->kinds & SW_W_READY))
+		return;
+
 	out_str(o, SW_REC_HEAD_READY);
 	out_now(o);
 	out_str(o, ",\"interfaces\":[");
@@ -381,6 +402,11 @@ static void nd_stats(void *ctx, const struct sw_stats *s)
 	const struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
+	if (!(w->kinds & SW_W_STATS) && !(w->kinds & SW_W_CLOSING_STATS && (s->final || s->flows)))
+		return;
+	if (!s->final && nd_full(w))
+		return;
+
 	out_str(o, SW_REC_HEAD_STATS);
 	out_now(o);
 	out_kv(o, ",\"seen\":", s->c.seen);
@@ -403,6 +429,9 @@ static void nd_error(void *ctx, const char *code, const char *message, const cha
 	const struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
+	if (!(w->kinds & SW_W_ERROR))
+		return;
+
 	out_str(o, SW_REC_HEAD_ERROR ",\"code\":");
 	out_jstr(o, code);
 	out_str(o, ",\"message\":");
@@ -418,6 +447,9 @@ static void nd_link(void *ctx, unsigned int ifindex, enum sw_link_state state)
 {
 	const struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
+
+	if (!(w->kinds & SW_W_LINK) || nd_full(w))
+		return;
 
 	out_str(o, SW_REC_HEAD_LINK);
 	out_now(o);

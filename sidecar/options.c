@@ -2,6 +2,7 @@
 #include <argp.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdlib.h>
@@ -29,7 +30,8 @@ static const char doc[] =
 	"4 no such interface, 5 the kernel refused the program.";
 
 enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_FILTER, OPT_EXPLAIN, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
-       OPT_FLOWS, OPT_NO_PACKETS, OPT_MACS, OPT_NO_PROCESS, OPT_PID, OPT_COMM, OPT_CGROUP, OPT_CONTAINER, OPT_OWNER_ENTRIES };
+       OPT_FLOWS, OPT_NO_PACKETS, OPT_MACS, OPT_NO_PROCESS, OPT_PID, OPT_COMM, OPT_CGROUP, OPT_CONTAINER, OPT_OWNER_ENTRIES,
+       OPT_CONTROL };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
@@ -37,7 +39,7 @@ static const struct argp_option opts[] = {
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS, 0.001 to 2592000 (30 days; decimals allowed)" },
 	{ "ring-size", OPT_RING, "BYTES", 0, "Ring buffer size, a power of two from 4K to 1G (default 8M; K/M/G suffixes)" },
 	{ "stats-interval", OPT_STATS, "MS", 0, "Write a stats record every MS milliseconds (default 1000; 0: only at exit)" },
-	{ "poll-ms", OPT_POLL, "MS", 0, "Drain the ring at least every MS milliseconds (default 10)" },
+	{ "poll-ms", OPT_POLL, "MS", 0, "While packets come, drain the ring every MS milliseconds (default 10; at once past a quarter full; idle: no timer)" },
 	{ "filter", OPT_FILTER, "EXPRESSION", 0, "Only packets matching this pcap-filter(7) expression, as tcpdump "
 	  "judges them; compiled by libpcap and run in the kernel before any parsing (docs/filters.md)" },
 	{ "explain", OPT_EXPLAIN, NULL, 0, "Print the compiled filter (as tcpdump -d) and where it runs, then exit" },
@@ -54,6 +56,8 @@ static const struct argp_option opts[] = {
 	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only packets of processes in the cgroup v2 PATH (from its root; repeatable), at either end" },
 	{ "container", OPT_CONTAINER, "ID", 0, "Only packets of container ID (or an id prefix), at either end" },
 	{ "owner-entries", OPT_OWNER_ENTRIES, "N", 0, "Entries in each of the kernel's two owner maps (default 16384; least recently used go first)" },
+	{ "control", OPT_CONTROL, "FD", 0, "Write the records a controlling program acts on (ready, stats, link, error) to "
+	  "descriptor FD; stdout keeps packet, flow and link records and the stats that close a flow interval or the run" },
 	{ "verbose", 'v', NULL, 0, "On stderr: what it decided and libbpf's warnings; twice: libbpf's debug log too" },
 	{ "test-reject", OPT_TEST_REJECT, NULL, OPTION_HIDDEN, "Load a variant the verifier refuses (for tests)" },
 	{},
@@ -151,6 +155,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_EXPLAIN:
 		o->explain = true;
 		break;
+	case OPT_CONTROL:
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v < 3 || v > 1023 || fcntl((int)v, F_GETFD) < 0)
+			argp_error(state, "--control takes an open descriptor above 2, got '%s'", arg);
+		o->control_fd = (int)v;
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -247,6 +256,7 @@ void options_parse(int argc, char **argv, struct sw_opts *o)
 		.stats_ms = 1000,
 		.poll_ms = 10,
 		.packets = true,
+		.control_fd = -1,
 	};
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc, argv, 0, NULL, o);

@@ -39,6 +39,7 @@ struct sw_opts {
 	int n_cgroups;
 	const char *container;
 	unsigned long long owner_entries;
+	int control_fd;        /* --control: ready, stats, link, error records there (-1: all on stdout) */
 };
 
 /* Digits with an optional K, M or G suffix (powers of 1024); -1 for anything else. */

@@ -65,6 +65,24 @@ struct sw_writer {
 	void *ctx;
 };
 
+/* Which records an NDJSON writer takes. With --control FD the run has two:
+ * stdout gets the user's stream (packets, flows, links, and the stats records
+ * that close a flow interval or the run: what `capture --json` shows), FD the
+ * records the CLI acts on (ready, every stats, link, error), so the CLI never
+ * touches the packets' bytes. Without it, stdout gets every record. */
+enum sw_rec_kind {
+	SW_W_PACKET = 1 << 0,
+	SW_W_FLOW = 1 << 1,
+	SW_W_READY = 1 << 2,
+	SW_W_STATS = 1 << 3,          /* every stats record */
+	SW_W_CLOSING_STATS = 1 << 4,  /* only the final one, and each flow interval's */
+	SW_W_LINK = 1 << 5,
+	SW_W_ERROR = 1 << 6,
+	SW_W_ALL = SW_W_PACKET | SW_W_FLOW | SW_W_READY | SW_W_STATS | SW_W_LINK | SW_W_ERROR,
+	SW_W_DATA = SW_W_PACKET | SW_W_FLOW | SW_W_CLOSING_STATS | SW_W_LINK,
+	SW_W_CONTROL = SW_W_READY | SW_W_STATS | SW_W_LINK | SW_W_ERROR,
+};
+
 /* The NDJSON writer: records as docs/events.md describes them, into an out. */
 struct ndjson_writer {
 	struct out *out;
@@ -77,6 +95,7 @@ struct ndjson_writer {
 	uint64_t last_cgroup_gen;
 	size_t last_len;
 	char last[1536];
+	unsigned int kinds; /* enum sw_rec_kind: the records it writes */
 };
 
 extern const struct sw_writer_ops ndjson_ops;

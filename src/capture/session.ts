@@ -31,6 +31,15 @@ export interface CaptureOptions {
   flowEntries?: number
   /** A pcap-filter(7) expression: the sidecar compiles it with libpcap and the kernel runs it (docs/filters.md). */
   filter?: string
+  /**
+   * The sidecar writes the NDJSON stream (packets, flows, links, the stats that close a
+   * flow interval and the run) straight to our stdout; this process reads only its
+   * control records. Only without a predicate: then nothing here needs a packet.
+   */
+  direct?: boolean
+  /** false: no stats record until the last (the sidecar's --stats-interval 0), so an idle
+   * capture wakes nobody; for when nothing shows counts while it runs. */
+  interimStats?: boolean
   /** Whose traffic: off (--no-process), or the kernel's process filter (docs/attribution.md). */
   process?: ProcessOptions
 }
@@ -89,6 +98,7 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   if (proc.comm !== undefined) args.push('--comm', proc.comm)
   for (const cgroup of proc.cgroups ?? []) args.push('--cgroup', cgroup)
   if (proc.container !== undefined) args.push('--container', proc.container)
+  if (options.interimStats === false && options.mode !== 'flows' && !options.flows) args.push('--stats-interval', '0')
   const verbose = options.verbose === true ? 1 : Math.min(2, Math.max(0, Math.trunc(Number(options.verbose ?? 0))))
   for (let i = 0; i < verbose; i++) args.push('-v')
   return args
@@ -120,9 +130,10 @@ const SIGNAL_HINT: Record<string, string> = {
 export async function capture(options: CaptureOptions, sink: CaptureSink): Promise<CaptureResult> {
   const args = sidecarArgs(options)
   const path = await findSidecar()
+  const direct = options.direct === true
   // raw bytes straight through when nothing in user space needs a parsed packet
-  const bytes = sink.rawPackets !== undefined
-  const sidecar = spawnSidecar({path, args, onStderr: options.verbose ? sink.stderr : undefined, bytes})
+  const bytes = !direct && sink.rawPackets !== undefined
+  const sidecar = spawnSidecar({path, args, onStderr: options.verbose ? sink.stderr : undefined, bytes, direct})
   const stop = () => sidecar.stop()
   options.signal?.addEventListener('abort', stop, {once: true})
   if (options.signal?.aborted) stop()
@@ -130,7 +141,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   let stats: StatsRecord | undefined
   let failure: ErrorRecord | undefined
   let badLine: Error | undefined
-  const router: RecordRouter = new RecordRouter(sink, {
+  // direct: the control stream holds no packets, and nothing here writes any
+  const router: RecordRouter = new RecordRouter(direct ? {} : sink, {
     // the kernel applies the whole filter: the sidecar stops itself at -c
     limit: options.count,
     trustPrefix: true,
@@ -155,7 +167,7 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
       }
       passThrough.end()
     } else {
-      await pump(sidecar.stdout, router, sink)
+      await pump(sidecar.stdout, router, direct ? {} : sink)
     }
   } catch (error) {
     badLine = error as Error
@@ -163,7 +175,8 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   } finally {
     options.signal?.removeEventListener('abort', stop)
   }
-  const captured = passThrough ? passThrough.count : router.count
+  // direct: the sidecar counted what it wrote to stdout
+  const captured = direct ? Number(stats?.written ?? 0) : passThrough ? passThrough.count : router.count
 
   const exit = await sidecar.exited
   if (badLine) {

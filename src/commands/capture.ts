@@ -85,7 +85,11 @@ export default class Capture extends BaseCommand {
     const toStdout = status ? status.wrap(io.write) : io.write
     const toStderr = (text: string) => (status ? status.wrap((t) => process.stderr.write(t)) : (t: string) => process.stderr.write(t))(text)
     const text = {stamp: Math.min(flagCount(this.rawTokens, 'timestamp'), 5) as Stamp, link: flags['link-header']}
-    const rendered = packetSink(format, toStdout, () => process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color), text)
+    // --json (the kernel runs the whole filter): the sidecar writes the stream to our
+    // stdout itself, and this process reads only its control records (not under a
+    // status line, which the sidecar's writes would tear)
+    const direct = format === 'json' && flags.read === undefined && !status
+    const rendered = direct ? {} : packetSink(format, toStdout, () => process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color), text)
     const sink = {...(status ? status.count(rendered) : rendered), drained: io.drained}
     try {
       if (flags.read !== undefined) {
@@ -107,6 +111,9 @@ export default class Capture extends BaseCommand {
           interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
           flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'], macs: flags['link-header'], process: processOptions(flags),
           filter: filter === '' ? undefined : filter,
+          direct,
+          // only the status line shows counts while the capture runs
+          interimStats: status !== undefined,
         },
         {
           ...sink,
@@ -116,16 +123,18 @@ export default class Capture extends BaseCommand {
             if (r.process === false) this.logToStderr(`sockwatch: process attribution is off: ${r.process_off ?? 'the engine could not turn it on'}; pid, comm, uid, cgroup and container are null (--no-process turns it off quietly)`)
             sink.ready?.(r)
           },
-          flow: (r) => (format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : flowBatch.push(r)),
+          flow: (r) => (direct ? undefined : format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : flowBatch.push(r)),
           stats: (r) => {
             status?.dropped(r.dropped)
+            if (direct) return // the sidecar wrote what the stream needs
+
             // with --flows, each interval's flows then its stats: in --json all of them, else a block
             if (flowsMs !== undefined && format === 'json' && !r.final) toStdout(`${JSON.stringify(r)}\n`)
             else if (flowsMs !== undefined && format !== 'json' && flowBatch.length) toStdout(flowBlock(flowBatch.splice(0), r))
             sink.stats?.(r) // --json: the final one is the stream's last line
           },
           // an interface down, up or deleted: in --json a record among the packets, else a line on stderr
-          link: (r) => (format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : toStderr(`${linkLine(r)}\n`)),
+          link: (r) => (direct ? undefined : format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : toStderr(`${linkLine(r)}\n`)),
           stderr: (text) => process.stderr.write(text),
         },
       )

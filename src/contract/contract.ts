@@ -35,6 +35,7 @@ export const ERROR_CODE_EXITS = [
   {code: 'flow_table', exit: 'runtime'},
   {code: 'memory_budget', exit: 'permission'},
   {code: 'bad_filter', exit: 'usage'},
+  {code: 'output', exit: 'runtime'},
 ] as const satisfies readonly {code: string; exit: ExitName}[]
 
 export type ErrorCode = (typeof ERROR_CODE_EXITS)[number]['code']

@@ -16,8 +16,11 @@ const NO_SIDECAR = {SOCKWATCH_SIDECAR: '/nonexistent/sidecar'}
 const records = (name: string) => ({...fake('fake-sidecar.sh'), FAKE_RECORDS: fixturePath(name)})
 const CAPTURE = readNdjsonFixture('capture.ndjson')
 const PACKETS = CAPTURE.filter((l) => l.includes('"type":"packet"'))
-/** The fixture's final stats record as the CLI writes it (re-serialised: 1700000005.25). */
-const FINAL = JSON.stringify(JSON.parse(CAPTURE.find((l) => l.includes('"final":true'))!))
+/** The fixture's final stats record as the sidecar wrote it: with --json and the whole
+ * filter in the kernel, the sidecar writes the stream to stdout itself (its -c included). */
+const FINAL_RAW = CAPTURE.find((l) => l.includes('"final":true'))!
+/** As the CLI writes it when it parsed the stream for a user-space check (1700000005.25). */
+const FINAL = JSON.stringify(JSON.parse(FINAL_RAW))
 let files = 0
 function file(text: string): string {
   const p = join(dir, `input-${++files}`)
@@ -28,8 +31,8 @@ function file(text: string): string {
 // ---- capture --json writes the final stats last ----
 
 const writes: [string, string[], string[]][] = [
-  ['--json: every packet, then the final stats (the periodic one left out)', ['--json'], [...PACKETS, FINAL]],
-  ['--json -c 2: two packets, then the final stats', ['--json', '-c', '2'], [...PACKETS.slice(0, 2), FINAL]],
+  ['--json: every packet, then the final stats (the periodic one left out)', ['--json'], [...PACKETS, FINAL_RAW]],
+  ['--json -c 2: two packets, then the final stats', ['--json', '-c', '2'], [...PACKETS.slice(0, 2), FINAL_RAW.replace('"written":5', '"written":2')]],
   // a filter the kernel runs as a superset: packets go through the parser, in batches
 ]
 for (const [what, args, lines] of writes) {
