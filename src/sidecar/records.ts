@@ -27,7 +27,7 @@ export interface FlowKey {
   llc_ssap?: number
 }
 
-export interface PacketRecord extends FlowKey {
+export interface PacketRecord extends FlowKey, OwnerFields {
   v: 1
   type: 'packet'
   ts: number
@@ -53,7 +53,10 @@ export interface PacketRecord extends FlowKey {
   inner_dport?: number
   /** IPv6 neighbor solicitation or advertisement: the target address. */
   nd_target?: string
-  /** Whose packet (docs/attribution.md): absent with --no-process, null when unknown. */
+}
+
+/** Whose packet or flow (docs/attribution.md): absent with --no-process, null when unknown. */
+export interface OwnerFields {
   pid?: number | null
   comm?: string | null
   uid?: number | null
@@ -71,22 +74,13 @@ export type UnwalkedReason = Extract<(typeof contract.PARSE_REASONS)[number], {f
 export type ContainerRuntime = (typeof contract.CONTAINER_RUNTIMES)[number]
 
 /** Flows mode: one flow's packets and bytes since the previous batch of flow records. */
-export interface FlowRecord extends FlowKey {
+export interface FlowRecord extends FlowKey, OwnerFields {
   v: 1
   type: 'flow'
   packets: number
   bytes: number
   first: number
   last: number
-  /** Whose flow, as a packet's (docs/attribution.md), read when the sidecar reads the flow. */
-  pid?: number | null
-  comm?: string | null
-  uid?: number | null
-  cgroup?: string | null
-  container?: string | null
-  runtime?: ContainerRuntime
-  peer_pid?: number
-  peer_comm?: string
 }
 
 export interface ReadyRecord {
