@@ -62,7 +62,7 @@ export async function runTopSession(options: TopSessionOptions): Promise<TopSess
     link: (record) => (options.draw ? controller.note(linkLine(record).replace(/^sockwatch: /, '')) : options.stderr?.(`${linkLine(record)}\n`)),
     stderr: options.stderr,
   })
-  const drawn = options.draw ? (await import('./app.js')).drawTop(controller) : undefined
+  const drawn = options.draw ? (await loadApp()).drawTop(controller) : undefined
   // Ink may close on its own (an error while drawing): the run ends with it
   void drawn?.closed.then(() => quit.abort())
   try {
@@ -71,5 +71,24 @@ export async function runTopSession(options: TopSessionOptions): Promise<TopSess
   } finally {
     controller.end()
     await drawn?.closed
+  }
+}
+
+/**
+ * The Ink view, imported only to draw. Ink draws nothing but its last frame when its
+ * environment says CI (CI=true, as CI runners and some shells set): the view is drawn only
+ * on a terminal, so the terminal decides, not the environment. Ink reads it once, as it loads.
+ */
+async function loadApp(): Promise<typeof import('./app.js')> {
+  const saved = {CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION}
+  process.env.CI = 'false'
+  process.env.CONTINUOUS_INTEGRATION = 'false'
+  try {
+    return await import('./app.js')
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key]
+      else process.env[key] = value
+    }
   }
 }
