@@ -56,7 +56,10 @@ const EXPRESSIONS = [
 ]
 // no frame of the mix is one of these (they must still agree with tcpdump: none); after
 // `vlan`, libpcap reads every later primitive 4 bytes further on, even under `not`
-const TRIVIAL = ['src and dst net 198.51.100.0/24', 'decnet or atalk or aarp or iso', 'not vlan and udp']
+const TRIVIAL = ['src and dst net 198.51.100.0/24', 'decnet or atalk or aarp or iso']
+// on the receiving side the mix's UDP is all tagged: this one selects only stray traffic on the
+// veth (seen once in .ci/run), so it may select nothing or a packet; tcpdump agrees either way
+const STRAY_ONLY = 'not vlan and udp'
 // the sending side: the same frames with every tag still in the data
 const SEND_SIDE = ['vlan', 'vlan 100', 'vlan and vlan 200', 'vlan 10 and vlan 100 and udp', 'not vlan and udp', 'vlan and arp',
   'ether proto 0x8100', 'greater 1000', 'len >= 100 and len <= 110', 'ether[12:2] = 0x88a8', 'udp port 53', 'ip']
@@ -166,7 +169,7 @@ SEND_SIDE.forEach((e, k) => check('sending', () => ctx.sendSide, k, e))
 
 ft('filters against tcpdump :: the expressions select some packets and leave others, but for these', () => {
   const total = ctx.results[0].sent.length + 1
-  const trivial = ctx.results.flatMap((r) => r.runs.filter((run) => run.packets.length === 0 || run.packets.length === total).map((run) => run.expr))
+  const trivial = ctx.results.flatMap((r) => r.runs.filter((run) => run.expr !== STRAY_ONLY && (run.packets.length === 0 || run.packets.length === total)).map((run) => run.expr))
   assert.equal(trivial, TRIVIAL)
 })
 
