@@ -91,21 +91,19 @@ void linktypes_set(struct engine *e, unsigned int ifindex, unsigned short arphrd
 			   ifindex, strerror(errno));
 }
 
+static void on_link_type(void *ctx, const struct sw_link_msg *m)
+{
+	if (m->state != SW_LINK_GONE)
+		linktypes_set(ctx, m->ifindex, m->type);
+}
+
 void linktypes_fill(struct engine *e)
 {
-	struct if_nameindex *ifs = if_nameindex(), *i;
-	struct ifreq ifr;
-	int fd;
+	/* the same rtnetlink dump that later keeps names and states, read once
+	 * now: the map must be right before the first packet reaches the filter */
+	int err = links_dump(on_link_type, e);
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	for (i = ifs; fd >= 0 && i && i->if_index; i++) {
-		memset(&ifr, 0, sizeof(ifr));
-		strncpy(ifr.ifr_name, i->if_name, IF_NAMESIZE - 1);
-		if (!ioctl(fd, SIOCGIFHWADDR, &ifr))
-			linktypes_set(e, i->if_index, ifr.ifr_hwaddr.sa_family);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (ifs)
-		if_freenameindex(ifs);
+	if (err)
+		engine_log(e, "listing links for their types: %s; the filter takes every device for Ethernet",
+			   strerror(-err));
 }
