@@ -47,11 +47,15 @@ static size_t writers_room(const struct engine *e)
 int engine_ring_record(void *ctx, void *data, size_t size)
 {
 	struct engine *e = ctx;
+	/* a record is an event, then the bytes captured of the packet, if any */
+	const __u8 *bytes = (const __u8 *)data + sizeof(struct sw_event);
+	__u32 caplen;
 
 	if (size < sizeof(struct sw_event))
 		return 0;
+	caplen = (__u32)(size - sizeof(struct sw_event));
 	for (int i = 0; i < e->n_writers; i++)
-		e->writers[i].ops->packet(e->writers[i].ctx, data);
+		e->writers[i].ops->packet(e->writers[i].ctx, data, caplen ? bytes : NULL, caplen);
 	if (++e->written == e->opts.count)
 		return -ECANCELED;
 	if (--e->budget == 0)

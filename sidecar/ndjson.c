@@ -278,11 +278,13 @@ static size_t nd_room(void *ctx)
 	return free > OUT_RESERVE ? (free - OUT_RESERVE) / RECORD_MAX : 0;
 }
 
-static void nd_packet(void *ctx, const struct sw_event *e)
+static void nd_packet(void *ctx, const struct sw_event *e, const __u8 *data, __u32 caplen)
 {
 	struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
+	(void)data; /* the NDJSON record describes the headers; bytes go to pcap */
+	(void)caplen;
 	if (!(w->kinds & SW_W_PACKET))
 		return;
 

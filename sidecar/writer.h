@@ -51,7 +51,9 @@ struct sw_ready {
 struct sw_writer_ops {
 	/* Records a writer can still take without waiting for its reader. */
 	size_t (*room)(void *ctx);
-	void (*packet)(void *ctx, const struct sw_event *ev);
+	/* data: the packet's first caplen bytes from its link-layer header, when
+	 * the run captures bytes (-w, -X, a file read); NULL and 0 otherwise. */
+	void (*packet)(void *ctx, const struct sw_event *ev, const __u8 *data, __u32 caplen);
 	void (*flow)(void *ctx, const struct sw_flow_key *k, const struct sw_flow_val *v,
 		     const struct sw_event_owner *who);
 	void (*ready)(void *ctx, const struct sw_ready *r);
