@@ -551,6 +551,9 @@ static __always_inline bool count_flow(void *table, const struct sw_event *e)
 {
 	struct sw_flow_val *v, init;
 	struct sw_flow_key k;
+	/* a packet whose header stopped short of the flags byte adds none */
+	__u8 has_flags = !!(e->flags & SW_EV_TCP_FLAGS);
+	__u8 tcp_flags = has_flags ? e->tcp_flags : 0;
 	long err;
 
 	__builtin_memset(&k, 0, sizeof(k));
@@ -574,10 +577,13 @@ static __always_inline bool count_flow(void *table, const struct sw_event *e)
 
 	v = bpf_map_lookup_elem(table, &k);
 	if (!v) {
+		__builtin_memset(&init, 0, sizeof(init));
 		init.packets = 1;
 		init.bytes = e->len;
 		init.first_ns = e->ts_ns;
 		init.last_ns = e->ts_ns;
+		init.tcp_flags = tcp_flags;
+		init.has_tcp_flags = has_flags;
 		err = bpf_map_update_elem(table, &k, &init, BPF_NOEXIST);
 		if (err == 0)
 			return true;
@@ -593,6 +599,8 @@ static __always_inline bool count_flow(void *table, const struct sw_event *e)
 	v->packets++;
 	v->bytes += e->len;
 	v->last_ns = e->ts_ns;
+	v->tcp_flags |= tcp_flags;
+	v->has_tcp_flags |= has_flags;
 	return true;
 }
 

@@ -119,6 +119,9 @@ struct sw_flow_val { /* per CPU */
 	__u64 bytes;
 	__u64 first_ns; /* the clock of sw_event.ts_ns */
 	__u64 last_ns;
+	__u8 tcp_flags;     /* the OR of its packets' TCP flags (sw_event.tcp_flags) */
+	__u8 has_tcp_flags; /* 1: some packet's TCP header reached its flags byte */
+	__u8 pad[6];        /* explicit: the update copies the whole value */
 };
 
 /* Link types the filter is compiled for (linktypes map, fixed_linktype). */

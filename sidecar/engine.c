@@ -17,6 +17,8 @@
 _Static_assert(sizeof(struct sw_event) == 168, "sw_event layout changed: update docs and tests");
 _Static_assert(sizeof(struct sw_counters) == 56, "sw_counters layout changed");
 _Static_assert(sizeof(struct sw_flow_key) == 48, "sw_flow_key layout changed");
+/* sidecar/budget.c charges round_up(sizeof, 8) a CPU, as the kernel does */
+_Static_assert(sizeof(struct sw_flow_val) == 40, "sw_flow_val layout changed");
 
 int engine_fail(struct engine *e, int exit_code, const char *code, const char *detail, const char *fmt, ...)
 {

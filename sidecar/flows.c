@@ -12,7 +12,7 @@
 
 #define BATCH 1024
 
-/* Sums one key's per-CPU values. */
+/* Sums one key's per-CPU values (ORs their TCP flags). */
 static void sum_cpus(const struct sw_flow_val *vals, int ncpu, struct sw_flow_val *sum)
 {
 	memset(sum, 0, sizeof(*sum));
@@ -27,6 +27,9 @@ static void sum_cpus(const struct sw_flow_val *vals, int ncpu, struct sw_flow_va
 			sum->first_ns = v->first_ns;
 		if (v->last_ns > sum->last_ns)
 			sum->last_ns = v->last_ns;
+		/* flags are seen, not counted: the flow's are every CPU's */
+		sum->tcp_flags |= v->tcp_flags;
+		sum->has_tcp_flags |= v->has_tcp_flags;
 	}
 }
 

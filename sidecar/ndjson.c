@@ -352,6 +352,8 @@ static void nd_flow(void *ctx, const struct sw_flow_key *k, const struct sw_flow
 	out_ts(o, w->clock, v->first_ns);
 	out_str(o, ",\"last\":");
 	out_ts(o, w->clock, v->last_ns);
+	if (v->has_tcp_flags)
+		out_tcp_flags(o, v->tcp_flags);
 	if (w->owners)
 		out_owner(w, who);
 	out_str(o, "}\n");

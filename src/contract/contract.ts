@@ -81,7 +81,7 @@ export const RECORD_FIELDS = {
   },
   flow: {
     required: {...COMMON, ifindex: 'integer', ifname: 'string', dir: 'string', family: 'integer', proto: 'string|integer', packets: 'integer', bytes: 'integer', first: 'number', last: 'number'},
-    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', ethertype: 'integer', llc_dsap: 'integer', llc_ssap: 'integer', ...OWNER},
+    optional: {src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', ethertype: 'integer', llc_dsap: 'integer', llc_ssap: 'integer', ...OWNER},
   },
   ready: {
     required: {...COMMON, ts: 'number', interfaces: 'array', ring_size: 'integer'},

@@ -81,6 +81,8 @@ export interface FlowRecord extends FlowKey, OwnerFields {
   bytes: number
   first: number
   last: number
+  /** TCP: the OR of the flags of its packets in the span, in the packet record's letters (FSRPAUEC). */
+  flags?: string
 }
 
 export interface ReadyRecord {

@@ -14,8 +14,9 @@ import {assertSchema} from '../helpers/integration-schema.js'
 import {sendUdpFrom} from '../helpers/integration-traffic.js'
 
 const KNOCK = fileURLToPath(new URL('../helpers/tcp-knock.mjs', import.meta.url))
+const EXCHANGE = fileURLToPath(new URL('../helpers/tcp-flags-exchange.py', import.meta.url))
 const fl = suite('flows mode')
-const ctx = {} as {ns: {name: string; remove(): void}; flows: SidecarRun; packets: SidecarRun; udp: {sport: number; dport: number; n: number; size: number}[]}
+const ctx = {} as {ns: {name: string; remove(): void}; flows: SidecarRun; packets: SidecarRun; udp: {sport: number; dport: number; n: number; size: number}[]; tcp: {addr: string; client: number; server: number}[]}
 
 const key = (r: PacketRecord | FlowRecord) => `${r.dir} ${r.family} ${r.proto} ${r.src} ${r.sport ?? ''} > ${r.dst} ${r.dport ?? ''}`
 const flowsOf = (run: SidecarRun) => run.records.filter((r): r is FlowRecord => r.type === 'flow')
@@ -39,6 +40,7 @@ fl.before(async () => {
   for (const [n, size] of [[1000, 100], [300, 200], [7, 300]]) ctx.udp.push({...sendUdpFrom(ns.name, '127.0.0.1', 'sink', n, size), n, size})
   sendUdpFrom(ns.name, '::1', 'sink', 20, 50)
   execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, KNOCK, '127.0.0.1', '9', '4'])
+  ctx.tcp = ['127.0.0.1', '::1'].map((addr) => ({addr, ...JSON.parse(execFileSync('ip', ['netns', 'exec', ns.name, '/usr/bin/python3', EXCHANGE, addr], {encoding: 'utf8'}))}))
   ctx.packets = await packets.finish()
   ctx.flows = await flows.finish()
 })
@@ -66,6 +68,33 @@ fl('flows mode :: every flow agrees with packets mode on the same traffic', () =
   const fromFlows = totals(flowsOf(ctx.flows).map((f) => ({k: key(f), packets: f.packets, bytes: f.bytes})))
   assert.equal([...fromFlows.entries()].sort(), [...fromPackets.entries()].sort())
   assert.ok(fromFlows.size >= 3 + 1 + 2, `${fromFlows.size} flows`) // UDP x3, UDP over IPv6, SYNs and RSTs
+})
+
+/** Per key: the union of the flag letters, in the packet record's order. */
+function flagUnion(items: {k: string; flags?: string}[]): Map<string, string> {
+  const m = new Map<string, string>()
+  for (const {k, flags} of items) if (flags !== undefined) m.set(k, [...'FSRPAUEC'].filter((c) => (m.get(k) ?? '').includes(c) || flags.includes(c)).join(''))
+  return m
+}
+
+fl('flows mode :: TCP flags: a known connection spread over two CPUs ORs to FSPA (client) and FSA (server); refused SYNs to S and RA', () => {
+  const flags = flagUnion(flowsOf(ctx.flows).map((f) => ({k: key(f), flags: f.flags})))
+  for (const {addr, client, server} of ctx.tcp) {
+    const fam = addr.includes(':') ? 6 : 4
+    assert.is(flags.get(`in ${fam} tcp ${addr} ${client} > ${addr} ${server}`), 'FSPA', `${addr} client side`)
+    assert.is(flags.get(`in ${fam} tcp ${addr} ${server} > ${addr} ${client}`), 'FSA', `${addr} server side`)
+  }
+  const knocks = flowsOf(ctx.flows).filter((f) => f.proto === 'tcp' && (f.dport === 9 || f.sport === 9))
+  assert.is(knocks.length, 8) // 4 SYNs, 4 RSTs
+  for (const f of knocks) assert.is(f.flags, f.dport === 9 ? 'S' : 'RA')
+  assert.ok(flowsOf(ctx.flows).filter((f) => f.proto !== 'tcp').every((f) => f.flags === undefined), 'flags on a flow that is not TCP')
+})
+
+fl('flows mode :: TCP flags: each TCP flow ORs the flags its packets carry in packets mode', () => {
+  const fromPackets = flagUnion(ctx.packets.packets.map((p) => ({k: key(p), flags: p.flags})))
+  const fromFlows = flagUnion(flowsOf(ctx.flows).map((f) => ({k: key(f), flags: f.flags})))
+  assert.equal([...fromFlows.entries()].sort(), [...fromPackets.entries()].sort())
+  assert.ok(fromFlows.size >= 8 + 4, `${fromFlows.size} TCP flows`)
 })
 
 fl('flows mode :: nothing unattributed with room in the table: flows add up to matched', () => {
