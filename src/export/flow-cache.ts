@@ -4,7 +4,7 @@
 // expiry), or at the end. Bounded: when full, the oldest entry leaves early
 // ("lack of resources"), so memory stays flat and nothing is lost. Pure: no clock.
 import {protoNumber} from '../filter/protocols.js'
-import type {FlowRecord} from '../sidecar/records.js'
+import {tcpFlagBits, type FlowRecord} from '../sidecar/records.js'
 import {END_REASON, type EndReason} from './ipfix/elements.js'
 import type {ExportFlow, Owner} from './ipfix/templates.js'
 
@@ -44,7 +44,7 @@ function fromRecord(r: OwnedFlowRecord): ExportFlow {
     proto: r.family === 0 ? 0 : protoNumber(r.proto) ?? 0,
     ethertype: r.ethertype ?? (typeof r.proto === 'string' && r.proto.startsWith('0x') ? Number.parseInt(r.proto, 16) : 0),
     src: r.src, dst: r.dst, sport: r.sport, dport: r.dport,
-    packets: 0, bytes: 0, startMs: toMs(r.first), endMs: toMs(r.last), reason: END_REASON.forcedEnd,
+    packets: 0, bytes: 0, tcpFlags: 0, startMs: toMs(r.first), endMs: toMs(r.last), reason: END_REASON.forcedEnd,
     owner: ownerOf(r),
   }
 }
@@ -71,6 +71,7 @@ export class FlowCache {
     }
     entry.packets += record.packets
     entry.bytes += record.bytes
+    entry.tcpFlags |= tcpFlagBits(record.flags)
     entry.startMs = Math.min(entry.startMs, toMs(record.first))
     entry.endMs = Math.max(entry.endMs, toMs(record.last))
     return out

@@ -73,6 +73,12 @@ export type UnwalkedReason = Extract<(typeof contract.PARSE_REASONS)[number], {f
 
 export type ContainerRuntime = (typeof contract.CONTAINER_RUNTIMES)[number]
 
+/** A record's TCP flag letters, bit 0 (FIN) first: the order of `flags` and of the TCP header's flags byte. */
+export const TCP_FLAG_LETTERS = 'FSRPAUEC'
+
+/** A `flags` value as the TCP header's flags byte (IPFIX's tcpControlBits): "SA" is 0x12. */
+export const tcpFlagBits = (flags: string | undefined): number => [...(flags ?? '')].reduce((bits, c) => bits | (1 << TCP_FLAG_LETTERS.indexOf(c)), 0)
+
 /** Flows mode: one flow's packets and bytes since the previous batch of flow records. */
 export interface FlowRecord extends FlowKey, OwnerFields {
   v: 1

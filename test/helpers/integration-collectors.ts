@@ -65,6 +65,8 @@ export interface NfdumpFlow {
   input_snmp?: number
   output_snmp?: number
   direction?: number
+  /** TCP flags as nfdump prints them in JSON ("...AP.SF"), from tcpControlBits. */
+  tcp_flags?: string
 }
 
 /** Every flow nfcapd wrote under dir, as nfdump reads them. */
@@ -75,7 +77,7 @@ export function nfdumpFlows(dir: string): NfdumpFlow[] {
 
 /** nfdump's own table of the same flows, for people (the report quotes it). */
 export function nfdumpTable(dir: string): string {
-  return execFileSync('nfdump', ['-R', dir, '-o', 'fmt:%ts %td %pr %sap -> %dap %in %out %pkt %byt %fl', '-6'], {encoding: 'utf8'})
+  return execFileSync('nfdump', ['-R', dir, '-o', 'fmt:%ts %td %pr %sap -> %dap %flg %in %out %pkt %byt %fl', '-6'], {encoding: 'utf8'})
 }
 
 export interface Nfacctd {

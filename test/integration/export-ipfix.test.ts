@@ -18,6 +18,7 @@ import {startProc, type Proc} from '../helpers/integration-proc.js'
 import {sendUdpFrom} from '../helpers/integration-traffic.js'
 
 const KNOCK = fileURLToPath(new URL('../helpers/tcp-knock.mjs', import.meta.url))
+const EXCHANGE = fileURLToPath(new URL('../helpers/tcp-flags-exchange.py', import.meta.url))
 const SEND = fileURLToPath(new URL('../helpers/ipfix-send.ts', import.meta.url))
 const ipfix = suite('export-ipfix')
 const ctx = {} as {ns: {name: string; remove(): void}; veth?: VethPair; dir: string}
@@ -70,6 +71,8 @@ ipfix('ipfix :: nfcapd decodes every flow of known traffic, with exactly the pac
   const udp6 = sendUdpFrom(ns, '::1', 'sink', 20, 50)
   knock(ns, '127.0.0.1', 3)
   knock(ns, '::1', 2)
+  // a whole connection each way: the client's flow has S, A, P, F, the server's S, A, F
+  const conns = ['127.0.0.1', '::1'].map((host) => ({host, ...JSON.parse(execFileSync('ip', ['netns', 'exec', ns, '/usr/bin/python3', EXCHANGE, host], {encoding: 'utf8'})) as {client: number; server: number}}))
   const t1 = Date.now()
   assert.is((await exp.stop('SIGTERM')).code, 0, exp.stderr.join('\n'))
   await nf.stop()
@@ -90,10 +93,19 @@ ipfix('ipfix :: nfcapd decodes every flow of known traffic, with exactly the pac
   assert.equal([...new Set(rst4.map((f) => [f.in_packets, f.in_bytes].join('/')))], ['1/54'])
   assert.equal([...new Set(syn6.map((f) => [f.in_packets, f.in_bytes].join('/')))], ['1/94'])
   assert.equal([...new Set(rst6.map((f) => [f.in_packets, f.in_bytes].join('/')))], ['1/74'])
+  // tcpControlBits: nfdump shows each flow's OR of flags (its letters CEUAPRSF, '.' for a bit not set)
+  assert.equal([...new Set([...syn4, ...syn6].map((f) => f.tcp_flags))], ['......S.'])
+  assert.equal([...new Set([...rst4, ...rst6].map((f) => f.tcp_flags))], ['...A.R..'])
+  const side = (host: string, sport: number, dport: number) => tcp.find((f) => addr(f)[0] === host && f.src_port === sport && f.dst_port === dport)
+  const connFlows = conns.flatMap(({host, client, server}) => [side(host, client, server), side(host, server, client)])
+  assert.equal(connFlows.map((f) => f?.tcp_flags), ['...AP.SF', '...A..SF', '...AP.SF', '...A..SF'], JSON.stringify(conns))
+  assert.ok(flows.filter((f) => f.proto === 17).every((f) => f.tcp_flags === '........'))
+  const connPackets = connFlows.reduce((n, f) => n + f!.in_packets, 0)
+  assert.ok(connFlows.every((f) => f!.in_packets >= 3), `${connPackets} packets in the connections`)
   // nothing else, and nothing lost: what sockwatch matched is what nfcapd stored
-  assert.is(flows.length, 12)
+  assert.is(flows.length, 12 + 4)
   const c = closing(exp)
-  assert.equal(c, {packets: 50 + 20 + 6 + 4, flows: 12, dropped: 0, overflow: 0, notSent: 0})
+  assert.equal(c, {packets: 50 + 20 + 6 + 4 + connPackets, flows: 12 + 4, dropped: 0, overflow: 0, notSent: 0})
   assert.is(flows.reduce((n, f) => n + f.in_packets, 0), c.packets)
   // lo is ifindex 1 in a new namespace; everything on lo is seen coming in
   assert.ok(flows.every((f) => f.input_snmp === 1 && f.output_snmp === 0 && f.direction === 0), JSON.stringify(flows[0]))
@@ -148,11 +160,11 @@ ipfix('ipfix :: nfacctd reads the enterprise elements (PEN 32473) through aggreg
   // owner fields come from attribution (issue 16); until the engine writes them, the exporter is fed flows that have them
   const cgroup = `/system.slice/docker-${'ab'.repeat(32)}.scope`
   const flows = [
-    {family: 4, dir: 'in', ifindex: 1, proto: 17, ethertype: 0, src: '127.0.0.1', dst: '127.0.0.1', sport: 5353, dport: 53, packets: 5, bytes: 500, reason: 1,
+    {family: 4, dir: 'in', ifindex: 1, proto: 17, ethertype: 0, src: '127.0.0.1', dst: '127.0.0.1', sport: 5353, dport: 53, packets: 5, bytes: 500, tcpFlags: 0, reason: 1,
       owner: {pid: 4242, uid: 1000, comm: 'curl', cgroup, container: `docker://${'ab'.repeat(32)}`}},
-    {family: 6, dir: 'out', ifindex: 1, proto: 6, ethertype: 0, src: '::1', dst: '::1', sport: 40000, dport: 443, packets: 7, bytes: 700, reason: 2,
+    {family: 6, dir: 'out', ifindex: 1, proto: 6, ethertype: 0, src: '::1', dst: '::1', sport: 40000, dport: 443, packets: 7, bytes: 700, tcpFlags: 0, reason: 2,
       owner: {pid: 1, uid: 0, comm: 'systemd', cgroup: '/init.scope', container: null}},
-    {family: 4, dir: 'in', ifindex: 1, proto: 17, ethertype: 0, src: '127.0.0.1', dst: '127.0.0.1', sport: 9, dport: 9, packets: 1, bytes: 60, reason: 1},
+    {family: 4, dir: 'in', ifindex: 1, proto: 17, ethertype: 0, src: '127.0.0.1', dst: '127.0.0.1', sport: 9, dport: 9, packets: 1, bytes: 60, tcpFlags: 0, reason: 1},
   ]
   execFileSync('ip', ['netns', 'exec', ctx.ns.name, process.execPath, '--import', 'tsx', SEND, '127.0.0.1', String(UDP_PORT), JSON.stringify(flows)])
   const records = await until('nfacctd to print 3 flows', () => {

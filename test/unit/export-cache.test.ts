@@ -7,7 +7,7 @@ import {FlowCache, ownerOf, toMs} from '../../src/export/flow-cache.js'
 import {END_REASON} from '../../src/export/ipfix/elements.js'
 import {parseHostPort} from '../../src/export/ipfix/transport.js'
 import {OTHER, SeriesTable} from '../../src/export/metrics.js'
-import type {FlowRecord} from '../../src/sidecar/records.js'
+import {tcpFlagBits, type FlowRecord} from '../../src/sidecar/records.js'
 
 const cache = suite('export-cache')
 
@@ -24,6 +24,14 @@ cache('cache :: records of one flow add up; first and last span them all, in mil
   c.add(rec({packets: 3, bytes: 30, first: T + 1.000001, last: T + 1.999999}))
   const [f] = c.drain()
   assert.equal([f.packets, f.bytes, f.startMs, f.endMs, f.reason, f.proto], [5, 230, T * 1000, T * 1000 + 1999, END_REASON.forcedEnd, 17])
+})
+
+cache("cache :: TCP flags: the records' letters OR into tcpControlBits (S A, then P A, then F A = 0x1b); a flow without flags has 0", () => {
+  const c = new FlowCache(opts)
+  for (const flags of ['S', 'A', 'PA', 'FA', undefined]) c.add(rec({proto: 'tcp', flags}))
+  c.add(rec({sport: 7}))
+  assert.equal(c.drain().map((f) => [f.sport, f.tcpFlags, f.packets]), [[1000, 0x1b, 10], [7, 0, 2]])
+  assert.equal(['', 'F', 'S', 'R', 'P', 'A', 'U', 'E', 'C', 'FSRPAUEC', 'SA'].map((f) => tcpFlagBits(f)), [0, 1, 2, 4, 8, 16, 32, 64, 128, 255, 0x12])
 })
 
 cache('cache :: idle timeout: a flow leaves once it has seen nothing for idleMs, not a millisecond before', () => {

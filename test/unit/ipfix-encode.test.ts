@@ -15,7 +15,7 @@ const eq = (actual: Buffer, expected: string) => assert.is(actual.toString('hex'
 
 const flow = (fields: Partial<ExportFlow> = {}): ExportFlow => ({
   family: 4, dir: 'in', ifindex: 2, proto: 17, ethertype: 0, src: '192.0.2.1', dst: '198.51.100.7', sport: 40000, dport: 53,
-  packets: 3, bytes: 300, startMs: 1_700_000_000_123, endMs: 1_700_000_001_456, reason: END_REASON.idleTimeout, ...fields,
+  packets: 3, bytes: 300, tcpFlags: 0, startMs: 1_700_000_000_123, endMs: 1_700_000_001_456, reason: END_REASON.idleTimeout, ...fields,
 })
 
 enc('ipfix :: message header: version 10, length, export time, sequence, observation domain', () => {
@@ -30,11 +30,11 @@ enc('ipfix :: sequence numbers wrap modulo 2^32', () => {
   eq(m, '000a 0010 00000000 00000005 00000001')
 })
 
-enc('ipfix :: template record, IPv4 flow seen coming in: 12 IANA field specifiers', () => {
+enc('ipfix :: template record, IPv4 flow seen coming in: 13 IANA field specifiers, tcpControlBits (6) in 2 octets', () => {
   const t = FLOW_TEMPLATES.find((x) => x.id === flowTemplateId(4, 'in', false))!
   eq(encodeTemplateRecord(t), `
-    0100 000c
-    0008 0004  000c 0004  0007 0002  000b 0002  0004 0001
+    0100 000d
+    0008 0004  000c 0004  0007 0002  000b 0002  0004 0001  0006 0002
     000a 0004  003d 0001
     0002 0008  0001 0008  0098 0008  0099 0008  0088 0001`)
 })
@@ -42,8 +42,8 @@ enc('ipfix :: template record, IPv4 flow seen coming in: 12 IANA field specifier
 enc('ipfix :: template record, IPv6 flow going out with owner: egressInterface and enterprise 32473 elements', () => {
   const t = FLOW_TEMPLATES.find((x) => x.id === flowTemplateId(6, 'out', true))!
   eq(encodeTemplateRecord(t), `
-    0107 0011
-    001b 0010  001c 0010  0007 0002  000b 0002  0004 0001
+    0107 0012
+    001b 0010  001c 0010  0007 0002  000b 0002  0004 0001  0006 0002
     000e 0004  003d 0001
     0002 0008  0001 0008  0098 0008  0099 0008  0088 0001
     8001 0004 00007ed9  8003 0004 00007ed9  8002 ffff 00007ed9  8004 ffff 00007ed9  8005 ffff 00007ed9`)
@@ -66,24 +66,24 @@ enc('ipfix :: template IDs: 12 flow templates from 256, the options template nex
 
 enc('ipfix :: data record, IPv4 UDP in: fields in template order, network byte order', () => {
   eq(encodeRecord(templateFor(flow()), flow()), `
-    c0000201 c6336407 9c40 0035 11
+    c0000201 c6336407 9c40 0035 11 0000
     00000002 00
     0000000000000003 000000000000012c
     0000018bcfe5687b 0000018bcfe56db0
     01`)
 })
 
-enc('ipfix :: data record, IPv6 TCP out: egress interface, direction 1', () => {
-  const f = flow({family: 6, dir: 'out', proto: 6, src: '2001:db8::1', dst: '::ffff:192.0.2.9', sport: 443, dport: 51000, ifindex: 7, reason: END_REASON.activeTimeout})
+enc('ipfix :: data record, IPv6 TCP out: tcpControlBits FIN|SYN|PSH|ACK = 0x001b, egress interface, direction 1', () => {
+  const f = flow({family: 6, dir: 'out', proto: 6, src: '2001:db8::1', dst: '::ffff:192.0.2.9', sport: 443, dport: 51000, ifindex: 7, tcpFlags: 0x1b, reason: END_REASON.activeTimeout})
   eq(encodeRecord(templateFor(f), f), `
-    20010db8000000000000000000000001 00000000000000000000ffffc0000209 01bb c738 06
+    20010db8000000000000000000000001 00000000000000000000ffffc0000209 01bb c738 06 001b
     00000007 01
     0000000000000003 000000000000012c
     0000018bcfe5687b 0000018bcfe56db0
     02`)
 })
 
-enc('ipfix :: data record, not IP (ARP): ethernetType instead of addresses and ports', () => {
+enc('ipfix :: data record, not IP (ARP): ethernetType instead of addresses, ports and tcpControlBits', () => {
   const f = flow({family: 0, proto: 0, ethertype: 0x0806, src: undefined, dst: undefined, sport: undefined, dport: undefined, packets: 1, bytes: 42})
   eq(encodeRecord(templateFor(f), f), `
     0806 00000002 00

@@ -18,6 +18,8 @@ export interface ExportFlow {
   dport?: number
   packets: number
   bytes: number
+  /** TCP: the OR of its packets' flags bytes (tcpControlBits); 0 otherwise. */
+  tcpFlags: number
   /** Epoch milliseconds of the first and last packet. */
   startMs: number
   endMs: number
@@ -78,6 +80,8 @@ function keyFields(family: 0 | 4 | 6): F[] {
     field(src, (r) => r.src), field(dst, (r) => r.dst),
     field(IE.sourceTransportPort, (r) => r.sport ?? 0), field(IE.destinationTransportPort, (r) => r.dport ?? 0),
     field(IE.protocolIdentifier, (r) => r.proto),
+    // the OR of the flags seen, 0 for a flow that is not TCP (as NetFlow exporters send)
+    field(IE.tcpControlBits, (r) => r.tcpFlags),
   ]
 }
 
