@@ -3,7 +3,7 @@
 // real sidecar must name the right process for every packet, both ways, and filter on it in
 // the kernel. docs/attribution.md says how.
 import {execFileSync} from 'node:child_process'
-import {chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync} from 'node:fs'
+import {chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -11,6 +11,7 @@ import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {FlowRecord, PacketRecord, ReadyRecord, SidecarRecord, StatsRecord} from '../../src/sidecar/records.js'
 import {CLI, SIDECAR} from '../helpers/integration-capture.js'
+import {cgroup2Root} from '../helpers/integration-cgroup.js'
 import {makeVethPair, type VethPair} from '../helpers/integration-netns.js'
 import {preflight} from '../helpers/integration-preflight.js'
 import {startProc, type Proc} from '../helpers/integration-proc.js'
@@ -49,13 +50,6 @@ const ctx = {} as {
   noPriv: Run
   dir: string
   summaryRows: {comm: string | null; packets: number}[]
-}
-
-/** The cgroup v2 mount, from /proc/mounts (a hybrid one here, at /sys/fs/cgroup/unified). */
-function cgroup2Root(): string {
-  const line = readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[2] === 'cgroup2')
-  if (!line) throw new Error('no cgroup v2 mount in /proc/mounts: attribution needs one')
-  return line.split(' ')[1]
 }
 
 const inNs = (ns: string, cmd: string, args: string[]): [string, string[]] => ['nsenter', [`--net=/run/netns/${ns}`, cmd, ...args]]

@@ -4,13 +4,14 @@
 // fields and sockwatch's enterprise elements; a collector started late decodes
 // after one template refresh; over TCP the collector goes away and comes back.
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import {CLI} from '../helpers/integration-capture.js'
+import {cgroup2Root} from '../helpers/integration-cgroup.js'
 import {nfdumpFlows, nfdumpTable, startNfacctd, startNfcapd, startTcpRelay, until, type NfdumpFlow} from '../helpers/integration-collectors.js'
 import {makeNetns, makeVethPair, type VethPair} from '../helpers/integration-netns.js'
 import {preflight} from '../helpers/integration-preflight.js'
@@ -19,9 +20,12 @@ import {sendUdpFrom} from '../helpers/integration-traffic.js'
 
 const KNOCK = fileURLToPath(new URL('../helpers/tcp-knock.mjs', import.meta.url))
 const EXCHANGE = fileURLToPath(new URL('../helpers/tcp-flags-exchange.py', import.meta.url))
-const SEND = fileURLToPath(new URL('../helpers/ipfix-send.ts', import.meta.url))
+const PEER = fileURLToPath(new URL('../helpers/owner-peer.py', import.meta.url))
+const CONTAINER = 'cd'.repeat(32) // a docker container id
+const NOBODY = 65534
+const OWNER_PORT = 4750
 const ipfix = suite('export-ipfix')
-const ctx = {} as {ns: {name: string; remove(): void}; veth?: VethPair; dir: string}
+const ctx = {} as {ns: {name: string; remove(): void}; veth?: VethPair; dir: string; cgroupBase?: string}
 // ports inside the test's own namespace: nobody else's traffic there
 const UDP_PORT = 4739
 const TCP_PORT = 4740
@@ -33,6 +37,7 @@ const track = <T extends {proc: Proc} | Proc>(p: T): T => {
   return p
 }
 const inNs = (ns: string, args: string[]) => track(startProc('ip', ['netns', 'exec', ns, CLI, ...args]))
+const nsenter = (ns: string, cmd: string, args: string[], options = {}) => track(startProc('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], options))
 const knock = (ns: string, host: string, n: number) => execFileSync('ip', ['netns', 'exec', ns, process.execPath, KNOCK, host, '9', String(n)])
 const fresh = (name: string) => {
   const dir = join(ctx.dir, name)
@@ -49,7 +54,7 @@ function closing(p: Proc) {
 const addr = (f: NfdumpFlow) => [f.src4_addr ?? f.src6_addr, f.dst4_addr ?? f.dst6_addr]
 
 ipfix.before(() => {
-  preflight(['ip', 'nfcapd', 'nfdump', 'nfacctd', 'ss', 'tshark'])
+  preflight(['ip', 'nsenter', 'python3', 'nfcapd', 'nfdump', 'nfacctd', 'ss', 'tshark'])
   ctx.ns = makeNetns('ipfix')
   ctx.dir = mkdtempSync(join(tmpdir(), 'sockwatch-ipfix-'))
 })
@@ -59,6 +64,14 @@ ipfix.after(async () => {
   ctx.ns?.remove()
   ctx.veth?.remove()
   rmSync(ctx.dir, {recursive: true, force: true})
+  // leaves first: a cgroup directory goes only when empty (its processes have been killed above)
+  for (const sub of ctx.cgroupBase ? ['srv', `docker-${CONTAINER}.scope`, ''] : []) {
+    try {
+      rmdirSync(join(cgroup2Root(), ctx.cgroupBase!, sub))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+  }
 })
 
 ipfix('ipfix :: nfcapd decodes every flow of known traffic, with exactly the packets and bytes sent', async () => {
@@ -146,7 +159,8 @@ ipfix('ipfix :: nfacctd (print plugin, JSON): standard fields of flows both ways
   assert.ok(records.every((r) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/.test(String(r.timestamp_start)) && r.timestamp_start !== '1970-01-01 00:00:00.000000'))
 })
 
-ipfix('ipfix :: nfacctd reads the enterprise elements (PEN 32473) through aggregate_primitives: pid, uid, comm, cgroup, container', async () => {
+ipfix('ipfix :: nfacctd reads the enterprise elements (PEN 32473) of live flows: pid, uid, comm, cgroup, container of known processes', async () => {
+  const ns = ctx.ns.name
   const dir = fresh('nfacctd-owner')
   const primitives = [
     'name=sw_pid field_type=32473:1 len=4 semantics=u_int',
@@ -156,27 +170,40 @@ ipfix('ipfix :: nfacctd reads the enterprise elements (PEN 32473) through aggreg
     'name=sw_container field_type=32473:5 len=vlen semantics=str',
     '',
   ].join('\n')
-  const acct = track(await startNfacctd(ctx.ns.name, dir, UDP_PORT, ['src_host', 'dst_host', 'src_port', 'dst_port', 'proto', 'sw_pid', 'sw_uid', 'sw_comm', 'sw_cgroup', 'sw_container'], primitives))
-  // owner fields come from attribution (issue 16); until the engine writes them, the exporter is fed flows that have them
-  const cgroup = `/system.slice/docker-${'ab'.repeat(32)}.scope`
-  const flows = [
-    {family: 4, dir: 'in', ifindex: 1, proto: 17, ethertype: 0, src: '127.0.0.1', dst: '127.0.0.1', sport: 5353, dport: 53, packets: 5, bytes: 500, tcpFlags: 0, reason: 1,
-      owner: {pid: 4242, uid: 1000, comm: 'curl', cgroup, container: `docker://${'ab'.repeat(32)}`}},
-    {family: 6, dir: 'out', ifindex: 1, proto: 6, ethertype: 0, src: '::1', dst: '::1', sport: 40000, dport: 443, packets: 7, bytes: 700, tcpFlags: 0, reason: 2,
-      owner: {pid: 1, uid: 0, comm: 'systemd', cgroup: '/init.scope', container: null}},
-    {family: 4, dir: 'in', ifindex: 1, proto: 17, ethertype: 0, src: '127.0.0.1', dst: '127.0.0.1', sport: 9, dport: 9, packets: 1, bytes: 60, tcpFlags: 0, reason: 1},
-  ]
-  execFileSync('ip', ['netns', 'exec', ctx.ns.name, process.execPath, '--import', 'tsx', SEND, '127.0.0.1', String(UDP_PORT), JSON.stringify(flows)])
-  const records = await until('nfacctd to print 3 flows', () => {
-    const r = acct.records()
-    return r.length >= 3 ? r : undefined
+  const acct = track(await startNfacctd(ns, dir, UDP_PORT, ['src_host', 'dst_host', 'src_port', 'dst_port', 'proto', 'tcpflags', 'sw_pid', 'sw_uid', 'sw_comm', 'sw_cgroup', 'sw_container'], primitives))
+  // a server on the host's side and a client "in a container" (a docker-<id>.scope cgroup), as nobody
+  const root = cgroup2Root()
+  const base = (ctx.cgroupBase = `/sw-ipfix-${process.pid}`)
+  const srvCgroup = `${base}/srv`
+  const cliCgroup = `${base}/docker-${CONTAINER}.scope`
+  for (const c of [srvCgroup, cliCgroup]) mkdirSync(join(root, c), {recursive: true})
+  // nsenter, not ip netns exec: attribution needs the cgroup v2 mount, which ip netns exec hides
+  const exp = nsenter(ns, CLI, ['export', '--ipfix', `127.0.0.1:${UDP_PORT}`, '-i', 'lo', '--idle-timeout', '1h', 'not', 'port', String(UDP_PORT)])
+  await exp.waitFor('stderr', /^sockwatch: counting flows on lo/)
+  const server = nsenter(ns, '/usr/bin/python3', [PEER, join(root, srvCgroup), 'sw-srv', '0', 'server', String(OWNER_PORT), '127.0.0.1'], {stdio: ['pipe', 'pipe', 'pipe']})
+  const srvPid = JSON.parse(await server.waitFor('stdout', /"ready"/)).ready as number
+  const client = nsenter(ns, '/usr/bin/python3', [PEER, join(root, cliCgroup), 'sw-client', String(NOBODY), 'client', String(OWNER_PORT), '127.0.0.1'])
+  const said = JSON.parse(await client.waitFor('stdout', /"done"/, 10_000)) as {done: number; ports: number[]}
+  server.child.stdin!.end()
+  await Promise.all([server.exited, client.exited])
+  assert.is((await exp.stop('SIGTERM')).code, 0, exp.stderr.join('\n'))
+  const [tcpPort, udpPort, connectedUdpPort] = said.ports
+  const records = await until('nfacctd to print 6 flows', () => {
+    const r = acct.records().filter((x) => x.port_src === OWNER_PORT || x.port_dst === OWNER_PORT)
+    return r.length >= 6 ? r : undefined
   })
   await acct.stop()
-  const pick = (r: Record<string, unknown>) => [r.port_src, r.sw_pid, r.sw_uid, r.sw_comm, r.sw_cgroup, r.sw_container, r.packets]
+  // loopback: each packet is seen coming in, so a flow's owner is the socket it arrives at
+  const srv = [String(srvPid), '0', 'sw-srv', srvCgroup, '']
+  const cli = [String(said.done), String(NOBODY), 'sw-client', cliCgroup, CONTAINER]
+  const pick = (r: Record<string, unknown>) => [r.ip_proto, r.port_src, r.port_dst, r.sw_pid, r.sw_uid, r.sw_comm, r.sw_cgroup, r.sw_container, r.tcp_flags]
   assert.equal(records.map(pick).sort(), [
-    [5353, '4242', '1000', 'curl', cgroup, `docker://${'ab'.repeat(32)}`, 5],
-    [40000, '1', '0', 'systemd', '/init.scope', '', 7],
-    [9, '0', '0', '', '', '', 1],
+    ['tcp', tcpPort, OWNER_PORT, ...srv, '27'], // FIN SYN PSH ACK: 0x1b
+    ['tcp', OWNER_PORT, tcpPort, ...cli, '27'], // the server echoes, so PSH both ways
+    ['udp', udpPort, OWNER_PORT, ...srv, '0'],
+    ['udp', OWNER_PORT, udpPort, ...cli, '0'],
+    ['udp', connectedUdpPort, OWNER_PORT, ...srv, '0'],
+    ['udp', OWNER_PORT, connectedUdpPort, ...cli, '0'],
   ].sort())
 })
 

@@ -78,14 +78,14 @@ cli('export-cli :: against a fake engine: the sidecar in flows mode, active-time
     assert.ok(args.join(' ').includes('--mode flows --interval 1000'), args.join(' '))
     assert.ok(args.includes('--filter'), 'the filter runs in the kernel')
     const matched = Number(/^sockwatch: (\d+) packets in (\d+) flows/m.exec(stderr)?.[1])
-    // packetDeltaCount is at octet 18 of an IPv4 flow record (template 256, 51 octets)
+    // packetDeltaCount is at octet 19 of an IPv4 flow record (template 256, 52 octets)
     let records = 0
     let packets = 0
     for (const m of messages) {
       assert.is(m.readUInt32BE(8), records, 'sequence number: data records sent before this message')
       for (const set of dataSets(m).filter((x) => x.id === 256)) {
-        for (let at = 0; at < set.body.length; at += 51) packets += Number(set.body.readBigUInt64BE(at + 18))
-        records += set.body.length / 51
+        for (let at = 0; at < set.body.length; at += 52) packets += Number(set.body.readBigUInt64BE(at + 19))
+        records += set.body.length / 52
       }
       records += dataSets(m).filter((x) => x.id === 268).length
     }

@@ -30,11 +30,11 @@ enc('ipfix :: sequence numbers wrap modulo 2^32', () => {
   eq(m, '000a 0010 00000000 00000005 00000001')
 })
 
-enc('ipfix :: template record, IPv4 flow seen coming in: 13 IANA field specifiers, tcpControlBits (6) in 2 octets', () => {
+enc('ipfix :: template record, IPv4 flow seen coming in: 13 IANA field specifiers, tcpControlBits (6) in 1 octet (reduced size)', () => {
   const t = FLOW_TEMPLATES.find((x) => x.id === flowTemplateId(4, 'in', false))!
   eq(encodeTemplateRecord(t), `
     0100 000d
-    0008 0004  000c 0004  0007 0002  000b 0002  0004 0001  0006 0002
+    0008 0004  000c 0004  0007 0002  000b 0002  0004 0001  0006 0001
     000a 0004  003d 0001
     0002 0008  0001 0008  0098 0008  0099 0008  0088 0001`)
 })
@@ -43,7 +43,7 @@ enc('ipfix :: template record, IPv6 flow going out with owner: egressInterface a
   const t = FLOW_TEMPLATES.find((x) => x.id === flowTemplateId(6, 'out', true))!
   eq(encodeTemplateRecord(t), `
     0107 0012
-    001b 0010  001c 0010  0007 0002  000b 0002  0004 0001  0006 0002
+    001b 0010  001c 0010  0007 0002  000b 0002  0004 0001  0006 0001
     000e 0004  003d 0001
     0002 0008  0001 0008  0098 0008  0099 0008  0088 0001
     8001 0004 00007ed9  8003 0004 00007ed9  8002 ffff 00007ed9  8004 ffff 00007ed9  8005 ffff 00007ed9`)
@@ -66,17 +66,17 @@ enc('ipfix :: template IDs: 12 flow templates from 256, the options template nex
 
 enc('ipfix :: data record, IPv4 UDP in: fields in template order, network byte order', () => {
   eq(encodeRecord(templateFor(flow()), flow()), `
-    c0000201 c6336407 9c40 0035 11 0000
+    c0000201 c6336407 9c40 0035 11 00
     00000002 00
     0000000000000003 000000000000012c
     0000018bcfe5687b 0000018bcfe56db0
     01`)
 })
 
-enc('ipfix :: data record, IPv6 TCP out: tcpControlBits FIN|SYN|PSH|ACK = 0x001b, egress interface, direction 1', () => {
+enc('ipfix :: data record, IPv6 TCP out: tcpControlBits FIN|SYN|PSH|ACK = 0x1b, egress interface, direction 1', () => {
   const f = flow({family: 6, dir: 'out', proto: 6, src: '2001:db8::1', dst: '::ffff:192.0.2.9', sport: 443, dport: 51000, ifindex: 7, tcpFlags: 0x1b, reason: END_REASON.activeTimeout})
   eq(encodeRecord(templateFor(f), f), `
-    20010db8000000000000000000000001 00000000000000000000ffffc0000209 01bb c738 06 001b
+    20010db8000000000000000000000001 00000000000000000000ffffc0000209 01bb c738 06 1b
     00000007 01
     0000000000000003 000000000000012c
     0000018bcfe5687b 0000018bcfe56db0
@@ -127,6 +127,9 @@ enc('ipfix :: a value out of its element\'s range is an EncodeError, not wrapped
   assert.throws(() => encodeValue(IE.sourceIPv4Address, '::1'), (e: Error) => e instanceof EncodeError)
   assert.throws(() => encodeValue(IE.sourceIPv6Address, '10.0.0.1'), (e: Error) => e instanceof EncodeError)
   eq(encodeValue(IE.packetDeltaCount, Number.MAX_SAFE_INTEGER), '001fffffffffffff')
+  // a reduced-size element holds what its octets hold
+  eq(encodeValue(IE.tcpControlBits, 0xff), 'ff')
+  assert.throws(() => encodeValue(IE.tcpControlBits, 0x100), (e: Error) => e instanceof EncodeError && /tcpControlBits takes an integer from 0 to 255, got 256/.test(e.message))
 })
 
 enc.run()

@@ -21,8 +21,8 @@ function read(m: Encoded) {
   return {version: b.readUInt16BE(0), length: b.readUInt16BE(2), exportTime: b.readUInt32BE(4), sequence: b.readUInt32BE(8), domain: b.readUInt32BE(12), sets, bytes: b.length}
 }
 
-const V4_RECORD = 53 // addresses 8, ports 4, protocol 1, tcpControlBits 2, interface 4, direction 1, counts 16, times 16, reason 1
-const V6_RECORD = 77
+const V4_RECORD = 52 // addresses 8, ports 4, protocol 1, tcpControlBits 1, interface 4, direction 1, counts 16, times 16, reason 1
+const V6_RECORD = 76
 const flow = (i: number, family: 4 | 6 = 4): ExportFlow => ({
   family, dir: 'in', ifindex: 1, proto: 17, ethertype: 0, src: family === 4 ? '10.0.0.1' : '2001:db8::1', dst: family === 4 ? '10.0.0.2' : '2001:db8::2', sport: 1000 + i, dport: 53,
   packets: i + 1, bytes: 100 * (i + 1), tcpFlags: 0, startMs: 1000, endMs: 2000, reason: END_REASON.idleTimeout,

@@ -32,7 +32,9 @@ export const IE = {
   octetDeltaCount: iana('octetDeltaCount', 1, 'unsigned64'),
   packetDeltaCount: iana('packetDeltaCount', 2, 'unsigned64'),
   protocolIdentifier: iana('protocolIdentifier', 4, 'unsigned8'),
-  tcpControlBits: iana('tcpControlBits', 6, 'unsigned16'),
+  // unsigned16 since RFC 7125, sent in one octet (reduced-size encoding, RFC 7011 section 6.2):
+  // the flags byte is all a flow carries, and pmacct's nfacctd reads this element only as one octet
+  tcpControlBits: {...iana('tcpControlBits', 6, 'unsigned16'), length: 1},
   sourceTransportPort: iana('sourceTransportPort', 7, 'unsigned16'),
   sourceIPv4Address: iana('sourceIPv4Address', 8, 'ipv4Address'),
   ingressInterface: iana('ingressInterface', 10, 'unsigned32'),

@@ -61,13 +61,13 @@ export function variableLength(data: Buffer): Buffer {
   return Buffer.concat([head, data])
 }
 
-/** One field's value in its element's encoding. */
+/** One field's value in its element's encoding; an unsigned element in its length, which may be reduced (RFC 7011 section 6.2). */
 export function encodeValue(element: Element, value: Value): Buffer {
   switch (element.type) {
-    case 'unsigned8': return unsigned(element, value, 1)
-    case 'unsigned16': return unsigned(element, value, 2)
-    case 'unsigned32': return unsigned(element, value, 4)
-    case 'unsigned64':
+    case 'unsigned8':
+    case 'unsigned16':
+    case 'unsigned32':
+    case 'unsigned64': return unsigned(element, value, element.length)
     case 'dateTimeMilliseconds': return unsigned(element, value, 8)
     case 'ipv4Address': return ipv4Bytes(String(value))
     case 'ipv6Address': return ipv6Bytes(String(value))
