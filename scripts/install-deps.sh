@@ -4,11 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# nfdump, pmacct, prometheus (and curl, tshark): the real collectors and decoders the
+# nfdump, pmacct, prometheus, libfixbuf-tools (and curl, tshark): the real collectors and decoders the
 # export tests run in their own namespaces; the services the packages enable are not used.
 apt_pkgs=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make
           jq tcpdump iproute2 iputils-ping python3 libcap2-bin libcap-dev tmux strace util-linux passwd
-          libpcap-dev python3-scapy nfdump pmacct prometheus curl tshark)
+          libpcap-dev python3-scapy nfdump pmacct prometheus libfixbuf-tools curl tshark)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

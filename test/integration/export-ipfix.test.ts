@@ -20,10 +20,12 @@ import {sendUdpFrom} from '../helpers/integration-traffic.js'
 
 const KNOCK = fileURLToPath(new URL('../helpers/tcp-knock.mjs', import.meta.url))
 const EXCHANGE = fileURLToPath(new URL('../helpers/tcp-flags-exchange.py', import.meta.url))
+const TCP_DUMP = fileURLToPath(new URL('../helpers/ipfix-tcp-dump.mjs', import.meta.url))
 const PEER = fileURLToPath(new URL('../helpers/owner-peer.py', import.meta.url))
 const CONTAINER = 'cd'.repeat(32) // a docker container id
 const NOBODY = 65534
 const OWNER_PORT = 4750
+const DUMP_PORT = 4741
 const ipfix = suite('export-ipfix')
 const ctx = {} as {ns: {name: string; remove(): void}; veth?: VethPair; dir: string; cgroupBase?: string}
 // ports inside the test's own namespace: nobody else's traffic there
@@ -54,7 +56,7 @@ function closing(p: Proc) {
 const addr = (f: NfdumpFlow) => [f.src4_addr ?? f.src6_addr, f.dst4_addr ?? f.dst6_addr]
 
 ipfix.before(() => {
-  preflight(['ip', 'nsenter', 'python3', 'nfcapd', 'nfdump', 'nfacctd', 'ss', 'tshark'])
+  preflight(['ip', 'nsenter', 'python3', 'nfcapd', 'nfdump', 'nfacctd', 'ipfixDump', 'ss', 'tshark'])
   ctx.ns = makeNetns('ipfix')
   ctx.dir = mkdtempSync(join(tmpdir(), 'sockwatch-ipfix-'))
 })
@@ -235,6 +237,49 @@ ipfix('ipfix :: without a refresh, the same late collector decodes nothing (the 
   await nf.stop()
   assert.equal(nfdumpFlows(nf.dir), [])
   assert.is(closing(exp).flows, 1)
+})
+
+/** ipfixDump's text: each message's sequence number and data records, each record's fields by name. */
+function ipfixDumpMessages(text: string) {
+  return text.split('--- Message Header ---').slice(1).map((m) => ({
+    sequence: Number(/sequence number: (\d+)/.exec(m)![1]),
+    records: m.split(/--- data record \d+ ---/).slice(1).map((r) => ({
+      tid: Number(/tid:\s+(\d+)/.exec(r)![1]),
+      fields: Object.fromEntries([...r.matchAll(/^\t\(\d+(?:\/\d+)?\)(?: \(S\))?\s+(\w+) : (.*)$/gm)].map(([, k, v]) => [k, v])),
+    })),
+  }))
+}
+
+ipfix('ipfix :: TCP: libfixbuf\'s ipfixDump decodes the stream as sent on the connection: templates, sequence numbers, every flow with its counts and tcpControlBits', async () => {
+  const ns = ctx.ns.name
+  const dump = track(startProc('ip', ['netns', 'exec', ns, process.execPath, TCP_DUMP, String(DUMP_PORT)]))
+  await dump.waitFor('stdout', /^listening/)
+  const exp = inNs(ns, ['export', '--ipfix', `127.0.0.1:${DUMP_PORT}`, '--transport', 'tcp', '-i', 'lo', '--idle-timeout', '1h', 'not', 'port', String(DUMP_PORT)])
+  await exp.waitFor('stderr', /^sockwatch: counting flows on lo/)
+  const udp = sendUdpFrom(ns, '127.0.0.1', 'sink', 30, 70)
+  const conn = JSON.parse(execFileSync('ip', ['netns', 'exec', ns, '/usr/bin/python3', EXCHANGE, '127.0.0.1'], {encoding: 'utf8'})) as {client: number; server: number}
+  assert.is((await exp.stop('SIGTERM')).code, 0, exp.stderr.join('\n'))
+  assert.is((await dump.exited).code, 0, dump.stderr.join('\n'))
+  // libfixbuf warns of a message out of sequence; nothing else is on its stderr
+  assert.equal(dump.stderr.filter(Boolean), [])
+  const text = dump.stdout.join('\n')
+  const messages = ipfixDumpMessages(text)
+  // the first message: the 12 flow templates and the options template, sequence 0
+  assert.match(text, /\*\*\* File Stats: \d+ Messages, \d+ Data Records, 13 Template Records \*\*\*/)
+  let before = 0
+  for (const m of messages) {
+    assert.is(m.sequence, before, 'sequence number: data records sent before the message')
+    before += m.records.length
+  }
+  const flows = messages.flatMap((m) => m.records).filter((r) => r.tid === 256).map((r) => r.fields)
+  const flow = (sport: number, dport: number) => flows.find((f) => f.sourceTransportPort === String(sport) && f.destinationTransportPort === String(dport))
+  assert.equal([flow(udp.sport, udp.dport)?.packetDeltaCount, flow(udp.sport, udp.dport)?.octetDeltaCount, flow(udp.sport, udp.dport)?.tcpControlBits], ['30', String(30 * (14 + 20 + 8 + 70)), '0'])
+  // FIN SYN PSH ACK (27) from the client, FIN SYN ACK (19) back
+  assert.equal([flow(conn.client, conn.server)?.tcpControlBits, flow(conn.server, conn.client)?.tcpControlBits], ['27', '19'])
+  assert.is(flows.length, 3)
+  const c = closing(exp)
+  assert.is(flows.reduce((n, f) => n + Number(f.packetDeltaCount), 0), c.packets)
+  assert.equal([c.flows, c.notSent], [3, 0])
 })
 
 ipfix('ipfix :: over TCP the collector goes away and comes back: no crash, every count kept, one line each way', async () => {
