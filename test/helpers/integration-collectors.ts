@@ -146,7 +146,8 @@ export interface Prometheus {
 }
 
 /** prometheus on 127.0.0.1:webPort scraping 127.0.0.1:targetPort every second; resolves once it is ready. */
-export async function startPrometheus(ns: string, dir: string, webPort: number, targetPort: number): Promise<Prometheus> {
+export async function startPrometheus(ns: string, dir: string, webPort: number, targetPort: number | number[]): Promise<Prometheus> {
+  const targets = [targetPort].flat().map((p) => `'127.0.0.1:${p}'`).join(', ')
   writeFileSync(join(dir, 'prometheus.yml'), [
     'global:',
     '  scrape_interval: 1s',
@@ -154,7 +155,7 @@ export async function startPrometheus(ns: string, dir: string, webPort: number, 
     'scrape_configs:',
     '  - job_name: sockwatch',
     '    static_configs:',
-    `      - targets: ['127.0.0.1:${targetPort}']`,
+    `      - targets: [${targets}]`,
     '',
   ].join('\n'))
   const proc = inNs(ns, 'prometheus', [
