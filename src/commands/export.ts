@@ -7,7 +7,7 @@ import {parseHostPort} from '../export/ipfix/transport.js'
 import {filterText} from '../filter/index.js'
 import {InputError, parseDuration} from '../lib/duration.js'
 import {linkLine} from '../output/link.js'
-import {filterArgs, sourceFlags} from '../source-flags.js'
+import {filterArgs, processFlags, processOptions, sourceFlags} from '../source-flags.js'
 import {GROUP_BY} from '../summary/aggregate.js'
 
 /** The kernel's flow table is read at least this often (ms), so idle flows leave on time. */
@@ -33,6 +33,7 @@ export default class Export extends BaseCommand {
   static flags = {
     interface: sourceFlags.interface,
     duration: sourceFlags.duration,
+    ...processFlags,
     ipfix: Flags.string({description: 'Send IPFIX to this collector: HOST:PORT ([::1]:4739 for IPv6).', helpValue: 'HOST:PORT'}),
     transport: Flags.option({options: ['udp', 'tcp'] as const, default: 'udp' as const, description: 'IPFIX over UDP, or TCP (reconnects, keeps flows while the collector is away).'})(),
     interval: Flags.string({default: '60s', description: 'Active timeout: a flow still going is sent (and starts again) once it is this old.'}),
@@ -73,6 +74,7 @@ export default class Export extends BaseCommand {
       const result = await runExport(
         {
           interfaces: flags.interface, durationMs, filter: filter === '' ? undefined : filter, verbose: this.verbosity, flowEntries: flags['flow-entries'],
+          process: processOptions(flags),
           readMs: Math.min(MAX_READ_MS, activeMs, idleMs),
           cache: {activeMs, idleMs, maxEntries: flags['cache-entries']},
           ipfix: ipfix && {

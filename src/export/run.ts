@@ -8,7 +8,7 @@ import type {ExportFlow, Reliability} from './ipfix/templates.js'
 import {openExporter, type Exporter, type ExporterOptions} from './ipfix/transport.js'
 import type {Metrics, MetricsOptions} from './metrics.js'
 
-export interface ExportOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'filter' | 'flowEntries'> {
+export interface ExportOptions extends Pick<CaptureOptions, 'interfaces' | 'durationMs' | 'verbose' | 'filter' | 'flowEntries' | 'process'> {
   /** How often the kernel's flow table is read (ms). */
   readMs: number
   cache: CacheOptions
@@ -95,7 +95,7 @@ export async function runExport(options: ExportOptions, hooks: ExportHooks): Pro
     options.flush?.addEventListener('flush', onFlush)
     try {
       const result = await capture(
-        {mode: 'flows', intervalMs: options.readMs, interfaces: options.interfaces, durationMs: options.durationMs, flowEntries: options.flowEntries, filter: options.filter, verbose: options.verbose, signal: options.signal},
+        {mode: 'flows', intervalMs: options.readMs, interfaces: options.interfaces, durationMs: options.durationMs, flowEntries: options.flowEntries, filter: options.filter, verbose: options.verbose, process: options.process, signal: options.signal},
         {
           ready: hooks.ready,
           flow(record) {

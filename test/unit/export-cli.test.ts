@@ -57,7 +57,7 @@ cli('export-cli :: against a fake engine: the sidecar in flows mode, active-time
   }
   try {
     // the fake writes a batch every 20 ms whose stamps move a second: 60 batches make the flow a minute old
-    const run = startCli(['export', '--ipfix', `127.0.0.1:${(collector.address() as net.AddressInfo).port}`, 'udp', 'port', '53'],
+    const run = startCli(['export', '--ipfix', `127.0.0.1:${(collector.address() as net.AddressInfo).port}`, '--comm', 'nginx', 'udp', 'port', '53'],
       {...fake('fake-sidecar-flows.mjs'), FAKE_INTERVAL_MS: '20', FAKE_ARGS: join(dir, 'args')})
     await run.waitForStderr(/counting flows on lo/)
     const deadline = Date.now() + 20_000
@@ -77,6 +77,7 @@ cli('export-cli :: against a fake engine: the sidecar in flows mode, active-time
     const args = readFileSync(join(dir, 'args'), 'utf8').trim().split('\n')
     assert.ok(args.join(' ').includes('--mode flows --interval 1000'), args.join(' '))
     assert.ok(args.includes('--filter'), 'the filter runs in the kernel')
+    assert.ok(args.join(' ').includes('--comm nginx'), 'the process filter runs in the kernel too')
     const matched = Number(/^sockwatch: (\d+) packets in (\d+) flows/m.exec(stderr)?.[1])
     // packetDeltaCount is at octet 19 of an IPv4 flow record (template 256, 52 octets)
     let records = 0
