@@ -10,6 +10,7 @@ Roles:
   hold PORT ADDR           opens a TCP connection, says ready, then on each stdin line does one exchange
   burst PORT ADDR N        N short TCP connections, one exchange each
   exit-mid PORT ADDR       sends, then exits without closing (the kernel closes the socket)
+  sink PORT ADDR           a UDP socket on PORT that only receives (no hook sees it send); runs until stdin closes
 """
 import ctypes, json, os, socket, sys
 
@@ -112,3 +113,9 @@ elif role == 'exit-mid':
     assert c.recv(16) == b'bye'
     say(ports=[c.getsockname()[1]], done=os.getpid())
     os._exit(0)
+elif role == 'sink':
+    port, addr = int(args[0]), args[1]
+    u = socket.socket(family(addr), socket.SOCK_DGRAM)
+    u.bind((addr, port))
+    say(ready=os.getpid())
+    sys.stdin.read()
