@@ -4,10 +4,11 @@ import type {FlowRecord, StatsRecord} from '../sidecar/records.js'
 import {clockTime, endpoint, plural} from './format.js'
 import {humanBytes} from './units.js'
 
-/** A flow's protocol and endpoints, as the text format writes a packet's. */
+/** A flow's protocol and endpoints, as the text format writes a packet's; a TCP flow's flags (their OR) as a packet's too. */
 function flowKey(f: FlowRecord): string {
   if (f.family === 0) return `${f.ifname} ${f.dir} ${f.proto}`
-  return `${f.ifname} ${f.dir} ${f.proto} ${endpoint(f.src, f.sport)} > ${endpoint(f.dst, f.dport)}`
+  const flags = f.flags === undefined ? '' : ` [${f.flags}]`
+  return `${f.ifname} ${f.dir} ${f.proto} ${endpoint(f.src, f.sport)} > ${endpoint(f.dst, f.dport)}${flags}`
 }
 
 /** The block for one interval: a title, a line a flow, and the overflow if any; newline-terminated. */

@@ -462,6 +462,16 @@ output('output :: a flow block: flows largest first, aligned, with its totals', 
   ].join('\n'))
 })
 
+output('output :: a flow block: a TCP flow shows the OR of its flags as a packet line does', () => {
+  const tcp = {...flowOf(40002, 5, 438), proto: 'tcp', dport: 8080, flags: 'FSPA'} as const
+  assert.is(flowBlock([tcp, flowOf(40000, 2, 200)], statsAt(0)), [
+    '-- flows to 22:13:25.250: 2 flows, 7 packets, 638 B',
+    '   lo in tcp 127.0.0.1:40002 > 127.0.0.1:8080 [FSPA]       5 packets     438 B',
+    '   lo in udp 127.0.0.1:40000 > 127.0.0.1:53                2 packets     200 B',
+    '',
+  ].join('\n'))
+})
+
 output('output :: a flow block says the overflow and the final batch', () => {
   const text = flowBlock([flowOf(40000, 1, 60)], statsAt(3, true))
   assert.match(text, /^-- flows to 22:13:25\.250: 1 flow, 1 packet, 60 B \(final\)\n/)
