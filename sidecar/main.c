@@ -60,10 +60,11 @@ int main(int argc, char **argv)
 	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .macs = e.opts.macs,
 					   .owners = e.opts.no_process ? NULL : &e.owners,
 					   .kinds = e.ctl.fd >= 0 ? SW_W_DATA : SW_W_ALL };
-	/* -w: packets go to the capture file, never as records */
+	/* -w: packets go to the capture file, never as records; stdout keeps the
+	 * other records only when it is not the file and nothing else takes them */
 	if (e.opts.write)
 		e.ndjson.kinds &= ~SW_W_PACKET;
-	if (!e.opts.write || strcmp(e.opts.write, "-"))
+	if (!e.opts.write || (strcmp(e.opts.write, "-") && e.ctl.fd < 0))
 		e.writers[e.n_writers++] = (struct sw_writer){ .ops = &ndjson_ops, .ctx = &e.ndjson };
 	if (e.ctl.fd >= 0) {
 		e.ctl_ndjson = (struct ndjson_writer){ .out = &e.ctl, .names = &e.names, .clock = &e.clock,
