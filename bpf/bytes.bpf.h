@@ -68,7 +68,7 @@ static __always_inline bool emit_with_bytes(struct __sk_buff *skb, struct sw_eve
 		return false;
 	}
 	if (tagged && caplen >= 12 + SW_VLAN_TAG) {
-		tag[0] = bpf_htons((__u16)skb->vlan_proto);
+		tag[0] = (__be16)skb->vlan_proto; /* already in network order */
 		tag[1] = bpf_htons((__u16)skb->vlan_tci);
 		if (copy_bytes(skb, &rec, 0, sizeof(*e), 12) ||
 		    bpf_dynptr_write(&rec, sizeof(*e) + 12, tag, sizeof(tag), 0))
