@@ -40,8 +40,9 @@ static uint8_t *reserve(struct cap_writer *w, size_t n)
 {
 	uint8_t *p = w->err ? NULL : savefile_reserve(&w->file, n);
 
-	if (!p)
-		fail(w, w->file.out->err, "cannot write to '%s': %s", w->file.out == &w->file.file ? w->file.name : "standard output");
+	/* stdout's failures (a reader that left: `| head`) are the engine's to judge */
+	if (!p && w->file.out == &w->file.file)
+		fail(w, w->file.out->err, "cannot write to '%s': %s", w->file.name);
 	return p;
 }
 
@@ -267,8 +268,8 @@ static bool cw_flush(void *ctx, char *why, size_t size, bool *failed)
 	struct cap_writer *w = ctx;
 	int err;
 
-	if (!w->err && !w->done && (err = savefile_flush(&w->file)) && err != -EAGAIN)
-		fail(w, -err, "cannot write to '%s': %s", w->file.out == &w->file.file ? w->file.name : "standard output");
+	if (!w->err && !w->done && w->file.out == &w->file.file && (err = savefile_flush(&w->file)))
+		fail(w, -err, "cannot write to '%s': %s", w->file.name);
 	*failed = w->err != 0;
 	if (w->err)
 		snprintf(why, size, "%s", w->why);

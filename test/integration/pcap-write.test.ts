@@ -203,4 +203,29 @@ pw('capture -w :: a ring too small on purpose: the file\'s drop counts are the c
   assert.is(blockValues(file, 'pcapng.options.option.data.interface.received').reduce((a, b) => a + b, 0), captured + dropped)
 })
 
+pw('capture -w :: a full disk ends the capture with one sentence and exit 1; what was written reads whole', async () => {
+  const ns = ctx.ns.name
+  const disk = mkdtempSync(join(ctx.dir, 'full-'))
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'sockwatch-test', disk])
+  try {
+    const file = join(disk, 'full.pcapng')
+    const cli = await startCapture(ns, ['-i', 'lo', '-w', file, 'udp'])
+    execFileSync('ip', ['netns', 'exec', ns, process.execPath, UDP_SEQ, '127.0.0.1', '2000', '1000'])
+    const {code} = await cli.exited
+    assert.is(code, 1, cli.stderr.join('\n'))
+    const said = cli.stderr.filter((l) => l && !/^sockwatch: capturing on/.test(l))
+    // the counts so far (the CLI's closing line for a run that ended in an error), then why
+    assert.is(said.length, 2, said.join('\n'))
+    assert.match(said[0], /^\d+ packets captured, 0 dropped$/)
+    assert.is(said[1], `sockwatch: cannot write to '${file}': No space left on device`)
+    // the whole blocks before the failure: tshark reads them, numbered from 0
+    const r = spawnSync('tshark', ['-r', file, '-T', 'fields', '-e', 'data.data'], {encoding: 'utf8', maxBuffer: 1 << 26})
+    const seqs = r.stdout.split('\n').filter(Boolean).map((h) => Number.parseInt(h.slice(0, 8), 16))
+    assert.ok(seqs.length > 500 && seqs.length < 2000, `${seqs.length} packets`)
+    assert.equal(seqs, Array.from({length: seqs.length}, (_, i) => i))
+  } finally {
+    execFileSync('umount', [disk])
+  }
+})
+
 pw.run()
