@@ -185,6 +185,28 @@ pw('capture -w -C 1 -W 3 :: a flood of 2500 numbered datagrams fills exactly 3 f
   assert.equal(seqs, Array.from({length: 2500}, (_, i) => i))
 })
 
+pw('capture -w -G 1 -W 2 :: a new strftime-named file each second, and the run ends by itself after the second, as tcpdump', async () => {
+  const ns = ctx.ns.name
+  const sub = mkdtempSync(join(ctx.dir, 'g-'))
+  const cli = await startCapture(ns, ['-i', 'lo', '-w', join(sub, 'g-%s.pcapng'), '-G', '1', '-W', '2', 'udp'])
+  let ended = false
+  void cli.exited.then(() => (ended = true))
+  // a datagram at a time (each a process start apart) until the second period ends the run
+  for (let i = 0; i < 200 && !ended; i++) sendUdpFrom(ns, '127.0.0.1', 'sink', 1, 64)
+  const {code} = await cli.exited
+  assert.is(code, 0, cli.stderr.join('\n'))
+  const names = readdirSync(sub).sort()
+  assert.is(names.length, 2, names.join(' '))
+  const [t0, t1] = names.map((n) => Number(/^g-(\d+)\.pcapng$/.exec(n)?.[1]))
+  assert.ok(t1 - t0 >= 1, `${names}`)
+  const counts = names.map((n) => tsharkFields(join(sub, n), ['frame.number']).length)
+  // the first file is empty only if no packet came in its second (a very slow start), as tcpdump's
+  assert.ok(counts[1] > 0, `packets per file: ${counts}`)
+  const closing = cli.stderr.map((l) => /^(\d+) packets? captured, 0 dropped/.exec(l)).find(Boolean)
+  // the packet that ends the run is counted and not written, as tcpdump counts it
+  assert.ok(closing && Number(closing[1]) > counts[0] + counts[1], cli.stderr.join(' | '))
+})
+
 pw('capture -w :: a ring too small on purpose: the file\'s drop counts are the closing line\'s', async () => {
   const ns = ctx.ns.name
   const file = join(ctx.dir, 'drops.pcapng')
