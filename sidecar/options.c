@@ -23,6 +23,7 @@ static const char doc[] =
 	"    sockwatch-sidecar -d 5 | jq -c 'select(.type==\"packet\")'\n"
 	"    sockwatch-sidecar --filter 'tcp port 443 or udp dst port 53'\n"
 	"    sockwatch-sidecar --explain --filter 'tcp[tcpflags] & tcp-syn != 0'\n"
+	"    sockwatch-sidecar -i eth0 -w web.pcapng --filter 'port 443'   # pcapng (docs/pcap.md)\n"
 	"\n"
 	"Records on stdout (one JSON object a line, see docs/events.md): ready, packet,\n"
 	"flow, stats, link (an -i interface went down, up or away), error.\n"
