@@ -32,12 +32,13 @@ const SETTLE_BYTES = 512 // the sidecar's periodic stats line is ~150 bytes
 const DRAIN_MAX_MS = 120_000 // give up waiting for output to settle after this
 const EXIT_MS = 20_000 // after SIGINT, SIGKILL the tool's group after this
 
-const TOOL_NAMES = ['alone', 'tap-only', 'tcpdump-w', 'tcpdump-text', 'sockwatch-json', 'sockwatch-filtered', 'sockwatch-summary', 'sidecar', 'sidecar-noproc', 'sidecar-flows']
+const TOOL_NAMES = ['alone', 'tap-only', 'tcpdump-w', 'sockwatch-w', 'tcpdump-text', 'sockwatch-json', 'sockwatch-filtered', 'sockwatch-summary', 'sidecar', 'sidecar-noproc', 'sidecar-flows']
 const LABEL = {
   alone: 'generator alone',
   'tap-only': 'tap only (cBPF ret 0)',
   'tcpdump-w': 'tcpdump -w file',
   'tcpdump-text': 'tcpdump -n -l > file',
+  'sockwatch-w': 'sockwatch capture -w file',
   'sockwatch-json': 'sockwatch capture --json',
   'sockwatch-filtered': 'capture --json filtered',
   'sockwatch-summary': 'sockwatch summary --json',
@@ -157,6 +158,8 @@ function commandFor(tool, out) {
   switch (tool) {
     case 'tcpdump-w': return {argv: ['tcpdump', '-i', 'lo', '-w', out], ready: 'stderr', kind: 'pcap'}
     case 'tcpdump-text': return {argv: ['tcpdump', '-i', 'lo', '-n', '-l'], stdout: out, ready: 'stderr', kind: 'text'}
+    // beside tcpdump -w: the same classic pcap, written by the sidecar (issue 17)
+    case 'sockwatch-w': return {argv: [CLI, 'capture', '-i', 'lo', '-w', out, '--pcap', ...ringArgs], ready: 'stderr', kind: 'pcap'}
     case 'sockwatch-json': return {argv: [CLI, 'capture', '-i', 'lo', '--json', ...ringArgs], stdout: out, ready: 'stderr', kind: 'ndjson'}
     // a kernel filter that rejects the whole flood: what filtering costs the CLI per offered packet
     case 'sockwatch-filtered': return {argv: [CLI, 'capture', '-i', 'lo', '--json', ...ringArgs, 'udp', 'and', 'dst', 'port', '9'], stdout: out, ready: 'stderr', kind: 'ndjson'}
@@ -173,6 +176,7 @@ function commandFor(tool, out) {
 const READY_LINE = {
   'tcpdump-w': /listening on/,
   'tcpdump-text': /listening on/,
+  'sockwatch-w': /^sockwatch: capturing on/m,
   'sockwatch-json': /^sockwatch: capturing on/m,
   'sockwatch-filtered': /^sockwatch: capturing on/m,
   'sockwatch-summary': /^sockwatch: counting flows on/m,
@@ -505,7 +509,7 @@ function measureOutput(run, port) {
     r.dropped = num(/^(\d+) packets? dropped by kernel/m)
   } else if (run.cmd.kind === 'summary') {
     // counted above, from its totals record
-  } else if (run.tool === 'sockwatch-json' || run.tool === 'sockwatch-filtered') {
+  } else if (run.tool === 'sockwatch-json' || run.tool === 'sockwatch-filtered' || run.tool === 'sockwatch-w') {
     const m = /^(\d+) packets captured, (\d+) dropped/m.exec(run.stderr)
     r.toolCaptured = m ? Number(m[1]) : undefined
     r.dropped = m ? Number(m[2]) : undefined
@@ -747,6 +751,17 @@ if (flows) {
     `the generator's flow summed to ${fr.map((r) => r.captured).join(', ')} of ${N} (the final stats counted ${fr.map((r) => r.stats.matched).join(', ')} matched on lo)`)
   target('in-kernel counting keeps the generator at >= 80% of alone', flows.genVsAlone >= 0.8, `${fmt(100 * flows.genVsAlone)}%`)
   target('in-kernel counting < 0.1 s CPU per million', flows.cpuPerM < 0.1, `${fmt(flows.cpuPerM, 2)} s/M (idle run: ${fmt(flows.idleCpu, 2)} s)${small}`)
+}
+const sw = medians['sockwatch-w']
+if (sw && ref) {
+  const perRepeat = runs.filter((r) => r.tool === 'sockwatch-w' && !r.idle)
+  const notFewer = perRepeat.every((r) => {
+    const t = runs.find((x) => x.tool === 'tcpdump-w' && !x.idle && x.repeat === r.repeat)
+    return !t || r.captured / r.gen.sent >= t.captured / t.gen.sent
+  })
+  target('capture -w: capture ratio >= tcpdump -w\'s in every repeat', notFewer,
+    `median ${sw.captured}/${N} vs ${ref.captured}/${N}; drops reported ${sw.dropped}`)
+  target('capture -w: CPU <= 1.5x tcpdump -w\'s', sw.cpu <= 1.5 * ref.cpu, `${fmt(sw.cpu, 2)} s vs ${fmt(ref.cpu, 2)} s (${fmt(sw.cpu / ref.cpu, 2)}x)`)
 }
 if (cli) {
   const readyAll = median(runs.filter((r) => r.tool === 'sockwatch-json').map((r) => r.readyMs))

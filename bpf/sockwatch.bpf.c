@@ -37,6 +37,10 @@ const volatile bool count_flows = false;
  * steps with the wall clock; without it, CLOCK_BOOTTIME. */
 const volatile bool clock_tai = true;
 
+/* With a pcap writer: each record carries up to this many bytes of the
+ * packet (bytes.bpf.h); 0: the event alone, as cheap as without a writer. */
+const volatile __u32 snaplen = 0;
+
 /* A filter expression was given: sw_pcap_filter below holds it. */
 const volatile bool has_filter = false;
 /* Every captured device's link type (SW_LINKTYPE_*), or 0 when they differ
@@ -605,6 +609,7 @@ static __always_inline bool count_flow(void *table, const struct sw_event *e)
 }
 
 #include "owner.bpf.h"
+#include "bytes.bpf.h"
 
 SEC("socket")
 int sockwatch(struct __sk_buff *skb)
@@ -668,7 +673,10 @@ int sockwatch(struct __sk_buff *skb)
 	/* Branch-free on purpose: as an if/else, clang picks the counter by
 	 * pointer arithmetic, which the verifier refuses without CAP_PERFMON
 	 * (the setcap cap_bpf,cap_net_raw route). */
-	err = bpf_ringbuf_output(&events, &e, sizeof(e), flags);
+	if (snaplen)
+		err = !emit_with_bytes(skb, &e, snaplen, flags);
+	else
+		err = bpf_ringbuf_output(&events, &e, sizeof(e), flags);
 	cnt->emitted += !err;
 	cnt->dropped += !!err;
 	return 0;

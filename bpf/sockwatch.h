@@ -71,7 +71,7 @@ struct sw_event {
 	__u8 reason;     /* SW_WHY_*, 0 for none */
 	__u8 llc_dsap;
 	__u8 llc_ssap;
-	__u8 pad[2];
+	__u16 lost;      /* with --snaplen: records this CPU could not queue since its last one (at most 65535) */
 	struct sw_event_owner who; /* owner_on: whose packet (bpf/owner.bpf.h); pid 0 when unknown */
 };
 
@@ -129,5 +129,8 @@ struct sw_flow_val { /* per CPU */
 #define SW_LINKTYPE_RAW   2 /* IP header first (tun, ipip, sit, WireGuard): DLT_RAW */
 #define SW_LINKTYPE_NONE  3 /* neither: the filter matches nothing on it */
 #define SW_MAX_LINKTYPES  4096
+
+/* --snaplen: tcpdump's default and largest */
+#define SW_SNAPLEN_MAX 262144
 
 #endif /* SOCKWATCH_H */

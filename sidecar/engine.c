@@ -160,6 +160,10 @@ static void log_setup(const struct engine *e)
 			   o->flow_entries, o->interval_ms);
 	engine_log(e, "stats every %lu ms%s", o->flows ? o->interval_ms : o->stats_ms,
 		   o->flows || o->stats_ms ? "" : " (0: at exit only)");
+	if (o->write)
+		engine_log(e, "packets: written to %s as %s, at most %lu bytes of each%s", strcmp(o->write, "-") ? o->write : "stdout",
+			   o->pcap ? "classic pcap (nanosecond timestamps)" : "pcapng", o->snaplen,
+			   o->rotate_bytes || o->rotate_s ? ", rotated as tcpdump's -C/-G/-W" : "");
 	if (o->count)
 		engine_log(e, "stops after %llu packets", o->count);
 	if (o->duration > 0)
@@ -202,6 +206,17 @@ int engine_start(struct engine *e)
 	err = engine_drop_privileges(e);
 	if (err)
 		return err;
+	/* -w: opened as the user who ran us, like every file a rotation opens later */
+	if (e->opts.write) {
+		char why[PATH_MAX + 128];
+
+		if (cap_writer_open(&e->cap, &e->opts, linktypes_fixed(e), &e->out, why, sizeof(why)))
+			return engine_fail(e, EXIT_RUNTIME, "output", NULL, "%s", why);
+		e->cap.names = &e->names;
+		e->cap.clock = &e->clock;
+		e->cap.owners = e->opts.no_process || !e->owners.on ? NULL : &e->owners;
+		e->writers[e->n_writers++] = (struct sw_writer){ .ops = &cap_ops, .ctx = &e->cap };
+	}
 
 	clock_anchor(&e->clock);
 	ready = (struct sw_ready){

@@ -14,6 +14,7 @@
  *   flows.c     read a flow table (batched lookup-and-delete), no writing
  *   writer.h    one decoded event → every writer the run asked for
  *   ndjson.c    the NDJSON writer (docs/events.md)
+ *   capwriter.c the capture-file writer (-w): pcapng.c or pcap.c blocks into savefile.c's files
  *   out.c       the output buffer, non-blocking
  *   loop.c      the event loop: ring, signals, links, stdout, timers
  *   budget.c    how much kernel memory a user other than root may pin
@@ -79,6 +80,8 @@ struct engine {
 	struct sw_writer writers[MAX_WRITERS];
 	int n_writers;
 	struct ndjson_writer ndjson, ctl_ndjson;
+	struct cap_writer cap;   /* -w: opened once capabilities are given up */
+	bool writer_ended;       /* a writer's output failed or is done: said once */
 	struct owners owners;    /* whose traffic: owner.c */
 
 	/* accounting: totals of the generations read so far */

@@ -128,6 +128,7 @@ int engine_load(struct engine *e)
 	e->skel->rodata->clock_tai = e->clock.tai;
 	e->skel->rodata->has_filter = o->filter != NULL;
 	e->skel->rodata->fixed_linktype = fixed;
+	e->skel->rodata->snaplen = o->snaplen;
 	err = owner_configure(e);
 	if (err)
 		return err;

@@ -7,6 +7,7 @@
  * does not fit as dropped.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -213,8 +214,27 @@ static bool stdout_failed(struct engine *e, int err)
  * with nobody else to tell, or the CLI gone from --control). */
 static bool flush(struct engine *e)
 {
-	int err = out_flush(&e->out);
+	char why[PATH_MAX + 128];
+	bool failed;
+	int err;
 
+	/* a writer of its own file: written out; a failure ends the run, said once */
+	for (int i = 0; i < e->n_writers && !e->writer_ended; i++) {
+		const struct sw_writer *w = &e->writers[i];
+
+		if (!w->ops->flush || w->ops->flush(w->ctx, why, sizeof(why), &failed))
+			continue;
+		e->writer_ended = true;
+		if (failed)
+			engine_fail(e, EXIT_RUNTIME, "output", NULL, "%s", why);
+		if (!e->exiting) {
+			e->exiting = true;
+			e->why = failed ? "the capture file could not be written" : "-W files written";
+		}
+		if (!failed)
+			engine_log(e, "%s", why);
+	}
+	err = out_flush(&e->out);
 	if (e->out_pollable)
 		watch_out(e, &e->out, TAG_OUT, &e->out_watched, err == -EAGAIN);
 	if (err && err != -EAGAIN && !stdout_failed(e, err))

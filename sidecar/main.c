@@ -6,6 +6,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #include "engine.h"
@@ -48,7 +49,8 @@ int main(int argc, char **argv)
 	}
 	engine_set_libbpf_log(e.opts.verbose);
 	e.ctl.fd = -1;
-	if (out_init(&e.out, STDOUT_FILENO, OUT_BUFFER) || ifnames_init(&e.names) ||
+	/* -w -: the capture file on stdout, records of up to --snaplen bytes */
+	if (out_init(&e.out, STDOUT_FILENO, e.opts.write && !strcmp(e.opts.write, "-") ? 8 * OUT_BUFFER : OUT_BUFFER) || ifnames_init(&e.names) ||
 	    (e.opts.control_fd >= 0 && out_init(&e.ctl, e.opts.control_fd, CTL_BUFFER))) {
 		fprintf(stderr, "sockwatch-sidecar: out of memory\n");
 		return EXIT_RUNTIME;
@@ -58,7 +60,12 @@ int main(int argc, char **argv)
 	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .macs = e.opts.macs,
 					   .owners = e.opts.no_process ? NULL : &e.owners,
 					   .kinds = e.ctl.fd >= 0 ? SW_W_DATA : SW_W_ALL };
-	e.writers[e.n_writers++] = (struct sw_writer){ .ops = &ndjson_ops, .ctx = &e.ndjson };
+	/* -w: packets go to the capture file, never as records; stdout keeps the
+	 * other records only when it is not the file and nothing else takes them */
+	if (e.opts.write)
+		e.ndjson.kinds &= ~SW_W_PACKET;
+	if (!e.opts.write || (strcmp(e.opts.write, "-") && e.ctl.fd < 0))
+		e.writers[e.n_writers++] = (struct sw_writer){ .ops = &ndjson_ops, .ctx = &e.ndjson };
 	if (e.ctl.fd >= 0) {
 		e.ctl_ndjson = (struct ndjson_writer){ .out = &e.ctl, .names = &e.names, .clock = &e.clock,
 						       .kinds = SW_W_CONTROL };
@@ -68,6 +75,14 @@ int main(int argc, char **argv)
 	err = engine_start(&e);
 	if (!err)
 		err = engine_run(&e);
+	if (e.opts.write && e.cap.file.out) {
+		int cerr = cap_writer_close(&e.cap);
+
+		if (cerr && !e.writer_ended)
+			fprintf(stderr, "sockwatch-sidecar: cannot write the capture file: %s\n", strerror(-cerr));
+		if (cerr && err == EXIT_OK)
+			err = EXIT_RUNTIME;
+	}
 	/* a failure at start-up: its error record still goes out */
 	out_flush(&e.out);
 	if (e.ctl.fd >= 0)

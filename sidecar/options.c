@@ -23,6 +23,7 @@ static const char doc[] =
 	"    sockwatch-sidecar -d 5 | jq -c 'select(.type==\"packet\")'\n"
 	"    sockwatch-sidecar --filter 'tcp port 443 or udp dst port 53'\n"
 	"    sockwatch-sidecar --explain --filter 'tcp[tcpflags] & tcp-syn != 0'\n"
+	"    sockwatch-sidecar -i eth0 -w web.pcapng --filter 'port 443'   # pcapng (docs/pcap.md)\n"
 	"\n"
 	"Records on stdout (one JSON object a line, see docs/events.md): ready, packet,\n"
 	"flow, stats, link (an -i interface went down, up or away), error.\n"
@@ -31,7 +32,7 @@ static const char doc[] =
 
 enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_FILTER, OPT_EXPLAIN, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
        OPT_FLOWS, OPT_NO_PACKETS, OPT_MACS, OPT_NO_PROCESS, OPT_PID, OPT_COMM, OPT_CGROUP, OPT_CONTAINER, OPT_OWNER_ENTRIES,
-       OPT_CONTROL };
+       OPT_CONTROL, OPT_WRITE, OPT_PCAP, OPT_SNAPLEN };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
@@ -58,6 +59,13 @@ static const struct argp_option opts[] = {
 	{ "owner-entries", OPT_OWNER_ENTRIES, "N", 0, "Entries in each of the kernel's two owner maps (default 16384; least recently used go first)" },
 	{ "control", OPT_CONTROL, "FD", 0, "Write the records a controlling program acts on (ready, stats, link, error) to "
 	  "descriptor FD; stdout keeps packet, flow and link records and the stats that close a flow interval or the run" },
+	{ "write", 'w', "FILE", 0, "Write the packets to FILE as pcapng (or classic pcap with --pcap), '-' for stdout, "
+	  "instead of packet records (docs/pcap.md)" },
+	{ "pcap", OPT_PCAP, NULL, 0, "With -w: classic pcap with nanosecond timestamps instead of pcapng" },
+	{ "snaplen", OPT_SNAPLEN, "N", 0, "With -w: keep at most N bytes of each packet, 1 to 262144 (default 262144, as tcpdump; 0: the default)" },
+	{ "file-size", 'C', "N", 0, "With -w FILE: start a new file once one exceeds N million bytes (tcpdump's -C)" },
+	{ "rotate-seconds", 'G', "N", 0, "With -w FILE: start a new file every N seconds, FILE as an strftime(3) pattern (tcpdump's -G)" },
+	{ "file-count", 'W', "N", 0, "With -C: a ring of N files; with -G alone: stop after N files (tcpdump's -W)" },
 	{ "verbose", 'v', NULL, 0, "On stderr: what it decided and libbpf's warnings; twice: libbpf's debug log too" },
 	{ "test-reject", OPT_TEST_REJECT, NULL, OPTION_HIDDEN, "Load a variant the verifier refuses (for tests)" },
 	{},
@@ -160,6 +168,36 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--control takes an open descriptor above 2, got '%s'", arg);
 		o->control_fd = (int)v;
 		break;
+	case 'w':
+		if (!*arg)
+			argp_error(state, "-w takes a file name, or '-' for stdout");
+		o->write = arg;
+		break;
+	case OPT_PCAP:
+		o->pcap = true;
+		break;
+	case OPT_SNAPLEN:
+		/* tcpdump: 0 means the default */
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v > SW_SNAPLEN_MAX)
+			argp_error(state, "--snaplen takes a number of bytes from 1 to %d (0: %d), got '%s'", SW_SNAPLEN_MAX,
+				   SW_SNAPLEN_MAX, arg);
+		o->snaplen = v ? v : SW_SNAPLEN_MAX;
+		break;
+	case 'C':
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0 || v > 1000000)
+			argp_error(state, "-C takes a file size in millions of bytes from 1 to 1000000, got '%s'", arg);
+		o->rotate_bytes = v * 1000000;
+		break;
+	case 'G':
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0 || v > MAX_DURATION_S)
+			argp_error(state, "-G takes seconds from 1 to %d, got '%s'", MAX_DURATION_S, arg);
+		o->rotate_s = v;
+		break;
+	case 'W':
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v == 0 || v > 100000)
+			argp_error(state, "-W takes a file count from 1 to 100000, got '%s'", arg);
+		o->max_files = v;
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -232,6 +270,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-i any already means every interface: give it alone, or name each interface with -i");
 		if (!o->packets && !o->flows)
 			argp_error(state, "--no-packets without --flows would write nothing");
+		if ((o->pcap || o->rotate_bytes || o->rotate_s || o->max_files) && !o->write)
+			argp_error(state, "--pcap, -C, -G and -W go with -w FILE");
+		if (o->max_files && !o->rotate_bytes && !o->rotate_s)
+			argp_error(state, "-W counts the files -C or -G starts: give one of them");
+		if (o->write && !strcmp(o->write, "-") && (o->rotate_bytes || o->rotate_s))
+			argp_error(state, "-C and -G start new files: give -w a file name, not '-'");
+		if (o->write && !o->packets)
+			argp_error(state, "-w writes packets, which --no-packets turns off");
+		if (o->write && !o->snaplen)
+			o->snaplen = SW_SNAPLEN_MAX;
 		if (!o->packets && o->count)
 			argp_error(state, "--count counts packet records, which --no-packets does not write");
 		break;

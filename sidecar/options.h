@@ -39,6 +39,13 @@ struct sw_opts {
 	int n_cgroups;
 	const char *container;
 	unsigned long long owner_entries;
+	/* -w: packets to a capture file (docs/pcap.md) instead of NDJSON */
+	const char *write;     /* --write PATH, '-' for stdout; NULL: none */
+	bool pcap;             /* --pcap: classic pcap (nanosecond), else pcapng */
+	unsigned long snaplen; /* --snaplen: bytes kept of each packet (0: none, without --write) */
+	unsigned long long rotate_bytes; /* -C, in bytes (tcpdump's millions); 0: none */
+	unsigned long rotate_s;          /* -G seconds; 0: none */
+	unsigned long max_files;         /* -W; 0: none */
 	int control_fd;        /* --control: ready, stats, link, error records there (-1: all on stdout) */
 };
 

@@ -15,7 +15,9 @@
 #include "ifnames.h"
 #include "links.h"
 #include "out.h"
+#include "options.h"
 #include "owner.h"
+#include "savefile.h"
 
 struct sw_iface {
 	unsigned int ifindex;
@@ -60,6 +62,9 @@ struct sw_writer_ops {
 	void (*stats)(void *ctx, const struct sw_stats *s);
 	void (*link)(void *ctx, unsigned int ifindex, enum sw_link_state state);
 	void (*error)(void *ctx, const char *code, const char *message, const char *detail);
+	/* Optional: writes out what it buffers in its own file. false once its
+	 * output failed or is done (-G -W), with a sentence in why; *failed says which. */
+	bool (*flush)(void *ctx, char *why, size_t size, bool *failed);
 };
 
 struct sw_writer {
@@ -101,5 +106,37 @@ struct ndjson_writer {
 };
 
 extern const struct sw_writer_ops ndjson_ops;
+
+/* The capture-file writer (-w): pcapng, or classic pcap with --pcap (docs/pcap.md). */
+#define CAP_MAX_IFS 1024
+struct cap_if {
+	unsigned int ifindex;
+	uint16_t linktype;       /* PCAPNG_LINKTYPE_* */
+	uint64_t written, drops; /* in the current file */
+};
+struct cap_writer {
+	struct savefile file;
+	bool ng;
+	uint32_t snaplen;
+	uint32_t linktype;      /* classic pcap: the file's one link type */
+	const struct ifnames *names;
+	const struct sw_clock *clock;
+	struct owners *owners;  /* NULL: no process options */
+	struct cap_if ifs[CAP_MAX_IFS]; /* pcapng: the current file's interfaces, by IDB number */
+	uint32_t n_ifs, last;
+	uint64_t start_ns;      /* the current file's first moment (wall clock) */
+	uint64_t drops_carried; /* sum of the drops records carried, the whole run */
+	bool done;              /* -G -W: the last file is closed */
+	int err;                /* the first write error */
+	char why[PATH_MAX + 128];
+};
+
+/* Opens the first file (or takes stdout for '-') and writes its header; -errno with a sentence. */
+int cap_writer_open(struct cap_writer *w, const struct sw_opts *o, unsigned int fixed_linktype, struct out *std_out,
+		    char *why, size_t size);
+/* Ends the last file (its statistics, with pcapng) and closes it. */
+int cap_writer_close(struct cap_writer *w);
+
+extern const struct sw_writer_ops cap_ops;
 
 #endif

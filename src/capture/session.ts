@@ -7,6 +7,7 @@ import {findSidecar} from '../sidecar/locate.js'
 import type {ErrorRecord, FlowRecord, LinkRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
 import {spawnSidecar} from '../sidecar/spawn.js'
 import {BytePassThrough} from './passthrough.js'
+import {saveArgs, type SaveOptions} from './save.js'
 import {pump, RecordRouter, type PacketSink} from './router.js'
 
 export interface CaptureOptions {
@@ -42,6 +43,8 @@ export interface CaptureOptions {
   interimStats?: boolean
   /** Whose traffic: off (--no-process), or the kernel's process filter (docs/attribution.md). */
   process?: ProcessOptions
+  /** -w: the sidecar writes the packets to a capture file (or our stdout) itself; needs direct. */
+  save?: SaveOptions
 }
 
 export interface ProcessOptions {
@@ -98,6 +101,7 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   if (proc.comm !== undefined) args.push('--comm', proc.comm)
   for (const cgroup of proc.cgroups ?? []) args.push('--cgroup', cgroup)
   if (proc.container !== undefined) args.push('--container', proc.container)
+  if (options.save) args.push(...saveArgs(options.save))
   if (options.interimStats === false && options.mode !== 'flows' && !options.flows) args.push('--stats-interval', '0')
   const verbose = options.verbose === true ? 1 : Math.min(2, Math.max(0, Math.trunc(Number(options.verbose ?? 0))))
   for (let i = 0; i < verbose; i++) args.push('-v')

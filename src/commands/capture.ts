@@ -5,6 +5,7 @@ import {filterArgs, processFlags, processOptions, sourceFlags} from '../source-f
 import {openInput, replay} from '../capture/replay.js'
 import {explainFilter} from '../capture/explain.js'
 import {capture} from '../capture/session.js'
+import {saveOptions} from '../capture/save.js'
 import {filterText, matches, parseFilter} from '../filter/index.js'
 import {parseDuration} from '../lib/duration.js'
 import {parseRingSize} from '../lib/size.js'
@@ -36,12 +37,16 @@ export default class Capture extends BaseCommand {
     {description: 'Save now, read later', command: '<%= config.bin %> <%= command.id %> --json > cap.ndjson; <%= config.bin %> <%= command.id %> -r cap.ndjson not port 22'},
     {description: 'Packets and per-flow totals every 5 s, from one kernel pass', command: '<%= config.bin %> <%= command.id %> -i lo --flows 5s udp'},
     {description: 'TCP SYNs, any tcpdump expression', command: "<%= config.bin %> <%= command.id %> 'tcp[tcpflags] & tcp-syn != 0'"},
+    {description: 'Save for Wireshark (pcapng, with the process of each packet)', command: '<%= config.bin %> <%= command.id %> -i eth0 -w web.pcapng port 443'},
+    {description: 'Live into Wireshark', command: '<%= config.bin %> <%= command.id %> -w - | wireshark -k -i -'},
+    {description: 'A ring of 10 files of 100 MB each, as tcpdump', command: '<%= config.bin %> <%= command.id %> -w ring.pcap -C 100 -W 10'},
     {description: 'What runs in the kernel for a filter (as tcpdump -d)', command: "<%= config.bin %> <%= command.id %> --explain 'host 10.0.0.1 and not port 22'"},
   ]
 
   // oclif's generated line shows artefacts for flags exclusive with -r ('[-d <value> | ]')
   static usage = [
     '<%= command.id %> [-i IFACE]... [-c N] [-d DURATION] [--flows DURATION] [--json | --format table|text|json] [-e] [-t...] [FLAGS] [FILTER...]',
+    '<%= command.id %> -w FILE|- [--pcap] [-s SNAPLEN] [-C MB] [-G SECONDS] [-W N] [-i IFACE]... [-c N] [-d DURATION] [FILTER...]',
     '<%= command.id %> -r FILE|- [-c N] [--strict] [--json | --format table|text|json] [FILTER...]',
     '<%= command.id %> --explain [FILTER...]',
   ]
@@ -61,6 +66,12 @@ export default class Capture extends BaseCommand {
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
     ...processFlags,
+    write: Flags.string({char: 'w', description: "Write the packets to FILE for Wireshark, tshark or tcpdump instead of printing them: pcapng (classic pcap for a .pcap name or with --pcap); '-' for stdout.", helpGroup: 'FILE', exclusive: ['read']}),
+    pcap: Flags.boolean({description: 'With -w: classic pcap (nanosecond timestamps) instead of pcapng.', helpGroup: 'FILE'}),
+    snaplen: Flags.integer({char: 's', min: 0, max: 262144, description: 'With -w: keep at most this many bytes of each packet (default and 0: 262144, as tcpdump).', helpGroup: 'FILE'}),
+    'file-size': Flags.integer({char: 'C', min: 1, max: 1_000_000, description: "With -w FILE: start a new file once one passes this many millions of bytes (tcpdump's -C: FILE, FILE1, FILE2...).", helpGroup: 'FILE'}),
+    'rotate-seconds': Flags.integer({char: 'G', min: 1, max: LIMITS.maxDurationSeconds.value, description: "With -w FILE: start a new file every this many seconds, FILE an strftime pattern (tcpdump's -G).", helpGroup: 'FILE'}),
+    'file-count': Flags.integer({char: 'W', min: 1, max: 100_000, description: "With -C: a ring of this many files; with -G alone: stop after this many (tcpdump's -W).", helpGroup: 'FILE'}),
     'ring-size': Flags.string({description: 'Kernel ring buffer size, a power of two (default 8M); larger absorbs longer bursts.', helpGroup: 'ADVANCED', exclusive: ['read']}),
     'flow-entries': Flags.integer({min: LIMITS.flowEntriesMin.value, max: LIMITS.flowEntriesMax.value, description: "With --flows: entries in each of the kernel's two flow tables (default 65536); packets of flows past that are counted as overflow.", helpGroup: 'ADVANCED', dependsOn: ['flows']}),
   }
@@ -78,6 +89,8 @@ export default class Capture extends BaseCommand {
     const flowsMs = flags.flows === undefined ? undefined : parseDuration(flags.flows)
     const flowBatch: FlowRecord[] = []
     const ringSize = flags['ring-size'] === undefined ? undefined : parseRingSize(flags['ring-size'])
+    // -w: the sidecar writes the file; this process prints no packets, as tcpdump
+    const save = saveOptions(flags)
     const format = flags.json ? 'json' : flags.format ?? defaultFormat(process.stdout.isTTY)
     const io = watchOutput()
     // a live status line on a terminal's stderr (never in a pipe, never for -r)
@@ -88,8 +101,8 @@ export default class Capture extends BaseCommand {
     // --json (the kernel runs the whole filter): the sidecar writes the stream to our
     // stdout itself, and this process reads only its control records (not under a
     // status line, which the sidecar's writes would tear)
-    const direct = format === 'json' && flags.read === undefined && !status
-    const rendered = direct ? {} : packetSink(format, toStdout, () => process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color), text)
+    const direct = save !== undefined || (format === 'json' && flags.read === undefined && !status)
+    const rendered = direct || save ? {} : packetSink(format, toStdout, () => process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color), text)
     const sink = {...(status ? status.count(rendered) : rendered), drained: io.drained}
     try {
       if (flags.read !== undefined) {
@@ -112,6 +125,7 @@ export default class Capture extends BaseCommand {
           flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'], macs: flags['link-header'], process: processOptions(flags),
           filter: filter === '' ? undefined : filter,
           direct,
+          save,
           // only the status line shows counts while the capture runs
           interimStats: status !== undefined,
         },
@@ -126,6 +140,7 @@ export default class Capture extends BaseCommand {
           flow: (r) => (direct ? undefined : format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : flowBatch.push(r)),
           stats: (r) => {
             status?.dropped(r.dropped)
+            if (save) status?.captured(Number(r.written))
             if (direct) return // the sidecar wrote what the stream needs
 
             // with --flows, each interval's flows then its stats: in --json all of them, else a block

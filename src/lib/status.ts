@@ -13,6 +13,8 @@ export interface StatusBar {
   count<S extends PacketSink>(sink: S): S
   /** The kernel's drop count so far. */
   dropped(n: number): void
+  /** Packets captured so far, when none reach this process (-w): the engine's count. */
+  captured(n: number): void
   /** Erases the line for good. */
   stop(): void
 }
@@ -58,6 +60,9 @@ export function startStatusBar(stderr: NodeJS.WriteStream = process.stderr, ever
     }),
     dropped(n) {
       dropped = n
+    },
+    captured(n) {
+      captured = n
     },
     stop() {
       clearInterval(timer)

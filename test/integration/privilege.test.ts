@@ -3,17 +3,20 @@
 // packets, filters included; the sidecar then gives up every capability, and keeps
 // to the memory budget. (install.test.ts covers the installed, group-only binary.)
 import {execFileSync} from 'node:child_process'
-import {chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {PacketRecord} from '../../src/sidecar/records.js'
 import {CLI, SIDECAR} from '../helpers/integration-capture.js'
+import {makeNetns} from '../helpers/integration-netns.js'
 import {preflight} from '../helpers/integration-preflight.js'
 import {type Proc, startProc} from '../helpers/integration-proc.js'
 import {sendUdp} from '../helpers/integration-traffic.js'
 
+const UDP_SEQ = fileURLToPath(new URL('../helpers/udp-seq.mjs', import.meta.url))
 const priv = suite('privilege')
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all']
 let dir: string
@@ -76,6 +79,38 @@ priv('privilege :: with setcap cap_bpf,cap_net_raw+ep, nobody captures real pack
   const packets = proc.stdout.filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'packet') as PacketRecord[]
   assert.is(packets.filter((p) => p.sport === flow.sport && p.dport === flow.dport).length, 12)
   assert.not.ok(packets.some((p) => p.sport === before.sport), 'a packet from before the capture')
+})
+
+priv('privilege :: nobody with a setcap copy writes -w files after giving up capabilities: a rotation opens the next as nobody; a directory it may not write is one sentence, exit 1', async () => {
+  const bin = setcapCopy()
+  const ns = makeNetns('pv')
+  const out = join(dir, 'nobody-files')
+  mkdirSync(out)
+  chownSync(out, 65534, 65534)
+  try {
+    const nobodyIn = (args: string[]) => startProc('nsenter', [`--net=/run/netns/${ns.name}`, 'setpriv', ...NOBODY, bin, ...args], {cwd: dir})
+    const proc = nobodyIn(['-i', 'lo', '--stats-interval', '0', '--filter', 'udp', '-w', join(out, 'ring.pcapng'), '-C', '1', '-W', '2'])
+    await proc.waitFor('stdout', (l) => l.includes('"type":"ready"'))
+    execFileSync('ip', ['netns', 'exec', ns.name, process.execPath, UDP_SEQ, '127.0.0.1', '1500', '1000'])
+    const {code} = await proc.stop('SIGTERM')
+    assert.is(code, 0, proc.stderr.join('\n'))
+    const names = readdirSync(out).sort()
+    assert.equal(names, ['ring.pcapng0', 'ring.pcapng1'])
+    const seqs = names.flatMap((n) => {
+      assert.is(statSync(join(out, n)).uid, 65534, `${n} is nobody's`)
+      return execFileSync('tshark', ['-r', join(out, n), '-T', 'fields', '-e', 'data.data'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26})
+        .split('\n').filter(Boolean).map((h) => Number.parseInt(h.slice(0, 8), 16))
+    })
+    assert.equal(seqs, Array.from({length: 1500}, (_, i) => i))
+
+    const refused = nobodyIn(['-i', 'lo', '-w', join(dir, 'not-nobodys.pcapng')])
+    assert.is((await refused.exited).code, 1)
+    const record = refused.stdout.filter(Boolean).map((l) => JSON.parse(l)).find((r) => r.type === 'error')
+    assert.is(record?.code, 'output')
+    assert.is(record?.message, `cannot open '${join(dir, 'not-nobodys.pcapng')}' for writing: Permission denied`)
+  } finally {
+    ns.remove()
+  }
 })
 
 priv('privilege :: doctor as root: every check passes, exit 0', async () => {
