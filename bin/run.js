@@ -9,7 +9,7 @@ if (argv.length === 1 && ['--version', '-V', 'version'].includes(argv[0])) {
     writeSync(1, `${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
   } catch (error) {
     if (error.code !== 'EPIPE') {
-      const {systemErrorText} = await import('../dist/lib/process-io.js')
+      const {systemErrorText} = await import('../dist/bundle/main.js')
       process.stderr.write(`sockwatch: cannot write to standard output: ${systemErrorText(error)}\n`)
       process.exitCode = 1
     }
@@ -19,7 +19,8 @@ if (argv.length === 1 && ['--version', '-V', 'version'].includes(argv[0])) {
 }
 
 async function run() {
-  const [{execute}, {systemErrorText}] = await Promise.all([import('@oclif/core'), import('../dist/lib/process-io.js')])
+  // one bundled module (make): oclif, the commands, their libraries
+  const {execute, systemErrorText} = await import('../dist/bundle/main.js')
   // oclif rethrows every stdout error but EPIPE from an 'error' listener: a stack
   // trace. Streaming commands watch stdout themselves (and end with their closing
   // line); for anything else, one sentence and exit 1.
