@@ -33,3 +33,43 @@ export class LineSplitter {
     this.rest = ''
   }
 }
+
+/** Calls onLine with a line's place in a Buffer: [start, end), without its newline. */
+export type ByteLine = (bytes: Buffer, start: number, end: number, n: number) => void
+
+/** As LineSplitter, on bytes: a line is found with one memchr and never copied, except one cut by a chunk's end. */
+export class ByteLineSplitter {
+  /** Lines handed out so far: the next line's number minus one. */
+  count = 0
+  private rest: Buffer | undefined
+
+  /** Calls onLine for every complete line in chunk; keeps the unfinished tail. */
+  push(chunk: Buffer, onLine: ByteLine): void {
+    let start = 0
+    let nl = chunk.indexOf(0x0a)
+    if (nl === -1) {
+      this.rest = this.rest ? Buffer.concat([this.rest, chunk]) : chunk
+      return
+    }
+    if (this.rest) {
+      const line = Buffer.concat([this.rest, chunk.subarray(0, nl + 1)])
+      this.rest = undefined
+      onLine(line, 0, line.length - 1, ++this.count)
+      start = nl + 1
+      nl = chunk.indexOf(0x0a, start)
+    }
+    while (nl !== -1) {
+      onLine(chunk, start, nl, ++this.count)
+      start = nl + 1
+      nl = chunk.indexOf(0x0a, start)
+    }
+    this.rest = start < chunk.length ? chunk.subarray(start) : undefined
+  }
+
+  /** The unterminated last line, if any, as a line of its own. */
+  end(onLine: ByteLine): void {
+    const rest = this.rest
+    this.rest = undefined
+    if (rest?.length) onLine(rest, 0, rest.length, ++this.count)
+  }
+}
