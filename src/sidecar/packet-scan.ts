@@ -6,7 +6,7 @@
 // exponent, a field twice, a rule broken) is not decided here: the caller hands the
 // line to parseRecord, whose verdict and sentence stand. So a line this accepts,
 // parseRecord accepts too, with the same values in the fields asked for.
-import {FIELD_RULES, hasType, PACKET_PREFIX, RECORD_FIELDS, ruleProblem, SCHEMA_VERSION} from './records.js'
+import {FIELD_RULES, PACKET_PREFIX, RECORD_FIELDS, ruleProblem, SCHEMA_VERSION} from './records.js'
 import type {FieldRule, FieldType, PacketRecord} from './records.js'
 
 const enum Kind { Str, Int, Num, Null, True, False }
@@ -82,27 +82,20 @@ for (const [i, f] of FIELDS.entries()) {
 /** Reads packet lines, decoding only `fields` (each one a packet record field). */
 export class PacketScanner {
   private readonly wanted: Uint8Array
-  // the fields of the line being read, in its order
-  private readonly fields = new Int16Array(FIELDS.length)
-  // per field: where its value starts and ends in the line, its kind, and the line it was seen on
-  private readonly start = new Int32Array(FIELDS.length)
-  private readonly end = new Int32Array(FIELDS.length)
-  private readonly kind = new Uint8Array(FIELDS.length)
+  private readonly template: Record<string, unknown>
+  // per field: the line it was last seen on (a name twice is parseRecord's to judge)
   private readonly seenAt = new Float64Array(FIELDS.length).fill(-1)
   private lines = 0
   // per field (and the prefix, last): the field that followed it on the last line
   private readonly next = new Int16Array(FIELDS.length + 1).fill(-1)
-  // per field: the last strings decoded and checked: a value seen again is not decoded again
+  // per field: recent strings decoded and checked: a value seen again is not decoded again
   private readonly memos: StringMemo[] = FIELDS.map(() => new StringMemo())
 
   constructor(fields: readonly string[]) {
     const names = new Set(fields)
     for (const n of names) if (!FIELDS.some((f) => f.name === n)) throw new Error(`packet-scan: ${n} is not a packet field`)
     this.wanted = Uint8Array.from(FIELDS, (f) => (names.has(f.name) ? 1 : 0))
-  }
-
-  private number(b: Uint8Array, i: number): number {
-    return numberAt(b, this.start[i], this.end[i], this.kind[i] as Kind)
+    this.template = {v: SCHEMA_VERSION, type: 'packet', ...Object.fromEntries(FIELDS.filter((f) => names.has(f.name)).map((f) => [f.name, undefined]))}
   }
 
   /** The packet on bytes [start, end) (no newline), with the wanted fields; undefined: ask parseRecord. */
@@ -111,9 +104,12 @@ export class PacketScanner {
     if (end - start < plen + 2 || b[end - 1] !== CLOSE) return undefined
     for (let i = 0; i < plen; i++) if (b[start + i] !== PREFIX[i]) return undefined
     const line = ++this.lines
+    // every wanted field in place (undefined when the line has none): one shape for all records
+    const record: Record<string, unknown> = {...this.template}
+    // the address rules read the family: the sidecar writes it before any address
+    let family: number | undefined
     let required = 0
     let previous = FIELDS.length // the prefix
-    let count = 0
     let p = start + plen
     const last = end - 1
     for (;;) {
@@ -130,96 +126,86 @@ export class PacketScanner {
       }
       const f = FIELDS[index]
       previous = index
+      if (this.seenAt[index] === line) return undefined
+      this.seenAt[index] = line
+      if (f.required) required++
       p = ks + f.bytes.length + 2
-      // the value: its kind, and where it ends
+      // the value: read, typed and held to its rule as it is scanned
       const vs = p
-      let kind: Kind
+      let value: unknown
       const c = b[p]
       if (c === QUOTE) {
-        p++
-        let ch = b[p]
+        if (!(f.kinds & (1 << Kind.Str))) return undefined
+        let h = 0
+        let ch = b[++p]
         while (ch !== QUOTE) {
           if (ch < 0x20 || ch >= 0x80 || ch === BACKSLASH || p >= last) return undefined
+          h = (Math.imul(h, 31) + ch) | 0
           ch = b[++p]
         }
         p++
-        kind = Kind.Str
+        const context = f.rule?.address ? family : 0 // only an address's verdict depends on the family
+        if (context === undefined) return undefined
+        const memo = this.memos[index]
+        value = memo.find(h, b, vs, p, context)
+        if (value === undefined) {
+          const text = latin1(b, vs + 1, p - 1)
+          if (f.rule && ruleProblem(text, f.type, f.rule, family) !== undefined) return undefined
+          memo.add(h, b, vs, p, context, text)
+          value = text
+        }
       } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
-        if (c === MINUS) p++
+        const negative = c === MINUS
+        if (negative) p++
+        let n = 0
         if (b[p] === ZERO) p++
-        else if (b[p] > ZERO && b[p] <= NINE) while (b[p] >= ZERO && b[p] <= NINE) p++
-        else return undefined
-        kind = Kind.Int
+        else if (b[p] > ZERO && b[p] <= NINE) {
+          for (let d = b[p]; d >= ZERO && d <= NINE; d = b[++p]) n = n * 10 + (d - ZERO)
+        } else return undefined
+        let scale = 1
         if (b[p] === DOT) {
+          if (!(f.kinds & (1 << Kind.Num))) return undefined // an integer field: parseRecord judges 5.0
           p++
           if (!(b[p] >= ZERO && b[p] <= NINE)) return undefined
-          while (b[p] >= ZERO && b[p] <= NINE) p++
-          kind = Kind.Num
+          for (let d = b[p]; d >= ZERO && d <= NINE; d = b[++p]) {
+            n = n * 10 + (d - ZERO)
+            scale *= 10
+          }
+        } else if (!(f.kinds & (1 << Kind.Int))) return undefined
+        // exponents are not the sidecar's: parseRecord judges them. Below 2^53 the digits and
+        // the scale are exact doubles, so n / scale is the correctly rounded value JSON.parse gives
+        if (n > Number.MAX_SAFE_INTEGER) n = Number(latin1(b, vs, p))
+        else {
+          if (scale !== 1) n /= scale
+          if (negative) n = -n
         }
-        // exponents are not the sidecar's: parseRecord judges them
-      } else if (c === 0x6e && b[p + 1] === 0x75 && b[p + 2] === 0x6c && b[p + 3] === 0x6c) {
-        p += 4
-        kind = Kind.Null
-      } else if (c === 0x74 && b[p + 1] === 0x72 && b[p + 2] === 0x75 && b[p + 3] === 0x65) {
-        p += 4
-        kind = Kind.True
-      } else if (c === 0x66 && b[p + 1] === 0x61 && b[p + 2] === 0x6c && b[p + 3] === 0x73 && b[p + 4] === 0x65) {
-        p += 5
-        kind = Kind.False
+        if (!Number.isFinite(n) || !(n >= f.min && n <= f.max) || (f.enum !== undefined && !f.enum.includes(n))) return undefined
+        if (index === FAMILY) family = n
+        value = n
       } else {
-        return undefined
+        if (c === 0x6e && b[p + 1] === 0x75 && b[p + 2] === 0x6c && b[p + 3] === 0x6c) {
+          p += 4
+          value = null
+          if (!(f.kinds & (1 << Kind.Null))) return undefined
+        } else if (c === 0x74 && b[p + 1] === 0x72 && b[p + 2] === 0x75 && b[p + 3] === 0x65) {
+          p += 4
+          value = true
+          if (!(f.kinds & (1 << Kind.True))) return undefined
+        } else if (c === 0x66 && b[p + 1] === 0x61 && b[p + 2] === 0x6c && b[p + 3] === 0x73 && b[p + 4] === 0x65) {
+          p += 5
+          value = false
+          if (!(f.kinds & (1 << Kind.False))) return undefined
+        } else return undefined
+        if (f.enum !== undefined && !f.enum.includes(value)) return undefined
       }
-      if (!(f.kinds & (1 << kind))) return undefined
-      if (this.seenAt[index] === line) return undefined // a name twice: JSON.parse keeps the last, parseRecord judges
-      this.seenAt[index] = line
-      if (f.required) required++
-      this.fields[count++] = index
-      this.start[index] = vs
-      this.end[index] = p
-      this.kind[index] = kind
+      if (this.wanted[index]) record[f.name] = value
       if (p === last) break
       if (b[p] !== COMMA) return undefined
       p++
     }
     if (required !== REQUIRED) return undefined
-    const record: Record<string, unknown> = {v: SCHEMA_VERSION, type: 'packet'}
-    // the address rules read the family (required: it is on the line)
-    const family = this.number(b, FAMILY)
-    for (let k = 0; k < count; k++) {
-      const i = this.fields[k]
-      const f = FIELDS[i]
-      const kind = this.kind[i] as Kind
-      let value: unknown
-      if (kind === Kind.Int || kind === Kind.Num) {
-        const n = i === FAMILY ? family : this.number(b, i)
-        if (!(n >= f.min && n <= f.max) || (f.enum && !f.enum.includes(n)) || !hasType(n, f.type)) return undefined
-        value = n
-      } else if (kind === Kind.Str) {
-        const memo = this.memos[i]
-        const vs = this.start[i]
-        const ve = this.end[i]
-        const context = f.rule?.address ? family : 0 // only an address's verdict depends on the family
-        const known = memo.find(b, vs, ve, context)
-        if (known !== undefined) value = known
-        else {
-          const text = latin1(b, vs + 1, ve - 1)
-          if (f.rule && ruleProblem(text, f.type, f.rule, family) !== undefined) return undefined
-          memo.add(b, vs, ve, context, text)
-          value = text
-        }
-      } else {
-        value = kind === Kind.Null ? null : kind === Kind.True
-        if (f.enum && !f.enum.includes(value)) return undefined
-      }
-      if (this.wanted[i]) record[f.name] = value
-    }
     return record as unknown as PacketRecord
   }
-}
-
-/** Field `i`'s number, as JSON.parse reads it. */
-function numberAt(b: Uint8Array, start: number, end: number, kind: Kind): number {
-  return decode(b, start, end, kind) as number
 }
 
 /** Whether the field name `name` and its closing quote and colon start at b[at]. */
@@ -240,57 +226,24 @@ interface Memo {
 /** A field's recent string values (checked under a context: the family, for an address), by a hash of their bytes. */
 class StringMemo {
   private readonly entries = new Map<number, Memo>()
+  private last: Memo | undefined
+  private lastHash = 0
 
-  find(b: Uint8Array, start: number, end: number, context: unknown): string | undefined {
-    const m = this.entries.get(hashOf(b, start, end))
+  /** The string at b[start, end) (quotes included), whose characters hash to h. */
+  find(h: number, b: Uint8Array, start: number, end: number, context: unknown): string | undefined {
+    // most often the value of the line before
+    const m = h === this.lastHash && this.last !== undefined ? this.last : this.entries.get(h)
     if (m === undefined || m.context !== context || m.bytes.length !== end - start) return undefined
     for (let i = 0; i < m.bytes.length; i++) if (b[start + i] !== m.bytes[i]) return undefined
+    this.last = m
+    this.lastHash = h
     return m.value
   }
 
-  add(b: Uint8Array, start: number, end: number, context: unknown, value: string): void {
+  add(h: number, b: Uint8Array, start: number, end: number, context: unknown, value: string): void {
     // bounded: a file of endless distinct values starts over
     if (this.entries.size >= MEMO_SIZE) this.entries.clear()
-    this.entries.set(hashOf(b, start, end), {bytes: Uint8Array.prototype.slice.call(b, start, end), value, context}) // a copy: a view would hold the chunk
-  }
-}
-
-function decode(b: Uint8Array, start: number, end: number, kind: Kind): unknown {
-  switch (kind) {
-    case Kind.Str: return latin1(b, start + 1, end - 1)
-    case Kind.Int: {
-      // up to 15 digits are exact in a double; longer ones as JSON.parse reads them
-      if (end - start > 15) return Number(latin1(b, start, end))
-      let n = 0
-      let i = start
-      const negative = b[i] === MINUS
-      if (negative) i++
-      for (; i < end; i++) n = n * 10 + (b[i] - ZERO)
-      return negative ? -n : n
-    }
-    case Kind.Num: {
-      // digits / 10^k, both exact in a double, is the correctly rounded value, as Number() gives
-      let n = 0
-      let scale = 1
-      let fraction = false
-      let i = start
-      const negative = b[i] === MINUS
-      if (negative) i++
-      for (; i < end; i++) {
-        const c = b[i]
-        if (c === DOT) {
-          fraction = true
-          continue
-        }
-        n = n * 10 + (c - ZERO)
-        if (fraction) scale *= 10
-      }
-      if (n > Number.MAX_SAFE_INTEGER || scale > 1e22) return Number(latin1(b, start, end))
-      return negative ? -n / scale : n / scale
-    }
-    case Kind.Null: return null
-    case Kind.True: return true
-    case Kind.False: return false
+    this.entries.set(h, {bytes: Uint8Array.prototype.slice.call(b, start, end), value, context}) // a copy: a view would hold the chunk
   }
 }
 

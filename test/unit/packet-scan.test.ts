@@ -25,7 +25,8 @@ const sidecar = [
 ]
 
 const bytes = (line: string) => Buffer.from(line, 'utf8')
-const pick = (record: object, fields: readonly string[]) => Object.fromEntries(Object.entries(record).filter(([k]) => k === 'v' || k === 'type' || fields.includes(k)))
+// a field asked for and not on the line is undefined in the record (one shape for all)
+const pick = (record: object, fields: readonly string[]) => Object.fromEntries(Object.entries(record).filter(([k, v]) => (k === 'v' || k === 'type' || fields.includes(k)) && v !== undefined))
 
 for (const [i, line] of sidecar.entries()) {
   scan(`packet-scan :: the sidecar's line ${i + 1} is read, with exactly the fields asked for`, () => {
@@ -33,7 +34,7 @@ for (const [i, line] of sidecar.entries()) {
       const got = new PacketScanner(fields).scan(bytes(line), 0, bytes(line).length)
       assert.ok(got, line)
       assert.equal(pick(got, fields), pick(parseRecord(line, 1), fields))
-      assert.equal(Object.keys(got).filter((k) => k !== 'v' && k !== 'type').sort(), Object.keys(parseRecord(line, 1)).filter((k) => fields.includes(k)).sort())
+      assert.equal(Object.keys(got).filter((k) => k !== 'v' && k !== 'type').sort(), [...new Set(fields)].sort())
     }
   })
 }
@@ -41,7 +42,7 @@ for (const [i, line] of sidecar.entries()) {
 scan('packet-scan :: a line inside a larger buffer is read between its bounds', () => {
   const joined = bytes(`${sidecar[0]}\n${sidecar[3]}\n`)
   const start = sidecar[0].length + 1
-  assert.equal(new PacketScanner(ALL).scan(joined, start, joined.length - 1), parseRecord(sidecar[3], 1))
+  assert.equal(pick(new PacketScanner(ALL).scan(joined, start, joined.length - 1)!, ALL), parseRecord(sidecar[3], 1))
 })
 
 scan('packet-scan :: a value seen before is read from the memo under the right family', () => {
