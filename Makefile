@@ -84,11 +84,12 @@ $(SIDECAR): $(SIDECAR_OBJS)
 dist/.built: $(TS_SRCS) tsconfig.json package-lock.json
 	$(call msg,TSC,dist)
 	$(Q)npx tsc -p tsconfig.json
-# The bundle: dynamic imports (Ink, the metrics endpoint) become chunks loaded on use;
+# The bundle: main.js, and prestart.js (bin/run.js starts capture's sidecar with it before
+# main.js loads; they share chunks, so one module state); dynamic imports (Ink, the metrics endpoint) become chunks loaded on use;
 # typescript (oclif's dev mode, off) and prom-client (CommonJS, imported on use) stay outside.
 	$(call msg,BUNDLE,dist/bundle)
 	$(Q)rm -rf dist/bundle
-	$(Q)npx esbuild src/main.ts --bundle --platform=node --format=esm --target=node20 --splitting \
+	$(Q)npx esbuild src/main.ts src/prestart.ts --bundle --platform=node --format=esm --target=node20 --splitting \
 		--outdir=dist/bundle --external:typescript --external:react-devtools-core --external:prom-client --minify-syntax \
 		--banner:js="import {createRequire as __cr} from 'node:module'; const require = __cr(import.meta.url);" \
 		--log-level=warning

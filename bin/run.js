@@ -15,6 +15,9 @@ if (argv.length === 1 && ['--version', '-V', 'version'].includes(argv[0])) {
     }
   }
 } else {
+  // capture: its sidecar may start now and load while the CLI does (src/prestart.ts); any
+  // failure there is the command's to meet and report, as without it
+  if (argv[0] === 'capture') await import('../dist/bundle/prestart.js').then((m) => m.prestart(argv.slice(1))).catch(() => {})
   await run()
 }
 

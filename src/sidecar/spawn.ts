@@ -84,3 +84,25 @@ export function spawnSidecar(options: SpawnOptions): RunningSidecar {
     exited,
   }
 }
+
+// One sidecar started ahead (bin/run.js, via src/prestart.ts) and its options, until a capture takes it.
+let ahead: {options: SpawnOptions; sidecar: RunningSidecar} | undefined
+
+/** Starts the sidecar before the command that will run it has loaded (its command line known from argv alone). */
+export function prestartSidecar(options: SpawnOptions): RunningSidecar {
+  ahead ??= {options, sidecar: spawnSidecar(options)}
+  return ahead.sidecar
+}
+
+const sameSpawn = (a: SpawnOptions, b: SpawnOptions) =>
+  a.path === b.path && a.args.join('\0') === b.args.join('\0') && Boolean(a.direct) === Boolean(b.direct) && Boolean(a.bytes) === Boolean(b.bytes) &&
+  a.onStderr === undefined && b.onStderr === undefined && a.forceKillAfterMs === b.forceKillAfterMs
+
+/** The sidecar started ahead when it was started exactly so, else a new one (one started ahead otherwise is stopped). */
+export function startSidecar(options: SpawnOptions): RunningSidecar {
+  const started = ahead
+  ahead = undefined
+  if (started && sameSpawn(started.options, options)) return started.sidecar
+  started?.sidecar.stop()
+  return spawnSidecar(options)
+}
