@@ -41,19 +41,20 @@ export type ByteLine = (bytes: Buffer, start: number, end: number, n: number) =>
 export class ByteLineSplitter {
   /** Lines handed out so far: the next line's number minus one. */
   count = 0
-  private rest: Buffer | undefined
+  // the unfinished line's pieces, joined once its end comes (a long line is copied once)
+  private rest: Buffer[] = []
 
   /** Calls onLine for every complete line in chunk; keeps the unfinished tail. */
   push(chunk: Buffer, onLine: ByteLine): void {
     let start = 0
     let nl = chunk.indexOf(0x0a)
     if (nl === -1) {
-      this.rest = this.rest ? Buffer.concat([this.rest, chunk]) : chunk
+      this.rest.push(chunk)
       return
     }
-    if (this.rest) {
-      const line = Buffer.concat([this.rest, chunk.subarray(0, nl + 1)])
-      this.rest = undefined
+    if (this.rest.length) {
+      const line = Buffer.concat([...this.rest, chunk.subarray(0, nl + 1)])
+      this.rest = []
       onLine(line, 0, line.length - 1, ++this.count)
       start = nl + 1
       nl = chunk.indexOf(0x0a, start)
@@ -63,13 +64,13 @@ export class ByteLineSplitter {
       start = nl + 1
       nl = chunk.indexOf(0x0a, start)
     }
-    this.rest = start < chunk.length ? chunk.subarray(start) : undefined
+    if (start < chunk.length) this.rest.push(chunk.subarray(start))
   }
 
   /** The unterminated last line, if any, as a line of its own. */
   end(onLine: ByteLine): void {
-    const rest = this.rest
-    this.rest = undefined
-    if (rest?.length) onLine(rest, 0, rest.length, ++this.count)
+    const rest = Buffer.concat(this.rest)
+    this.rest = []
+    if (rest.length) onLine(rest, 0, rest.length, ++this.count)
   }
 }

@@ -122,9 +122,9 @@ scan('packet-scan :: ByteLineSplitter numbers lines across chunks, as LineSplitt
   const lines: [string, number][] = []
   const splitter = new ByteLineSplitter()
   const on = (b: Buffer, s: number, e: number, n: number) => lines.push([b.toString('utf8', s, e), n])
-  for (const chunk of ['ab', 'c\n\nde', 'f\ng', 'h\n', 'tail']) splitter.push(Buffer.from(chunk), on)
+  for (const chunk of ['ab', 'c\n\nde', 'f\ng', 'h\n', 'lo', 'n', 'g\n', 'ta', 'il']) splitter.push(Buffer.from(chunk), on)
   splitter.end(on)
-  assert.equal(lines, [['abc', 1], ['', 2], ['def', 3], ['gh', 4], ['tail', 5]])
+  assert.equal(lines, [['abc', 1], ['', 2], ['def', 3], ['gh', 4], ['long', 5], ['tail', 6]])
 })
 
 scan.run()
