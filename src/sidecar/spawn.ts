@@ -87,10 +87,18 @@ export function spawnSidecar(options: SpawnOptions): RunningSidecar {
 
 // One sidecar started ahead (bin/run.js, via src/prestart.ts) and its options, until a capture takes it.
 let ahead: {options: SpawnOptions; sidecar: RunningSidecar} | undefined
+const hold = () => {}
 
 /** Starts the sidecar before the command that will run it has loaded (its command line known from argv alone). */
 export function prestartSidecar(options: SpawnOptions): RunningSidecar {
-  ahead ??= {options, sidecar: spawnSidecar(options)}
+  if (!ahead) {
+    const sidecar = spawnSidecar(options)
+    // Node resumes a child's untouched output when it exits, and the records would be lost
+    // before a capture takes it (a sidecar that refuses -i quits at once): a 'readable'
+    // listener keeps them buffered (resume() leaves such a stream paused) until then
+    sidecar.stdout.on('readable', hold)
+    ahead = {options, sidecar}
+  }
   return ahead.sidecar
 }
 
@@ -103,6 +111,10 @@ export function startSidecar(options: SpawnOptions): RunningSidecar {
   const started = ahead
   ahead = undefined
   if (started && sameSpawn(started.options, options)) return started.sidecar
-  started?.sidecar.stop()
+  if (started) {
+    // not ours: its records are drained unread, so that it can close
+    started.sidecar.stdout.off('readable', hold).resume()
+    started.sidecar.stop()
+  }
   return spawnSidecar(options)
 }

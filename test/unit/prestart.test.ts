@@ -16,6 +16,18 @@ const dir = mkdtempSync(join(tmpdir(), 'sockwatch-prestart-'))
 ahead.after(() => rmSync(dir, {recursive: true, force: true}))
 let files = 0
 const fresh = () => join(dir, `starts-${++files}`)
+/** Reads a stream to its end, as capture() does (for await). */
+const drain = async (stream: AsyncIterable<unknown>) => {
+  for await (const _ of stream) void _
+}
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
 const starts = (file: string) => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).length
 
 // [argv after 'capture', what starts ahead (undefined: nothing)]
@@ -59,6 +71,7 @@ ahead('prestart :: a capture takes the sidecar started ahead with the same comma
     const early = prestartSidecar(options(['-i', 'lo'], file))
     const taken = startSidecar(options(['-i', 'lo'], file))
     assert.is(taken, early)
+    await drain(taken.stdout) // as a capture reads them
     await taken.exited
   })
   assert.is(starts(file), 1)
@@ -70,7 +83,8 @@ ahead('prestart :: with another command line, the one started ahead is stopped a
     const early = prestartSidecar(options(['-i', 'lo'], file))
     const taken = startSidecar(options(['-i', 'eth0'], file))
     assert.is.not(taken, early)
-    // asked to stop (it may go before it has even noted its start)
+    await drain(taken.stdout)
+    // asked to stop, its records drained unread (it may go before it has even noted its start)
     const [stopped, ran] = await Promise.all([early.exited, taken.exited])
     // the fake ends 0 on SIGTERM once its trap is set; before that, of the signal
     assert.ok(stopped.exitCode === 0 || stopped.signal === 'SIGTERM', JSON.stringify(stopped))
@@ -79,10 +93,32 @@ ahead('prestart :: with another command line, the one started ahead is stopped a
   assert.ok(starts(file) >= 1)
 })
 
+ahead('prestart :: a sidecar that ended before a capture took it still hands over every record', async () => {
+  const file = fresh()
+  let text = ''
+  await withEnv({FAKE_RECORDS: records, FAKE_STARTS: file}, async () => {
+    const early = prestartSidecar(options(['-i', 'lo'], file))
+    // until it has exited and been reaped (its 'exit': Node then drains what nobody reads);
+    // not `exited`, which waits for its output to be read
+    for (let waited = 0; alive(early.pid!); waited += 10) {
+      if (waited > 10_000) assert.unreachable('the fake sidecar did not exit within 10 s')
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+    const taken = startSidecar(options(['-i', 'lo'], file))
+    assert.is(taken, early)
+    for await (const chunk of taken.stdout) text += chunk
+    await taken.exited
+  })
+  assert.is(text, readFileSync(records, 'utf8'))
+})
+
 ahead('prestart :: nothing started ahead: a new one', async () => {
   const file = fresh()
   await withEnv({FAKE_RECORDS: records, FAKE_STARTS: file}, async () => {
-    await startSidecar(options(['-i', 'lo'], file)).exited
+    const taken = startSidecar(options(['-i', 'lo'], file))
+    await drain(taken.stdout)
+    await taken.exited
   })
   assert.is(starts(file), 1)
 })
