@@ -1,5 +1,6 @@
 # sockwatch: bpf/*.bpf.c -> build/*.bpf.o -> build/*.skel.h -> build/sockwatch-sidecar,
-# and src/ -> dist/ (TypeScript). `make run` and `make test` install what is missing first.
+# and src/ -> dist/ (TypeScript) and dist/bundle/main.js (esbuild: what bin/run.js loads).
+# `make run` and `make test` install what is missing first.
 # src/contract/contract.ts -> build/sw_contract.h, before the sidecar: the one contract both sides share.
 .DELETE_ON_ERROR:
 # keep the .bpf.o and skeleton between builds
@@ -83,6 +84,15 @@ $(SIDECAR): $(SIDECAR_OBJS)
 dist/.built: $(TS_SRCS) tsconfig.json package-lock.json
 	$(call msg,TSC,dist)
 	$(Q)npx tsc -p tsconfig.json
+# The bundle: main.js, and prestart.js (bin/run.js starts capture's sidecar with it before
+# main.js loads; they share chunks, so one module state); dynamic imports (Ink, the metrics endpoint) become chunks loaded on use;
+# typescript (oclif's dev mode, off) and prom-client (CommonJS, imported on use) stay outside.
+	$(call msg,BUNDLE,dist/bundle)
+	$(Q)rm -rf dist/bundle
+	$(Q)npx esbuild src/main.ts src/prestart.ts --bundle --platform=node --format=esm --target=node20 --splitting \
+		--outdir=dist/bundle --external:typescript --external:react-devtools-core --external:prom-client --minify-syntax \
+		--banner:js="import {createRequire as __cr} from 'node:module'; const require = __cr(import.meta.url);" \
+		--log-level=warning
 	$(Q)touch $@
 
 # Install what is missing (apt packages, npm ci); a no-op when all is there.

@@ -14,6 +14,7 @@ import {spawn} from 'node:child_process'
 import {closeSync, openSync, readSync} from 'node:fs'
 import {performance} from 'node:perf_hooks'
 import {$, fs, minimist, os, path} from 'zx'
+import {idleRow, makeNetns, readRows, startupRows, writeSavedCapture} from './startup.mjs'
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const GEN = path.join(root, 'build/sockwatch-gen')
@@ -63,6 +64,10 @@ const HELP = `Usage: node bench/run.mjs [flags]     (make bench ARGS='...')
                    host, as on an idle machine (default 3000; see docs/benchmarks.md)
   --quiet-wait S   before each run, wait for a second with < 5% of the CPUs busy,
                    at most S seconds in all (default 180; 0: never wait)
+  --startup-repeats R  start-up rows: starts of each (sidecar, capture, node -e 0,
+                   --version, --help), interleaved (default 9; 0: skip)
+  --idle-seconds S the long idle row: capture --json with no traffic for S s (default 30; 0: skip)
+  --read-n N       the -r rows: summary -r and capture -r --json of an N-record file (default 1000000; 0: skip)
   --keep           keep the tools' output files (printed at the end)
   --out DIR        where the JSON results go (default bench/results)
 `
@@ -72,12 +77,12 @@ const HELP = `Usage: node bench/run.mjs [flags]     (make bench ARGS='...')
 const args = minimist(process.argv.slice(2), {
   string: ['tools', 'ring-size', 'out'],
   boolean: ['ipv6', 'keep', 'idle', 'warmup', 'help'],
-  default: {n: 1_000_000, size: 64, repeats: 3, batch: 256, 'max-seconds': 60, 'cooldown-ms': 3000, 'quiet-wait': 180, idle: true, warmup: true, out: path.join(root, 'bench/results')},
+  default: {n: 1_000_000, size: 64, repeats: 3, batch: 256, 'max-seconds': 60, 'cooldown-ms': 3000, 'quiet-wait': 180, idle: true, warmup: true, out: path.join(root, 'bench/results'), 'startup-repeats': 9, 'idle-seconds': 30, 'read-n': 1_000_000},
   alias: {h: 'help'},
   unknown: (flag) => {
     if (!flag.startsWith('-')) fail(`unexpected argument '${flag}'; see --help`)
     const name = flag.replace(/^--?(no-)?/, '').replace(/=.*/, '')
-    if (!['n', 'size', 'repeats', 'batch', 'max-seconds', 'cooldown-ms', 'quiet-wait', 'tools', 'ring-size', 'out', 'ipv6', 'keep', 'idle', 'warmup', 'help', 'h'].includes(name)) {
+    if (!['n', 'size', 'repeats', 'batch', 'max-seconds', 'cooldown-ms', 'quiet-wait', 'tools', 'ring-size', 'out', 'ipv6', 'keep', 'idle', 'warmup', 'help', 'h', 'startup-repeats', 'idle-seconds', 'read-n'].includes(name)) {
       fail(`unknown flag '${flag}'; see --help`)
     }
     return true
@@ -106,6 +111,9 @@ const BATCH = wholeNumber('batch', 1, 1024)
 const MAX_SECONDS = wholeNumber('max-seconds', 1, 600)
 const COOLDOWN_MS = wholeNumber('cooldown-ms', 0, 30_000)
 let quietBudgetMs = wholeNumber('quiet-wait', 0, 3600) * 1000
+const STARTUP_REPEATS = wholeNumber('startup-repeats', 0, 100)
+const IDLE_SECONDS = wholeNumber('idle-seconds', 0, 3600)
+const READ_N = wholeNumber('read-n', 0, 100_000_000)
 const tools = args.tools ? String(args.tools).split(',').filter(Boolean) : TOOL_NAMES
 for (const t of tools) if (!TOOL_NAMES.includes(t)) fail(`--tools: '${t}' is not one of ${TOOL_NAMES.join(', ')}`)
 if (!tools.includes('alone')) tools.unshift('alone') // every ratio needs it
@@ -600,6 +608,7 @@ if (machine.otherPacketSockets) {
 }
 if (machine.loadavg[0] > 0.5) console.log(`bench: warning: load average ${machine.loadavg[0]}: something else is running`)
 const runs = []
+const extra = {} // the rows of extraRows()
 try {
   if (args.warmup) await warmUp()
   for (let r = 1; r <= REPEATS; r++) {
@@ -621,6 +630,7 @@ try {
       }
     }
   }
+  await extraRows()
 } catch (error) {
   console.error(`bench: ${error.message}`)
   process.exitCode = 1
@@ -628,6 +638,34 @@ try {
   if (!keep) fs.rmSync(work, {recursive: true, force: true})
 }
 if (process.exitCode) process.exit()
+
+// start-up, a long idle and -r (issue 18), each capture in a namespace of its own
+async function extraRows() {
+  if (!STARTUP_REPEATS && !IDLE_SECONDS && !READ_N) return
+  const netns = `swbench${process.pid}`
+  const removeNetns = makeNetns(netns)
+  try {
+    if (STARTUP_REPEATS) {
+      await coolDown()
+      extra.startup = await startupRows({cli: CLI, sidecar: SIDECAR, netns, repeats: STARTUP_REPEATS})
+      console.log(`  start-up, min (median) of ${STARTUP_REPEATS}: ${Object.entries(extra.startup).map(([k, v]) => `${k} ${v.min} (${v.median}) ms`).join(', ')}`)
+    }
+    if (IDLE_SECONDS) {
+      await coolDown()
+      extra.idle = await idleRow({cli: CLI, netns, seconds: IDLE_SECONDS, clkTck: CLK_TCK})
+      console.log(`  capture --json idle ${IDLE_SECONDS} s: CPU ${extra.idle.cpu} s, ${extra.idle.wakeups} wake-ups (CLI + sidecar, after start-up)`)
+    }
+  } finally {
+    removeNetns()
+  }
+  if (READ_N) {
+    const file = path.join(work, 'saved.ndjson')
+    await writeSavedCapture(file, READ_N)
+    await coolDown()
+    extra.read = readRows({cli: CLI, file, n: READ_N, repeats: 3})
+    for (const [name, r] of Object.entries(extra.read)) console.log(`  ${name} of ${READ_N} records, best of 3: ${r.wall} s, ${(r.perSecond / 1e6).toFixed(2)}M records/s, CPU ${r.cpu} s, max RSS ${r.rssMiB} MiB`)
+  }
+}
 
 function describe(res) {
   const g = `gen ${(res.gen.pps / 1000).toFixed(0)} kpps${res.gen.complete ? '' : ` (cut short at ${res.gen.sent})`}`
@@ -776,6 +814,22 @@ if (cli && side && cli.idleCpu !== undefined) {
     `${fmt(own, 2)} s/M beyond the sidecar and start-up, so about ${fmt(own > 0 ? 1 / own : undefined, 1)}M records/s on one core`)
 }
 
+if (extra.startup) {
+  const {cli: c, sidecar: sc, node, version, help} = extra.startup
+  target('CLI start to ready (capture --json, "capturing on") <= 150 ms', c.min <= 150, `min ${fmt(c.min)} ms, median ${fmt(c.median)} ms`)
+  target('CLI start to ready <= 6x the sidecar\'s own', c.min <= 6 * sc.min, `min ${fmt(c.min)} ms vs sidecar ${fmt(sc.min)} ms: ${fmt(c.min / sc.min, 1)}x`)
+  target('sockwatch --version <= 1.5x node -e 0', version.min <= 1.5 * node.min, `min ${fmt(version.min)} ms vs ${fmt(node.min)} ms: ${fmt(version.min / node.min, 2)}x`)
+  target('sockwatch --help <= 1.5x node -e 0', help.min <= 1.5 * node.min, `min ${fmt(help.min)} ms vs ${fmt(node.min)} ms: ${fmt(help.min / node.min, 2)}x`)
+}
+if (extra.idle) {
+  target(`capture --json idle ${extra.idle.seconds} s <= 0.05 s CPU beyond start-up`, extra.idle.cpu <= 0.05, `${fmt(extra.idle.cpu, 2)} s, ${extra.idle.wakeups} wake-ups (CLI + sidecar)`)
+}
+if (extra.read) {
+  for (const [name, r] of Object.entries(extra.read)) {
+    target(`${name} >= 1M records/s (one core, ${fmt(READ_N / 1e6, 1)}M records)`, r.perSecond >= 1e6, `${fmt(r.perSecond / 1e6, 2)}M/s (${r.wall} s wall, ${r.cpu} s CPU, ${r.rssMiB} MiB max RSS)`)
+  }
+}
+
 const busiest = Math.max(...runs.map((r) => r.background ?? 0))
 const mostOther = Math.max(...runs.map((r) => r.otherCpu ?? 0))
 if (busiest > 0.1 || mostOther > 0.5) {
@@ -793,7 +847,7 @@ const file = path.join(args.out, `bench-${stamp}.json`)
 const command = `make bench${process.argv.length > 2 ? ` ARGS='${process.argv.slice(2).join(' ')}'` : ''}`
 fs.writeFileSync(file, JSON.stringify({date: started.toISOString(), command, source, machine,
   params: {n: N, size: SIZE, repeats: REPEATS, batch: BATCH, ipv6: Boolean(args.ipv6), ringSize: args['ring-size'] ?? null, cooldownMs: COOLDOWN_MS, quietWait: Number(args['quiet-wait']), warmup: Boolean(args.warmup), tools},
-  medians, targets, table, runs}, null, 2) + '\n')
+  medians, extra, targets, table, runs}, null, 2) + '\n')
 console.log('')
 console.log(`results: ${path.relative(process.cwd(), file)}`)
 if (keep) console.log(`outputs kept in: ${keptDirs.join(' ')}`)

@@ -9,17 +9,21 @@ if (argv.length === 1 && ['--version', '-V', 'version'].includes(argv[0])) {
     writeSync(1, `${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
   } catch (error) {
     if (error.code !== 'EPIPE') {
-      const {systemErrorText} = await import('../dist/lib/process-io.js')
+      const {systemErrorText} = await import('../dist/bundle/main.js')
       process.stderr.write(`sockwatch: cannot write to standard output: ${systemErrorText(error)}\n`)
       process.exitCode = 1
     }
   }
 } else {
+  // capture: its sidecar may start now and load while the CLI does (src/prestart.ts); any
+  // failure there is the command's to meet and report, as without it
+  if (argv[0] === 'capture') await import('../dist/bundle/prestart.js').then((m) => m.prestart(argv.slice(1))).catch(() => {})
   await run()
 }
 
 async function run() {
-  const [{execute}, {systemErrorText}] = await Promise.all([import('@oclif/core'), import('../dist/lib/process-io.js')])
+  // one bundled module (make): oclif, the commands, their libraries
+  const {execute, systemErrorText} = await import('../dist/bundle/main.js')
   // oclif rethrows every stdout error but EPIPE from an 'error' listener: a stack
   // trace. Streaming commands watch stdout themselves (and end with their closing
   // line); for anything else, one sentence and exit 1.

@@ -8,12 +8,11 @@ import {flagCount, normalizeBooleanFlags, type FlagShape, type RawToken} from '.
 import {isParseError, parseErrorSentence, type ParseErrorShape} from './cli/usage-errors.js'
 import {FilterError} from './filter/index.js'
 import {InputError} from './lib/duration.js'
-import {OutputError} from './lib/process-io.js'
+import {OutputError, STDOUT_CLOSED_ENV} from './lib/process-io.js'
 import {closingLine} from './output/format.js'
 import {EXIT, SidecarError} from './sidecar/errors.js'
 
-/** Set by bin/sockwatch when it was started with stdout closed (`>&-`); Node hides that. */
-export const STDOUT_CLOSED_ENV = 'SOCKWATCH_STDOUT_CLOSED'
+export {STDOUT_CLOSED_ENV}
 
 export abstract class BaseCommand extends Command {
   static baseFlags = {

@@ -1,9 +1,8 @@
-// Opens what -r names (a file, or stdin for '-') as UTF-8 text lines: gzip is
+// Opens what -r names (a file, or stdin for '-') as a stream of bytes: gzip is
 // undone, a BOM dropped, and anything that is not a saved 'capture --json'
 // stream (a directory, a pcap file) refused before a line is read.
 import {open} from 'node:fs/promises'
 import {Readable, Transform, pipeline, type TransformCallback} from 'node:stream'
-import {StringDecoder} from 'node:string_decoder'
 import {createGunzip} from 'node:zlib'
 import {InputError} from '../lib/duration.js'
 
@@ -97,26 +96,21 @@ async function peek(stream: Readable, n: number): Promise<{head: Buffer; stream:
   return {head, stream}
 }
 
-/** Bytes in, UTF-8 text out; drops a BOM at the start; every upstream failure becomes a ReplayError naming the input. */
+/** Bytes in, bytes out (the reader cuts lines and decodes them); drops a UTF-8 BOM at the start; every upstream failure becomes a ReplayError naming the input. */
 class InputText extends Transform {
-  private readonly decoder = new StringDecoder('utf8')
   private first = true
 
   constructor(private readonly name: string) {
-    super({decodeStrings: true, readableObjectMode: false, encoding: 'utf8'})
+    super()
   }
 
   _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    let text = this.decoder.write(chunk)
-    if (this.first && text.length > 0) {
+    // the first chunk holds at least 4 bytes (peek) unless the input is shorter
+    if (this.first && chunk.length > 0) {
       this.first = false
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3)
     }
-    done(null, text)
-  }
-
-  _flush(done: TransformCallback): void {
-    done(null, this.decoder.end())
+    done(null, chunk)
   }
 
   _destroy(error: Error | null, done: (error: Error | null) => void): void {
@@ -130,7 +124,7 @@ function refuseCaptureFile(name: string, kind: 'pcap' | 'pcapng', gzipped: boole
   throw new InputError(`${what} is a ${kind} file${gzipped ? " (gzip'd)" : ''}, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`)
 }
 
-/** Opens FILE, or stdin for '-', as UTF-8 text; throws ReplayError (cannot read) or InputError (not a saved capture). */
+/** Opens FILE, or stdin for '-', as bytes (UTF-8 NDJSON); throws ReplayError (cannot read) or InputError (not a saved capture). */
 export async function openInput(path: string, stdin: Readable = process.stdin): Promise<Readable> {
   let source: Readable
   if (path === '-') {
@@ -145,7 +139,7 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
       await handle.close()
       throw describeReadError(path, Object.assign(new Error('is a directory'), {code: 'EISDIR'}))
     }
-    source = handle.createReadStream()
+    source = handle.createReadStream({highWaterMark: 1 << 20}) // fewer, larger reads: -r is read at full speed
   }
   const streams: Readable[] = [source]
   try {

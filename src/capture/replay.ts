@@ -59,6 +59,8 @@ export async function replay(input: Readable, sink: ReplaySink, options: ReplayO
     },
     limit: options.count,
     predicate: options.predicate,
+    // --json with no filter writes the lines as they are: packet lines are checked, not decoded
+    fields: sink.rawPackets && !options.predicate ? [] : undefined,
     onFull: () => input.destroy(),
     onBadLine: options.strict ? undefined : (error) => {
       skipped++

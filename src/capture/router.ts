@@ -1,6 +1,7 @@
 // Routes NDJSON lines to a sink in batches: packets counted (up to a limit),
 // optionally filtered, passed through raw when nothing needs parsing.
-import {LineSplitter} from '../sidecar/lines.js'
+import {ByteLineSplitter, LineSplitter} from '../sidecar/lines.js'
+import {PacketScanner} from '../sidecar/packet-scan.js'
 import {PACKET_PREFIX, parseRecord, RecordError} from '../sidecar/records.js'
 import type {PacketRecord, SidecarRecord} from '../sidecar/records.js'
 
@@ -27,13 +28,23 @@ export interface RouterOptions {
   /** Pass packet lines with the sidecar's exact prefix through unparsed: only for
    * the sidecar's own stream, never for a file a person hands us. */
   trustPrefix?: boolean
+  /** The packet fields the sink and the predicate read, when a byte stream is pumped:
+   * packet lines are then read by PacketScanner, which decodes and checks only these
+   * (the others' names and JSON types still), and parseRecord judges what it cannot. */
+  fields?: readonly string[]
 }
 
 export class RecordRouter {
   /** Packets handed to the sink. */
   count = 0
-  private raw = ''
+  // raw packet lines, in order: text (from the sidecar) or the bytes of a file
+  private raw: (string | Buffer)[] = []
   private batch: PacketRecord[] = []
+  // a run of adjacent raw lines in one chunk, not yet in raw
+  private rawBytes: Buffer | undefined
+  private rawStart = 0
+  private rawEnd = 0
+  private readonly scanner: PacketScanner | undefined
   private readonly limit: number
   // raw pass-through only when nothing needs a parsed packet
   private readonly passThrough: boolean
@@ -41,6 +52,40 @@ export class RecordRouter {
   constructor(private readonly sink: PacketSink, private readonly options: RouterOptions = {}) {
     this.limit = options.limit ?? Number.POSITIVE_INFINITY
     this.passThrough = sink.rawPackets !== undefined && options.predicate === undefined && options.trustPrefix === true
+    this.scanner = options.fields && new PacketScanner(options.fields)
+  }
+
+  /** Handles one line of a byte stream: bytes [start, end) of `bytes`, numbered n. */
+  readonly lineBytes = (bytes: Buffer, start: number, end: number, n: number): void => {
+    const record = this.scanner?.scan(bytes, start, end)
+    if (record === undefined) {
+      this.line(bytes.toString('utf8', start, end), n)
+      return
+    }
+    if (this.count >= this.limit || (this.options.predicate && !this.options.predicate(record))) return
+    this.counted()
+    if (!this.sink.rawPackets) {
+      this.batch.push(record)
+      return
+    }
+    // the line and its newline, joined to the previous line's bytes when they are adjacent
+    const stop = end < bytes.length ? end + 1 : end
+    if (this.rawBytes !== bytes || this.rawEnd !== start) {
+      this.closeRaw()
+      this.rawBytes = bytes
+      this.rawStart = start
+    }
+    this.rawEnd = stop
+    if (stop === end) {
+      this.closeRaw()
+      this.raw.push('\n')
+    }
+  }
+
+  /** Ends the run of adjacent raw lines in one Buffer. */
+  private closeRaw(): void {
+    if (this.rawBytes) this.raw.push(this.rawBytes.subarray(this.rawStart, this.rawEnd))
+    this.rawBytes = undefined
   }
 
   /** Handles one line (numbered from 1). */
@@ -49,7 +94,8 @@ export class RecordRouter {
     if (this.passThrough && text.startsWith(PACKET_PREFIX)) {
       if (full) return
       this.counted()
-      this.raw += text + '\n'
+      this.closeRaw()
+      this.raw.push(text + '\n')
       return
     }
     let record
@@ -68,8 +114,12 @@ export class RecordRouter {
     }
     if (full || (this.options.predicate && !this.options.predicate(record))) return
     this.counted()
-    if (this.sink.rawPackets) this.raw += text + '\n'
-    else this.batch.push(record)
+    if (!this.sink.rawPackets) {
+      this.batch.push(record)
+      return
+    }
+    this.closeRaw()
+    this.raw.push(text + '\n')
   }
 
   private counted(): void {
@@ -78,24 +128,30 @@ export class RecordRouter {
 
   /** Hands what has collected to the sink. */
   flush(): void {
-    if (this.raw) this.sink.rawPackets!(this.raw)
-    if (this.batch.length) this.sink.packets?.(this.batch)
-    this.raw = ''
+    this.closeRaw()
+    const raw = this.raw
+    const batch = this.batch
+    this.raw = []
     this.batch = []
+    if (raw.length) this.sink.rawPackets!(raw.length === 1 ? raw[0] : raw.every((r) => typeof r === 'string') ? raw.join('') : Buffer.concat(raw.map((r) => (typeof r === 'string' ? Buffer.from(r) : r))))
+    if (batch.length) this.sink.packets?.(batch)
   }
 }
 
-/** Feeds a text stream through the router chunk by chunk, pausing while the sink is full. */
+/** Feeds a stream of text or of bytes through the router chunk by chunk, pausing while the sink is full. */
 export async function pump(stream: AsyncIterable<unknown>, router: RecordRouter, sink: PacketSink): Promise<void> {
-  const splitter = new LineSplitter()
+  const text = new LineSplitter()
+  const bytes = new ByteLineSplitter()
   try {
     for await (const chunk of stream) {
-      splitter.push(chunk as string, router.line)
+      if (typeof chunk === 'string') text.push(chunk, router.line)
+      else bytes.push(chunk as Buffer, router.lineBytes)
       router.flush()
       const slow = sink.drained?.()
       if (slow) await slow
     }
-    splitter.end(router.line)
+    text.end(router.line)
+    bytes.end(router.lineBytes)
   } finally {
     router.flush() // what was good before a failure is still the user's
   }

@@ -3,6 +3,9 @@
 // write error (a full disk, /dev/full) stops it too, and is reported.
 import {getSystemErrorMap} from 'node:util'
 
+/** Set by bin/sockwatch when it was started with stdout closed (`>&-`); Node hides that. */
+export const STDOUT_CLOSED_ENV = 'SOCKWATCH_STDOUT_CLOSED'
+
 /** Standard output failed for a reason other than the reader leaving. */
 export class OutputError extends Error {
   readonly code?: string

@@ -269,7 +269,8 @@ export class RecordError extends Error {
   }
 }
 
-function hasType(value: unknown, type: FieldType): boolean {
+/** Whether a JSON value has a field's type. */
+export function hasType(value: unknown, type: FieldType): boolean {
   switch (type) {
     case 'string': return typeof value === 'string'
     case 'number': return typeof value === 'number' && Number.isFinite(value)
@@ -285,7 +286,7 @@ function hasType(value: unknown, type: FieldType): boolean {
 const typeWords = (type: FieldType) => (type === 'integer' ? 'an integer' : `a ${type}`)
 
 /** What a value breaking `rule` should have been, or undefined when it keeps to it. */
-function ruleProblem(value: unknown, type: FieldType, rule: FieldRule, family: unknown): string | undefined {
+export function ruleProblem(value: unknown, type: FieldType, rule: FieldRule, family: unknown): string | undefined {
   if (rule.enum && !rule.enum.includes(value as string)) return `one of ${rule.enum.map((e) => JSON.stringify(e)).join(', ')}`
   if (typeof value === 'number') {
     const {minimum: min, maximum: max} = rule
@@ -296,7 +297,7 @@ function ruleProblem(value: unknown, type: FieldType, rule: FieldRule, family: u
   }
   if (typeof value === 'string') {
     if (rule.minLength !== undefined && value.length < rule.minLength) return rule.minLength === 1 ? 'a non-empty string' : `a string of ${rule.minLength} or more characters`
-    if (rule.pattern !== undefined && !new RegExp(rule.pattern).test(value)) return `a string matching /${rule.pattern}/`
+    if (rule.pattern !== undefined && !patternOf(rule.pattern).test(value)) return `a string matching /${rule.pattern}/`
     if (rule.address) {
       if (family === 4 && !isIPv4(value)) return 'an IPv4 address (family 4)'
       if (family === 6 && !isIPv6(value)) return 'an IPv6 address (family 6)'
@@ -305,6 +306,14 @@ function ruleProblem(value: unknown, type: FieldType, rule: FieldRule, family: u
   if (rule.address && family === 0) return 'absent: family 0 is not IP'
   if (Array.isArray(value) && rule.minItems !== undefined && value.length < rule.minItems) return `an array of at least ${rule.minItems} ${rule.minItems === 1 ? 'item' : 'items'}`
   return undefined
+}
+
+const patterns = new Map<string, RegExp>()
+/** A rule's pattern, compiled once. */
+function patternOf(source: string): RegExp {
+  let re = patterns.get(source)
+  if (!re) patterns.set(source, (re = new RegExp(source)))
+  return re
 }
 
 /** Why an array item breaks `items`, or undefined. */

@@ -136,6 +136,26 @@ interface Entry extends Counts {
 const address = (text: string | undefined, r: Keyed) => text ?? String(r.proto)
 const port = (n: number | undefined) => (n === undefined ? '-' : String(n))
 
+/** The record fields keyText reads for a --by (a reader may decode only these). */
+export const KEY_READS: Record<GroupBy, readonly string[]> = {
+  flow: ['family', 'proto', 'src', 'sport', 'dst', 'dport'],
+  pair: ['proto', 'src', 'dst'],
+  src: ['proto', 'src'],
+  dst: ['proto', 'dst'],
+  sport: ['sport'],
+  dport: ['dport'],
+  proto: ['proto'],
+  iface: ['ifname'],
+  process: ['comm', 'pid'],
+  comm: ['comm'],
+  user: ['uid'],
+  cgroup: ['cgroup'],
+  container: ['container', 'runtime'],
+}
+
+/** What addPacket reads of a packet record, for a --by. */
+export const packetReads = (by: GroupBy) => [...KEY_READS[by], 'len', 'ts']
+
 /** The key text of a record for a --by: one line, fields separated by spaces. */
 export function keyText(by: GroupBy, r: Keyed): string {
   switch (by) {

@@ -8,7 +8,7 @@ import type {FilterNode} from '../filter/index.js'
 import {matches} from '../filter/index.js'
 import type {FlowRecord, LinkRecord, PacketRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
 import {RecordError} from '../sidecar/records.js'
-import type {Aggregator, Counts} from './aggregate.js'
+import {packetReads, type Aggregator, type Counts} from './aggregate.js'
 
 /** Whether a filter looks at something only a packet record has (TCP flags): flow records cannot be checked against it. */
 export function needsPackets(node: FilterNode): boolean {
@@ -58,6 +58,8 @@ export async function readSummary(input: Readable, aggregator: Aggregator, optio
     {
       limit: options.count,
       predicate: filter && ((p: PacketRecord) => matches(filter, p)),
+      // without a filter, only what the key and the counts need is decoded
+      fields: filter ? undefined : packetReads(aggregator.by),
       onFull: stop,
       onBadLine: options.strict ? undefined : (error) => {
         skipped++

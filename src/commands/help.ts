@@ -1,0 +1,23 @@
+// `sockwatch help [COMMAND]`: what @oclif/plugin-help's command does, here so that it is
+// in the bundle (a plugin is looked up and imported from node_modules at every start).
+import {Args, Command, Flags, loadHelpClass} from '@oclif/core'
+
+export default class Help extends Command {
+  static summary = 'Display help for <%= config.bin %>.'
+
+  static args = {
+    command: Args.string({description: 'Command to show help for.', required: false}),
+  }
+
+  static flags = {
+    'nested-commands': Flags.boolean({char: 'n', description: 'Include all nested commands in the output.'}),
+  }
+
+  static strict = false
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Help)
+    const HelpClass = await loadHelpClass(this.config)
+    await new HelpClass(this.config, {all: flags['nested-commands']}).showHelp(argv as string[])
+  }
+}
