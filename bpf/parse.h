@@ -71,6 +71,9 @@ static __always_inline bool has_ethernet(struct sw_skb *skb, const __u8 *d)
 #include <bpf/bpf_endian.h>
 #include "sockwatch.h"
 
+/* "#pragma unroll" is for clang's BPF backend; gcc's loops need no help */
+#pragma GCC diagnostic ignored "-Wunknown-pragmas"
+
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif
