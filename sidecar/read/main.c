@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	nd = (struct ndjson_writer){ .out = &out, .names = &names, .clock = &clock, .macs = o.macs,
-				     .data = o.data, .file = true, .kinds = SW_W_PACKET | SW_W_CLOSING_STATS };
+				     .data = o.data, .file = true, .kinds = SW_W_PACKET };
 
 	if (source_open(&src, o.path, msg, sizeof(msg))) {
 		fprintf(stderr, "sockwatch: %s\n", msg);

@@ -1,17 +1,24 @@
 // Opens what -r names (a file, or stdin for '-') as UTF-8 text lines: gzip is
 // undone, a BOM dropped, and anything that is not a saved 'capture --json'
 // stream (a directory, a pcap file) refused before a line is read.
+import {spawn} from 'node:child_process'
 import {open} from 'node:fs/promises'
-import {Readable, Transform, pipeline, type TransformCallback} from 'node:stream'
+import {PassThrough, Readable, Transform, pipeline, type TransformCallback} from 'node:stream'
 import {StringDecoder} from 'node:string_decoder'
 import {createGunzip} from 'node:zlib'
 import {InputError} from '../lib/duration.js'
+import {EXIT} from '../contract/contract.js'
+import {findReader} from '../sidecar/locate.js'
 
 /** A typed error for an input that cannot be opened or read, or a fatal bad line. */
 export class ReplayError extends Error {
-  constructor(message: string, options?: {cause?: unknown}) {
+  /** The exit code it ends the command with, when not the runtime one (a malformed pcap file: badFile). */
+  readonly exitCode?: number
+
+  constructor(message: string, options?: {cause?: unknown; exitCode?: number}) {
     super(message, options)
     this.name = 'ReplayError'
+    this.exitCode = options?.exitCode
   }
 }
 
@@ -125,13 +132,35 @@ class InputText extends Transform {
   }
 }
 
-function refuseCaptureFile(name: string, kind: 'pcap' | 'pcapng', gzipped: boolean): never {
-  const what = name === '-' ? 'the input on stdin' : `'${name}'`
-  throw new InputError(`${what} is a ${kind} file${gzipped ? " (gzip'd)" : ''}, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`)
+/** What -r read: a saved NDJSON stream, or a capture file the reader turned into one. */
+export type InputKind = 'ndjson' | 'pcap' | 'pcapng'
+
+export interface InputOptions {
+  /** A capture file: the filter expression libpcap runs on each packet's bytes (the reader's --filter). */
+  filter?: string
+  /** A capture file: packet records carry their bytes (the reader's --data, for -X and -A). */
+  data?: boolean
+  /** The reader binary (tests); findReader() by default. */
+  reader?: string
+}
+
+export interface OpenedInput {
+  /** NDJSON text, one record a line. */
+  input: Readable
+  kind: InputKind
 }
 
 /** Opens FILE, or stdin for '-', as UTF-8 text; throws ReplayError (cannot read) or InputError (not a saved capture). */
-export async function openInput(path: string, stdin: Readable = process.stdin): Promise<Readable> {
+export async function openInput(path: string, stdin: Readable = process.stdin, options: InputOptions = {}): Promise<Readable> {
+  return (await openRecords(path, stdin, options)).input
+}
+
+/**
+ * Opens FILE, or stdin for '-': a saved 'capture --json' stream (gzip'd or not) as it is, a
+ * pcap or pcapng file (gzip'd or not, detected by its first bytes) through sockwatch-read,
+ * which writes the records a live capture would have written.
+ */
+export async function openRecords(path: string, stdin: Readable = process.stdin, options: InputOptions = {}): Promise<OpenedInput> {
   let source: Readable
   if (path === '-') {
     source = stdin
@@ -161,13 +190,58 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
       streams[streams.length - 1] = stream
     }
     const kind = captureFileKind(head)
-    if (kind) refuseCaptureFile(path, kind, gzipped)
+    if (kind) {
+      // a file: the reader opens it itself (zlib undoes gzip there too); stdin: what is read so far, then the rest
+      if (path !== '-') for (const s of streams) s.destroy()
+      const input = await readCaptureFile(path, path === '-' ? streams.at(-1)! : undefined, options)
+      return {input, kind}
+    }
   } catch (error) {
     for (const s of streams) if (s !== stdin) s.destroy()
-    if (error instanceof InputError) throw error
+    if (error instanceof InputError || error instanceof ReplayError) throw error
     throw describeReadError(path, error)
   }
   const text = new InputText(path)
   pipeline(streams.at(-1)!, text, () => {}) // failures reach the reader through `text`
+  return {input: text, kind: 'ndjson'}
+}
+
+/**
+ * Runs sockwatch-read on a capture file (or on `stdin`, the rest of stdin): its NDJSON
+ * stdout, which ends once the reader has exited. A reader that fails (a malformed file,
+ * a filter libpcap refuses) ends the stream with a ReplayError holding its sentence and
+ * its exit code, after every record it wrote before.
+ */
+async function readCaptureFile(path: string, stdin: Readable | undefined, options: InputOptions): Promise<Readable> {
+  const reader = options.reader ?? (await findReader())
+  const args = [...(options.filter ? ['--filter', options.filter] : []), ...(options.data ? ['--data'] : []), stdin ? '-' : path]
+  const child = spawn(reader, args, {stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe']})
+  const out = new PassThrough()
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+    if (stderr.length < 4096) stderr += text
+  })
+  if (stdin) {
+    // the reader stops reading early only when it fails, which it says itself
+    child.stdin!.on('error', () => {})
+    stdin.pipe(child.stdin!)
+  }
+  child.stdout!.pipe(out, {end: false})
+  child.on('error', (error) => out.destroy(new ReplayError(`cannot run the pcap file reader ${reader}: ${error.message}`, {cause: error})))
+  child.on('close', (code, signal) => {
+    if (code === 0) {
+      out.end()
+      return
+    }
+    const said = stderr.trim().split('\n').at(-1)?.replace(/^sockwatch: /, '')
+    const exitCode = code === EXIT.usage ? EXIT.usage : code === EXIT.badFile ? EXIT.badFile : EXIT.runtime
+    out.destroy(new ReplayError(said || `the pcap file reader ended by ${signal ?? `exit code ${code}`}`, {exitCode}))
+  })
+  // a reader of the records that stops early (-c): the file reader stops too
+  out.on('close', () => {
+    if (child.exitCode === null) child.kill('SIGTERM')
+  })
+  const text = new InputText(path)
+  pipeline(out, text, () => {}) // the reader's failure reaches the records' reader through `text`
   return text
 }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
 import {filterWords, flagCount} from '../cli/argv.js'
 import {filterArgs, processFlags, processOptions, sourceFlags} from '../source-flags.js'
-import {openInput, replay} from '../capture/replay.js'
+import {openRecords, replay} from '../capture/replay.js'
 import {explainFilter} from '../capture/explain.js'
 import {capture} from '../capture/session.js'
 import {filterText, matches, parseFilter} from '../filter/index.js'
@@ -72,8 +72,6 @@ export default class Capture extends BaseCommand {
       for (const line of await explainFilter(filter)) this.log(line)
       return
     }
-    // a saved capture has records, not packet bytes: the filter applies to their fields
-    const recordFilter = flags.read !== undefined && filter !== '' ? parseFilter(filter) : undefined
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
     const flowsMs = flags.flows === undefined ? undefined : parseDuration(flags.flows)
     const flowBatch: FlowRecord[] = []
@@ -97,7 +95,10 @@ export default class Capture extends BaseCommand {
         const onBadLine = (error: RecordError) => {
           if (++bad <= SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${error.message} (skipped)`)
         }
-        const input = await openInput(flags.read)
+        // a pcap or pcapng file has the bytes: libpcap runs the filter on them in the reader;
+        // a saved 'capture --json' stream has records: the filter applies to their fields
+        const {input, kind} = await openRecords(flags.read, process.stdin, {filter: filter === '' ? undefined : filter})
+        const recordFilter = kind === 'ndjson' && filter !== '' ? parseFilter(filter) : undefined
         const predicate = recordFilter && ((p: Parameters<typeof matches>[1]) => matches(recordFilter, p))
         const result = await replay(input, sink, {count: flags.count, predicate, strict: flags.strict, onBadLine, signal: io.signal})
         await io.flushed()

@@ -190,7 +190,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   first: TS,
   last: TS,
   ifindex: {minimum: 0},
-  ifname: {minLength: 0},
+  ifname: {}, // '' from a file that names no interface
   dir: {enum: ['in', 'out', 'unknown']},
   family: {enum: [0, 4, 6]},
   proto: {minLength: 1, minimum: 0, maximum: 255},
