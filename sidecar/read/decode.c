@@ -54,7 +54,7 @@ static __u8 pkt_dir(__u16 pkt_type)
 }
 
 void decode_packet(int dlt, const struct pcap_pkthdr *h, const __u8 *bytes, __u8 dir_known,
-		   struct sw_event *e, __u32 *skip)
+		   struct sw_event *e, __u32 *skip, __u8 *scratch)
 {
 	struct sw_skb skb = { .data = bytes, .caplen = h->caplen, .len = h->len, .pkt_type = PACKET_HOST };
 	__u32 hdr = 0;
@@ -105,25 +105,32 @@ void decode_packet(int dlt, const struct pcap_pkthdr *h, const __u8 *bytes, __u8
 	}
 	}
 	if (hdr) {
-		/* libpcap puts a tag the kernel took out of the frame back after
-		 * the cooked header; the parser expects it out of band, as live */
-		if ((proto == ETH_P_8021Q || proto == ETH_P_8021AD) && h->caplen >= hdr + 4) {
-			skb.vlan_present = 1;
-			skb.vlan_tci = rd16(bytes + hdr);
-			proto = rd16(bytes + hdr + 2);
-			hdr += 4;
-		}
 		hdr = hdr < h->caplen ? hdr : h->caplen;
 		skb.data = bytes + hdr;
 		skb.caplen = h->caplen - hdr;
 		skb.len = h->len > hdr ? h->len - hdr : 0;
 	}
 	skb.protocol = htons(proto);
-	/* live, len counts the frame from the device's link-layer header (and a
-	 * tag out of band, which the parser adds) */
+	if (hatype == ARPHRD_ETHER_ || hatype == ARPHRD_LOOPBACK_) {
+		/* The device had an Ethernet header, which the cooked one replaced:
+		 * put one back (addresses unknown, the type the cooked header
+		 * gives, or a length for 802.3), so the parser walks VLAN tags
+		 * (libpcap writes them back in the data) and LLC as it does live. */
+		__u32 n = skb.caplen < DECODE_SCRATCH - 14 ? skb.caplen : DECODE_SCRATCH - 14;
+		__u16 type = proto == ETH_P_802_2 || proto == ETH_P_802_3 ? (skb.len < 0x600 ? skb.len : 0x5ff) : proto;
+
+		memset(scratch, 0, 12);
+		scratch[12] = type >> 8;
+		scratch[13] = type & 0xff;
+		memcpy(scratch + 14, skb.data, n);
+		skb.data = scratch;
+		skb.caplen = n + 14;
+		skb.len += 14;
+		skb.has_eth = true;
+	}
 	e->len = skb.len;
-	if (hatype == ARPHRD_ETHER_ || hatype == ARPHRD_LOOPBACK_)
-		e->len += 14;
 	sw_parse(&skb, e);
+	if (hdr)
+		e->flags &= ~SW_EV_ETH; /* no MAC addresses: the file never had them */
 	*skip = hdr;
 }

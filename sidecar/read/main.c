@@ -129,12 +129,13 @@ int main(int argc, char **argv)
 	struct pcap_pkthdr *h;
 	const u_char *bytes;
 	pcap_t *p = NULL;
+	__u8 *scratch = malloc(DECODE_SCRATCH);
 	bool compiled = false;
 	int dlt, rc, err = EXIT_OK;
 
 	signal(SIGPIPE, SIG_IGN);
 	parse_args(argc, argv, &o);
-	if (out_init(&out, STDOUT_FILENO, READ_BUFFER) || ifnames_init(&names)) {
+	if (!scratch || out_init(&out, STDOUT_FILENO, READ_BUFFER) || ifnames_init(&names)) {
 		fprintf(stderr, "sockwatch: out of memory\n");
 		return EXIT_RUNTIME;
 	}
@@ -191,7 +192,7 @@ int main(int argc, char **argv)
 			continue;
 		if (src.tap.kind == TAP_PCAPNG && src.tap.epb_flags & 3)
 			dir = (src.tap.epb_flags & 3) == 1 ? SW_DIR_IN : SW_DIR_OUT;
-		decode_packet(dlt, h, bytes, dir, &e, &skip);
+		decode_packet(dlt, h, bytes, dir, &e, &skip, scratch);
 		e.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec; /* tv_usec holds ns */
 		nd.ifname = src.tap.kind == TAP_PCAPNG && src.tap.epb_if < src.tap.n_ifaces ? src.tap.names[src.tap.epb_if] : "";
 		nd.data_skip = skip;
@@ -223,5 +224,6 @@ cleanup:
 	source_close(&src);
 	ifnames_free(&names);
 	out_free(&out);
+	free(scratch);
 	return err;
 }
