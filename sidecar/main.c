@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	}
 	/* one writer, two outputs: the user's stream on stdout, the CLI's records
 	 * on --control (writer.h says which go where) */
-	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .macs = e.opts.macs,
+	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .macs = e.opts.macs, .data = e.opts.data,
 					   .owners = e.opts.no_process ? NULL : &e.owners,
 					   .kinds = e.ctl.fd >= 0 ? SW_W_DATA : SW_W_ALL };
 	e.writers[e.n_writers++] = (struct sw_writer){ .ops = &ndjson_ops, .ctx = &e.ndjson };

@@ -302,7 +302,9 @@ static size_t nd_room(void *ctx)
 	/* control records only: a few a second, never what holds the ring back */
 	if (!(w->kinds & (SW_W_PACKET | SW_W_FLOW)))
 		return (size_t)-1;
-	return free > OUT_RESERVE ? (free - OUT_RESERVE) / RECORD_MAX : 0;
+	size_t record = RECORD_MAX + (w->data ? 2 * (size_t)(w->data_max ? w->data_max : 262144) : 0);
+
+	return free > OUT_RESERVE ? (free - OUT_RESERVE) / record : 0;
 }
 
 static void nd_packet(void *ctx, const struct sw_event *e, const __u8 *data, __u32 caplen)

@@ -31,7 +31,7 @@ static const char doc[] =
 
 enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_FILTER, OPT_EXPLAIN, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
        OPT_FLOWS, OPT_NO_PACKETS, OPT_MACS, OPT_NO_PROCESS, OPT_PID, OPT_COMM, OPT_CGROUP, OPT_CONTAINER, OPT_OWNER_ENTRIES,
-       OPT_CONTROL };
+       OPT_CONTROL, OPT_DATA };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
@@ -46,6 +46,7 @@ static const struct argp_option opts[] = {
 	{ "flows", OPT_FLOWS, NULL, 0, "Also count per flow in the kernel: flow records every --interval, then stats" },
 	{ "no-packets", OPT_NO_PACKETS, NULL, 0, "No record a packet (with --flows: flow records only)" },
 	{ "macs", OPT_MACS, NULL, 0, "Packet records carry the source and destination MAC (smac, dmac)" },
+	{ "data", OPT_DATA, NULL, 0, "Packet records carry the bytes the kernel captured (data, hex; with --snaplen)" },
 	{ "mode", OPT_MODE, "MODE", 0, "packets (default), or flows: --flows --no-packets" },
 	{ "interval", OPT_INTERVAL, "MS", 0, "With --flows: read the flow table every MS milliseconds (default 1000)" },
 	{ "flow-entries", OPT_FLOW_ENTRIES, "N", 0, "With --flows: entries in each of the kernel's two flow tables (default 65536); "
@@ -174,6 +175,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_MACS:
 		o->macs = true;
+		break;
+	case OPT_DATA:
+		o->data = true;
 		break;
 	case OPT_FLOWS:
 		o->flows = true;

@@ -101,6 +101,7 @@ struct ndjson_writer {
 	/* --data: packet records carry their bytes from the network-layer
 	 * header on (what tcpdump -X shows), in hex */
 	bool data;
+	__u32 data_max;     /* the most bytes a record carries (0: libpcap's largest, 262144) */
 	/* A file read (sidecar/read/): owner fields null, and per packet */
 	bool file;
 	const char *ifname; /* the interface's name as the file gives it */

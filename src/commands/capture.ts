@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import type {Dump} from '../output/dump.js'
 import {BaseCommand} from '../base-command.js'
 import {filterWords, flagCount} from '../cli/argv.js'
 import {filterArgs, processFlags, processOptions, sourceFlags} from '../source-flags.js'
@@ -57,6 +58,9 @@ export default class Capture extends BaseCommand {
     json: Flags.boolean({description: 'NDJSON, one object a line, the final stats record last: short for --format json.', exclusive: ['format']}),
     explain: Flags.boolean({description: 'Print the filter as libpcap compiles it (like tcpdump -d) and where it runs, then exit.'}),
     'link-header': Flags.boolean({char: 'e', description: 'MAC addresses: text lines start with them, the ethertype and the frame length, as tcpdump -e; --json records get smac and dmac.'}),
+    'hex-ascii': Flags.boolean({char: 'X', description: "Each packet's bytes after its line in hex and ASCII, from the network-layer header on, as tcpdump -X (text output; --json records get a data field). Live, it needs a sidecar that captures bytes (--snaplen).", exclusive: ['ascii']}),
+    ascii: Flags.boolean({char: 'A', description: "Each packet's bytes after its line in ASCII, as tcpdump -A (text output; --json records get a data field).", exclusive: ['hex-ascii']}),
+    snaplen: Flags.integer({char: 's', min: 1, max: 262144, description: 'With -X or -A, live: capture at most this many bytes of each packet (default 262144, as tcpdump).', exclusive: ['read']}),
     timestamp: Flags.boolean({char: 't', description: 'Text lines, as tcpdump: -t no time, -tt epoch seconds, -ttt time since the previous packet, -tttt date and time, -ttttt since the first.'}),
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
@@ -76,13 +80,15 @@ export default class Capture extends BaseCommand {
     const flowsMs = flags.flows === undefined ? undefined : parseDuration(flags.flows)
     const flowBatch: FlowRecord[] = []
     const ringSize = flags['ring-size'] === undefined ? undefined : parseRingSize(flags['ring-size'])
-    const format = flags.json ? 'json' : flags.format ?? defaultFormat(process.stdout.isTTY)
+    const dump: Dump | undefined = flags['hex-ascii'] ? 'hex' : flags.ascii ? 'ascii' : undefined
+    // the bytes follow a packet's text line, as in tcpdump: -X and -A print text on a terminal too
+    const format = flags.json ? 'json' : flags.format ?? (dump ? 'text' : defaultFormat(process.stdout.isTTY))
     const io = watchOutput()
     // a live status line on a terminal's stderr (never in a pipe, never for -r)
     const status = flags.read === undefined && statusLineFits() ? startStatusBar(process.stderr, 1000, styleFor(process.stderr.isTTY, process.env, flags.color)) : undefined
     const toStdout = status ? status.wrap(io.write) : io.write
     const toStderr = (text: string) => (status ? status.wrap((t) => process.stderr.write(t)) : (t: string) => process.stderr.write(t))(text)
-    const text = {stamp: Math.min(flagCount(this.rawTokens, 'timestamp'), 5) as Stamp, link: flags['link-header']}
+    const text = {stamp: Math.min(flagCount(this.rawTokens, 'timestamp'), 5) as Stamp, link: flags['link-header'], dump}
     // --json (the kernel runs the whole filter): the sidecar writes the stream to our
     // stdout itself, and this process reads only its control records (not under a
     // status line, which the sidecar's writes would tear)
@@ -97,7 +103,7 @@ export default class Capture extends BaseCommand {
         }
         // a pcap or pcapng file has the bytes: libpcap runs the filter on them in the reader;
         // a saved 'capture --json' stream has records: the filter applies to their fields
-        const {input, kind} = await openRecords(flags.read, process.stdin, {filter: filter === '' ? undefined : filter})
+        const {input, kind} = await openRecords(flags.read, process.stdin, {filter: filter === '' ? undefined : filter, data: dump !== undefined})
         const recordFilter = kind === 'ndjson' && filter !== '' ? parseFilter(filter) : undefined
         const predicate = recordFilter && ((p: Parameters<typeof matches>[1]) => matches(recordFilter, p))
         const result = await replay(input, sink, {count: flags.count, predicate, strict: flags.strict, onBadLine, signal: io.signal})
@@ -111,6 +117,7 @@ export default class Capture extends BaseCommand {
         {
           interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
           flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'], macs: flags['link-header'], process: processOptions(flags),
+          snaplen: dump === undefined ? undefined : flags.snaplen ?? 262144,
           filter: filter === '' ? undefined : filter,
           direct,
           // only the status line shows counts while the capture runs

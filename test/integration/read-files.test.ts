@@ -160,6 +160,32 @@ rf('read files :: capture -r sll2 with a filter: libpcap compiles it for the coo
   assert.equal(packets.map((p) => p.len), theirs.map((n) => n - 20 + 14))
 })
 
+// -X and -A dump from the network-layer header. tcpdump does too, except where its own dissector
+// decides otherwise: a header it finds cut short ([|ntp]) or a frame it cannot dissect (LLC, an
+// unknown ethertype) it dumps from another offset; a tunnel (IPIP, GRE, Geneve, VXLAN) gets an inner
+// line. Those are left out: the rest of the mix (IP, IPv6 and ARP) is compared byte for byte.
+const DUMPED = '(ip or ip6 or arp) and not udp port 123 and not ip proto 4 and not ip proto 47 and not ip6 proto 41 and not udp port 6081 and not udp port 4789'
+
+/** Text output with each packet's own line made one word: only the bytes after it are compared. */
+const bytesOnly = (text: string) => text.replace(/^\d\d:\d\d:\d\d\.\d{6} .*$/gm, 'PACKET')
+
+for (const [flag, kind] of [['-X', 'pcap'], ['-A', 'pcap'], ['-X', 'sll2'], ['-A', 'sll2']] as const) {
+  rf(`read files :: capture -r ${kind} ${flag}: the bytes after each packet's line are tcpdump -r ${flag}'s`, () => {
+    const ours = spawnSync(process.execPath, [CLI, 'capture', '-r', ctx.files[kind], flag, DUMPED], {encoding: 'utf8', maxBuffer: 1 << 28, env: {...process.env, TZ: 'UTC'}})
+    assert.is(ours.status, 0, ours.stderr)
+    const theirs = execFileSync('tcpdump', ['-r', ctx.files[kind], '-nn', flag, DUMPED], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28, env: {...process.env, TZ: 'UTC'}})
+    assert.ok((theirs.match(/^\d\d:/gm) ?? []).length >= 50, 'at least 50 packets dumped')
+    assert.is(bytesOnly(ours.stdout), bytesOnly(theirs))
+  })
+}
+
+rf('read files :: capture -r pcap --json -X: packet records carry their bytes in hex, from the network-layer header on', () => {
+  const run = spawnSync(process.execPath, [CLI, 'capture', '-r', ctx.files.pcap, '--json', '-X', 'icmp'], {encoding: 'utf8'})
+  const packets = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as PacketRecord)
+  assert.ok(packets.length > 0)
+  for (const p of packets) assert.match(p.data ?? '', /^45[0-9a-f]+$/)
+})
+
 rf('read files :: gzip\'d, and on stdin: the same records', () => {
   const plain = readWithCli(ctx.files.pcapng).packets
   const gz = join(ctx.dir, 'tshark.pcapng.gz')
