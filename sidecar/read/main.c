@@ -109,10 +109,10 @@ static void bad_file(const struct read_opts *o, const struct source *s, const ch
 
 	if (s->gz_failed)
 		fprintf(stderr, "sockwatch: cannot read %s: %s, at byte %llu of its uncompressed data\n",
-			what(o, name, sizeof(name)), s->gz_err, (unsigned long long)s->tap.block_start);
+			what(o, name, sizeof(name)), s->gz_err, (unsigned long long)source_failed_at(s));
 	else
 		fprintf(stderr, "sockwatch: %s is malformed at byte %llu: %s; records before it were written\n",
-			what(o, name, sizeof(name)), (unsigned long long)s->tap.block_start, why);
+			what(o, name, sizeof(name)), (unsigned long long)source_failed_at(s), why);
 }
 
 int main(int argc, char **argv)
@@ -159,8 +159,8 @@ int main(int argc, char **argv)
 	}
 	src.file = NULL; /* pcap_close closes it */
 	if (src.tap.kind == TAP_PCAP && src.tap.pcap_snaplen_zero) {
-		src.tap.block_start = 16;
-		bad_file(&o, &src, "the file header's snaplen is 0, so no packet could have a byte");
+		fprintf(stderr, "sockwatch: %s is malformed at byte 16: the file header's snaplen is 0, so no packet could have a byte; records before it were written\n",
+			what(&o, name, sizeof(name)));
 		err = EXIT_BAD_FILE;
 		goto cleanup;
 	}
@@ -183,18 +183,20 @@ int main(int argc, char **argv)
 
 	/* bounded by the file: one packet a turn until its end or an error */
 	while ((rc = pcap_next_ex(p, &h, &bytes)) == 1) {
+		struct tap_block blk = {};
 		struct sw_event e;
 		__u8 dir = SW_DIR_UNKNOWN;
 		__u32 skip;
 
+		source_next_packet(&src, &blk);
 		stats.c.seen++;
 		if (compiled && !pcap_offline_filter(&prog, h, bytes))
 			continue;
-		if (src.tap.kind == TAP_PCAPNG && src.tap.epb_flags & 3)
-			dir = (src.tap.epb_flags & 3) == 1 ? SW_DIR_IN : SW_DIR_OUT;
+		if (blk.flags & 3)
+			dir = (blk.flags & 3) == 1 ? SW_DIR_IN : SW_DIR_OUT;
 		decode_packet(dlt, h, bytes, dir, &e, &skip, scratch);
 		e.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec; /* tv_usec holds ns */
-		nd.ifname = src.tap.kind == TAP_PCAPNG && src.tap.epb_if < src.tap.n_ifaces ? src.tap.names[src.tap.epb_if] : "";
+		nd.ifname = src.tap.kind == TAP_PCAPNG && blk.iface < src.tap.n_ifaces ? src.tap.names[blk.iface] : "";
 		nd.data_skip = skip;
 		/* room for the longest record, and its bytes in hex */
 		if (out_free_space(&out) < OUT_RESERVE + 4096 + (o.data ? 2 * (size_t)h->caplen : 0) &&

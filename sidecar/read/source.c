@@ -11,6 +11,7 @@
 
 #define PCAPNG_SHB 0x0A0D0D0A
 #define PCAPNG_IDB 1
+#define PCAPNG_PB  2 /* obsolete Packet Block */
 #define PCAPNG_SPB 3
 #define PCAPNG_EPB 6
 #define PCAPNG_BOM 0x1A2B3C4D
@@ -45,10 +46,30 @@ static void pcapng_options(struct tap *t, const uint8_t *at, const uint8_t *end,
 	}
 }
 
+/* Queues a block; false when out of memory (then the tap stops). */
+static bool tap_push(struct tap *t, struct tap_block b)
+{
+	if (t->q_len == t->q_cap) {
+		size_t cap = t->q_cap ? t->q_cap * 2 : 1024;
+		struct tap_block *q = malloc(cap * sizeof(*q));
+
+		if (!q)
+			return false;
+		for (size_t i = 0; i < t->q_len; i++)
+			q[i] = t->q[(t->q_head + i) & (t->q_cap - 1)];
+		free(t->q);
+		t->q = q;
+		t->q_cap = cap;
+		t->q_head = 0;
+	}
+	t->q[(t->q_head + t->q_len++) & (t->q_cap - 1)] = b;
+	return true;
+}
+
 static void epb_option(struct tap *t, uint16_t code, const uint8_t *v, uint16_t len)
 {
 	if (code == 2 && len == 4) /* epb_flags */
-		t->epb_flags = u32(t, v);
+		t->q[(t->q_head + t->q_len - 1) & (t->q_cap - 1)].flags = u32(t, v);
 }
 
 static void idb_option(struct tap *t, uint16_t code, const uint8_t *v, uint16_t len)
@@ -67,17 +88,22 @@ static void pcapng_block(struct tap *t)
 {
 	const uint8_t *b = t->buf, *end = t->buf + t->total - 4;
 	uint32_t type = u32(t, b);
+	struct tap_block q = { .start = t->block_start,
+			       .packet = type == PCAPNG_EPB || type == PCAPNG_SPB || type == PCAPNG_PB };
 
+	if (type == PCAPNG_EPB && t->total >= 32)
+		q.iface = u32(t, b + 8);
+	else if (type == PCAPNG_PB && t->total >= 32)
+		q.iface = u16(t, b + 8);
+	if (!tap_push(t, q)) {
+		t->kind = TAP_OTHER;
+		return;
+	}
 	if (type == PCAPNG_EPB && t->total >= 32) {
 		uint32_t caplen = u32(t, b + 20);
 
-		t->epb_if = u32(t, b + 8);
-		t->epb_flags = 0;
 		if (caplen <= t->total - 32)
 			pcapng_options(t, b + 28 + ((caplen + 3u) & ~3u), end, epb_option);
-	} else if (type == PCAPNG_SPB) {
-		t->epb_if = 0;
-		t->epb_flags = 0;
 	} else if (type == PCAPNG_IDB && t->total >= 20 && t->n_ifaces < TAP_MAX_IFACES) {
 		t->names[t->n_ifaces][0] = 0;
 		pcapng_options(t, b + 16, end, idb_option);
@@ -160,6 +186,8 @@ static void tap_feed(struct tap *t, const uint8_t *p, size_t n)
 			continue;
 		if (t->kind == TAP_PCAPNG && t->total <= TAP_MAX_BLOCK && t->cap >= t->total)
 			pcapng_block(t);
+		else if (t->kind == TAP_PCAP && t->block_start && !tap_push(t, (struct tap_block){ .start = t->block_start, .packet = true }))
+			t->kind = TAP_OTHER;
 		t->block_start += t->total;
 		t->got = 0;
 		t->total = 0;
@@ -223,10 +251,31 @@ int source_open(struct source *s, const char *path, char *msg, size_t len)
 		snprintf(msg, len, "cannot read '%s': %s", path, strerror(-err));
 		return err;
 	}
-	/* unbuffered: libpcap's reads reach the tap as it makes them, so the
-	 * tap is never ahead of the packet libpcap hands out */
-	setvbuf(s->file, NULL, _IONBF, 0);
+	setvbuf(s->file, NULL, _IOFBF, 256 << 10);
 	return 0;
+}
+
+bool source_next_packet(struct source *s, struct tap_block *b)
+{
+	struct tap *t = &s->tap;
+
+	/* bounded by the queue: what libpcap read past on the way (a section
+	 * or interface block) leaves with the packet */
+	while (t->q_len) {
+		*b = t->q[t->q_head];
+		t->q_head = (t->q_head + 1) & (t->q_cap - 1);
+		t->q_len--;
+		if (b->packet)
+			return true;
+	}
+	return false;
+}
+
+uint64_t source_failed_at(const struct source *s)
+{
+	const struct tap *t = &s->tap;
+
+	return t->q_len ? t->q[t->q_head].start : t->block_start;
 }
 
 void source_close(struct source *s)
@@ -236,4 +285,5 @@ void source_close(struct source *s)
 	if (s->gz)
 		gzclose(s->gz);
 	free(s->tap.buf);
+	free(s->tap.q);
 }

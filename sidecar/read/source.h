@@ -21,6 +21,13 @@
 
 enum tap_kind { TAP_UNKNOWN, TAP_PCAP, TAP_PCAPNG, TAP_OTHER };
 
+struct tap_block {
+	uint64_t start;  /* its offset in the (uncompressed) file */
+	uint32_t flags;  /* pcapng epb_flags, 0 when none */
+	uint32_t iface;  /* pcapng interface id */
+	bool packet;     /* a packet libpcap hands out (pcap record; pcapng EPB, SPB, PB) */
+};
+
 struct tap {
 	enum tap_kind kind;
 	bool swapped;          /* the file (pcap) or section (pcapng) is in the other byte order */
@@ -31,9 +38,11 @@ struct tap {
 	uint64_t got;
 	uint8_t *buf;          /* pcapng: the block so far */
 	size_t cap;
-	/* pcapng: what the last packet block and the section's interfaces said */
-	uint32_t epb_flags;    /* 0: none given */
-	uint32_t epb_if;
+	/* Every block (record) seen, in order, until the reader takes it: the
+	 * tap is ahead of libpcap by what stdio has buffered. A ring, grown
+	 * as needed. */
+	struct tap_block *q;
+	size_t q_cap, q_head, q_len; /* q_cap: a power of two */
 	unsigned int n_ifaces;
 	char names[TAP_MAX_IFACES][IF_NAMESIZE * 4];
 	/* pcap: the header's snaplen (0 is malformed), at byte 16 */
@@ -49,6 +58,11 @@ struct source {
 	char gz_err[128];
 };
 
+/* The next packet libpcap returned: the blocks up to it leave the queue;
+ * false if the tap has not seen it (it always has: libpcap reads through it). */
+bool source_next_packet(struct source *s, struct tap_block *b);
+/* Where the first block libpcap has not returned starts: where it failed. */
+uint64_t source_failed_at(const struct source *s);
 /* Opens path ("-": stdin); returns 0 or -errno, with msg set. */
 int source_open(struct source *s, const char *path, char *msg, size_t len);
 void source_close(struct source *s);
