@@ -275,7 +275,15 @@ uint64_t source_failed_at(const struct source *s)
 {
 	const struct tap *t = &s->tap;
 
-	return t->q_len ? t->q[t->q_head].start : t->block_start;
+	/* the next packet libpcap would have returned; none seen whole: the
+	 * block the tap is in (cut short, or of a length that cannot be) */
+	for (size_t i = 0; i < t->q_len; i++) {
+		const struct tap_block *b = &t->q[(t->q_head + i) & (t->q_cap - 1)];
+
+		if (b->packet)
+			return b->start;
+	}
+	return t->block_start;
 }
 
 void source_close(struct source *s)

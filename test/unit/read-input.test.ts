@@ -103,6 +103,53 @@ for (const [what, bytes] of pcaps) {
   })
 }
 
+/** A pcapng block: type, length, body padded to 4, length again (little-endian). */
+function block(type: number, body: Buffer): Buffer {
+  const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)])
+  const head = Buffer.alloc(8)
+  head.writeUInt32LE(type, 0)
+  head.writeUInt32LE(padded.length + 12, 4)
+  return Buffer.concat([head, padded, head.subarray(4, 8)])
+}
+/** An option: code, length, value padded to 4. */
+function option(code: number, value: Buffer): Buffer {
+  const head = Buffer.alloc(4)
+  head.writeUInt16LE(code, 0)
+  head.writeUInt16LE(value.length, 2)
+  return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)])
+}
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32LE(n)
+  return b
+}
+/** The first ping of ping-lo.pcap in a pcapng file whose interface is named, with each EPB's epb_flags (0: none). */
+function pcapngWithFlags(flags: number[]): Buffer {
+  const frame = readFileSync(PCAP).subarray(24 + 16, 24 + 16 + 98)
+  const shb = block(0x0a0d0d0a, Buffer.concat([u32(0x1a2b3c4d), Buffer.from([1, 0, 0, 0]), Buffer.alloc(8, 0xff), option(0, Buffer.alloc(0))]))
+  const idb = block(1, Buffer.concat([Buffer.from([1, 0, 0, 0]), u32(262144), option(2, Buffer.from('eth9')), option(0, Buffer.alloc(0))]))
+  const epbs = flags.map((f, i) => block(6, Buffer.concat([u32(0), u32(0x00061a8b), u32(0x1c7c4b40 + i), u32(98), u32(98), frame, Buffer.alloc(2), ...(f ? [option(2, u32(f)), option(0, Buffer.alloc(0))] : [])])))
+  return Buffer.concat([shb, idb, ...epbs])
+}
+
+input('read-input :: a pcapng file: dir from each packet\'s epb_flags (inbound, outbound, none), ifname from its interface block', () => {
+  const r = runCli(['capture', '-r', file(pcapngWithFlags([1, 2, 0]), 'flags.pcapng'), '--json'], NO_SIDECAR)
+  assert.is(r.status, 0, r.stderr)
+  const packets = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  assert.equal(packets.map((p) => [p.ifname, p.dir, p.icmp_type]), [['eth9', 'in', 8], ['eth9', 'out', 8], ['eth9', 'unknown', 8]])
+})
+
+input('read-input :: a pcapng file cut inside its third packet block: two records, then the block\'s offset, exit 6', () => {
+  const whole = pcapngWithFlags([1, 2, 0])
+  let third = 0
+  for (let i = 0; i < 4; i++) third += whole.readUInt32LE(third + 4) // SHB, IDB, two EPBs
+  const p = file(whole.subarray(0, whole.length - 20), 'cut.pcapng')
+  const r = runCli(['capture', '-r', p, '--json'], NO_SIDECAR)
+  assert.is(r.stdout.split('\n').filter(Boolean).length, 2)
+  assert.match(r.stderr.trim(), new RegExp(`^sockwatch: '${p}' is malformed at byte ${third}: `))
+  assert.is(r.status, 6)
+})
+
 input('read-input :: capture -r FILE.pcap FILTER: libpcap filters the bytes (icmp[icmptype] is not a record field)', () => {
   const r = runCli(['capture', '-r', PCAP, '--json', 'icmp[icmptype] == icmp-echoreply'], NO_SIDECAR)
   assert.is(r.status, 0, r.stderr)
