@@ -29,6 +29,8 @@ struct read_opts {
 	const char *path;
 	const char *filter;
 	bool data, macs;
+	unsigned long long count; /* 0: every packet */
+	int stats_fd;             /* the final stats record goes there (-1: nowhere) */
 };
 
 /* cgroups.c's clock (the writer links it; a file read resolves no owner). */
@@ -55,7 +57,7 @@ static int out_flush_all(struct out *o)
 
 static void usage_exit(const char *why)
 {
-	fprintf(stderr, "sockwatch: %s; usage: sockwatch-read [--filter EXPR] [--data] [--macs] FILE|-\n", why);
+	fprintf(stderr, "sockwatch: %s; usage: sockwatch-read [--filter EXPR] [--data] [--macs] [--count N] [--stats-fd FD] FILE|-\n", why);
 	exit(EXIT_USAGE);
 }
 
@@ -65,6 +67,8 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
 		{ "filter", required_argument, NULL, 'f' },
 		{ "data", no_argument, NULL, 'X' },
 		{ "macs", no_argument, NULL, 'm' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "stats-fd", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -81,8 +85,23 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
 		case 'm':
 			o->macs = true;
 			break;
+		case 'c':
+		case 's': {
+			char *end;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg || optarg[0] == '-' || (c == 's' && v > 1024) || (c == 'c' && !v))
+				usage_exit(c == 'c' ? "--count takes a number of packets, 1 or more" : "--stats-fd takes a descriptor number");
+			if (c == 'c')
+				o->count = v;
+			else
+				o->stats_fd = (int)v;
+			break;
+		}
 		case 'h':
-			printf("usage: sockwatch-read [--filter EXPR] [--data] [--macs] FILE|-\n");
+			printf("usage: sockwatch-read [--filter EXPR] [--data] [--macs] [--count N] [--stats-fd FD] FILE|-\n");
 			exit(EXIT_OK);
 		default:
 			usage_exit("unknown option");
@@ -117,7 +136,9 @@ static void bad_file(const struct read_opts *o, const struct source *s, const ch
 
 int main(int argc, char **argv)
 {
-	struct read_opts o = {};
+	struct read_opts o = { .stats_fd = -1 };
+	struct out ctl = { .fd = -1 };
+	struct ndjson_writer ctl_nd;
 	struct source src = {};
 	struct ifnames names = {};
 	struct out out = { .fd = -1 };
@@ -139,6 +160,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sockwatch: out of memory\n");
 		return EXIT_RUNTIME;
 	}
+	if (o.stats_fd >= 0 && out_init(&ctl, o.stats_fd, OUT_RESERVE * 2)) {
+		fprintf(stderr, "sockwatch: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	ctl_nd = (struct ndjson_writer){ .out = &ctl, .names = &names, .clock = &clock, .kinds = SW_W_CLOSING_STATS };
 	nd = (struct ndjson_writer){ .out = &out, .names = &names, .clock = &clock, .macs = o.macs,
 				     .data = o.data, .file = true, .kinds = SW_W_PACKET };
 
@@ -207,14 +233,19 @@ int main(int argc, char **argv)
 		stats.c.emitted++;
 		ndjson_ops.packet(&nd, &e, bytes, h->caplen);
 		stats.written++;
+		if (o.count && stats.written >= o.count)
+			break;
 	}
 	if (rc == PCAP_ERROR) {
 		bad_file(&o, &src, pcap_geterr(p));
 		err = EXIT_BAD_FILE;
 	}
-	if (!out.err)
-		ndjson_ops.stats(&nd, &stats);
+	/* the count of what was written, for a caller that let us write to its stdout */
+	if (ctl.fd >= 0)
+		ndjson_ops.stats(&ctl_nd, &stats);
 cleanup:
+	if (ctl.fd >= 0)
+		out_flush_all(&ctl);
 	if (out_flush_all(&out) && out.err != EPIPE && !err) {
 		fprintf(stderr, "sockwatch: cannot write the records: %s\n", strerror(out.err));
 		err = EXIT_RUNTIME;
@@ -226,6 +257,8 @@ cleanup:
 	source_close(&src);
 	ifnames_free(&names);
 	out_free(&out);
+	if (ctl.fd >= 0)
+		out_free(&ctl);
 	free(scratch);
 	return err;
 }

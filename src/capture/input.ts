@@ -142,6 +142,12 @@ export interface InputOptions {
   data?: boolean
   /** The reader binary (tests); findReader() by default. */
   reader?: string
+  /**
+   * A capture file read for --json: the reader writes the records to this process's stdout
+   * itself (no record crosses into the CLI), at most `count` of them; the returned input then
+   * holds only its final stats record, which says how many it wrote.
+   */
+  direct?: {count?: number}
 }
 
 export interface OpenedInput {
@@ -214,8 +220,14 @@ export async function openRecords(path: string, stdin: Readable = process.stdin,
  */
 async function readCaptureFile(path: string, stdin: Readable | undefined, options: InputOptions): Promise<Readable> {
   const reader = options.reader ?? (await findReader())
-  const args = [...(options.filter ? ['--filter', options.filter] : []), ...(options.data ? ['--data'] : []), stdin ? '-' : path]
-  const child = spawn(reader, args, {stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe']})
+  const direct = options.direct
+  const args = [
+    ...(options.filter ? ['--filter', options.filter] : []), ...(options.data ? ['--data'] : []),
+    ...(direct ? ['--stats-fd', '3', ...(direct.count === undefined ? [] : ['--count', String(direct.count)])] : []),
+    stdin ? '-' : path,
+  ]
+  const child = spawn(reader, args, {stdio: [stdin ? 'pipe' : 'ignore', direct ? 'inherit' : 'pipe', 'pipe', ...(direct ? ['pipe' as const] : [])]})
+  const records = (direct ? child.stdio[3] : child.stdout) as Readable
   const out = new PassThrough()
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (text: string) => {
@@ -226,7 +238,7 @@ async function readCaptureFile(path: string, stdin: Readable | undefined, option
     child.stdin!.on('error', () => {})
     stdin.pipe(child.stdin!)
   }
-  child.stdout!.pipe(out, {end: false})
+  records.pipe(out, {end: false})
   child.on('error', (error) => out.destroy(new ReplayError(`cannot run the pcap file reader ${reader}: ${error.message}`, {cause: error})))
   child.on('close', (code, signal) => {
     if (code === 0) {
@@ -244,4 +256,12 @@ async function readCaptureFile(path: string, stdin: Readable | undefined, option
   const text = new InputText(path)
   pipeline(out, text, () => {}) // the reader's failure reaches the records' reader through `text`
   return text
+}
+
+/** With `direct`: how many records the reader wrote to stdout, from the stats record it ends with (0 without one). */
+export async function directWritten(input: Readable): Promise<number> {
+  let text = ''
+  for await (const chunk of input) text += chunk
+  const last = text.trim().split('\n').at(-1)
+  return last ? Number((JSON.parse(last) as {written?: number}).written ?? 0) : 0
 }

@@ -3,7 +3,7 @@ import type {Dump} from '../output/dump.js'
 import {BaseCommand} from '../base-command.js'
 import {filterWords, flagCount} from '../cli/argv.js'
 import {filterArgs, processFlags, processOptions, sourceFlags} from '../source-flags.js'
-import {openRecords, replay} from '../capture/replay.js'
+import {directWritten, openRecords, replay} from '../capture/replay.js'
 import {explainFilter} from '../capture/explain.js'
 import {capture} from '../capture/session.js'
 import {filterText, matches, parseFilter} from '../filter/index.js'
@@ -103,7 +103,14 @@ export default class Capture extends BaseCommand {
         }
         // a pcap or pcapng file has the bytes: libpcap runs the filter on them in the reader;
         // a saved 'capture --json' stream has records: the filter applies to their fields
-        const {input, kind} = await openRecords(flags.read, process.stdin, {filter: filter === '' ? undefined : filter, data: dump !== undefined})
+        // --json of a capture file: the reader writes the stream to our stdout itself
+        const {input, kind} = await openRecords(flags.read, process.stdin, {filter: filter === '' ? undefined : filter, data: dump !== undefined, direct: format === 'json' ? {count: flags.count} : undefined})
+        if (kind !== 'ndjson' && format === 'json') {
+          const written = await directWritten(input)
+          await io.flushed()
+          this.logToStderr(replayClosingLine({read: written, skipped: 0, dropped: null, flows: 0}))
+          return
+        }
         const recordFilter = kind === 'ndjson' && filter !== '' ? parseFilter(filter) : undefined
         const predicate = recordFilter && ((p: Parameters<typeof matches>[1]) => matches(recordFilter, p))
         const result = await replay(input, sink, {count: flags.count, predicate, strict: flags.strict, onBadLine, signal: io.signal})
