@@ -26,7 +26,7 @@ const SHOWN_BAD_LINES = 20
 export default class Capture extends BaseCommand {
   static summary = "Show packets as they reach this host's sockets."
 
-  static description = `Loads an eBPF socket filter, watches every interface (or those given with -i) and prints one line a packet: a table on a terminal, tcpdump-like text in a pipe, or NDJSON with --json. FILTER is any tcpdump (pcap-filter) expression (docs/filters.md): libpcap compiles it and the kernel runs it on each packet before anything else; with -r it applies to the saved records. On exit it prints "N packets captured, M dropped" on stderr; drops are packets the kernel could not queue for sockwatch, and are never hidden.`
+  static description = `Loads an eBPF socket filter, watches every interface (or those given with -i) and prints one line a packet: a table on a terminal, tcpdump-like text in a pipe, or NDJSON with --json. FILTER is any tcpdump (pcap-filter) expression (docs/filters.md): libpcap compiles it and the kernel runs it on each packet before anything else; with -r, libpcap runs it on a pcap file's bytes, or it applies to a saved stream's records. On exit it prints "N packets captured, M dropped" on stderr; drops are packets the kernel could not queue for sockwatch, and are never hidden.`
 
   static examples = [
     {description: 'Watch loopback as a live table', command: '<%= config.bin %> <%= command.id %> -i lo'},
@@ -43,7 +43,7 @@ export default class Capture extends BaseCommand {
   // oclif's generated line shows artefacts for flags exclusive with -r ('[-d <value> | ]')
   static usage = [
     '<%= command.id %> [-i IFACE]... [-c N] [-d DURATION] [--flows DURATION] [--json | --format table|text|json] [-e] [-t...] [FLAGS] [FILTER...]',
-    '<%= command.id %> -r FILE|- [-c N] [--strict] [--json | --format table|text|json] [FILTER...]',
+    '<%= command.id %> -r FILE|- [-c N] [--strict] [--json | --format table|text|json] [-X | -A] [FILTER...]',
     '<%= command.id %> --explain [FILTER...]',
   ]
 

@@ -27,7 +27,7 @@ const MAX_INTERVAL_MS = 3_600_000
 export default class Summary extends BaseCommand {
   static summary = 'Top talkers: packets and bytes per flow, host pair, address, port, protocol or interface.'
 
-  static description = `Counts traffic per key (--by) and prints the top N (--top) by bytes or packets, then "other" (everything else) and the total, so the rows always add up. Live, the kernel counts per flow (flows mode) and no record crosses per packet; -r summarises a saved 'capture --json' stream instead, with no privilege. FILTER is any tcpdump (pcap-filter) expression (docs/filters.md), run in the kernel; with -r it applies to the saved records. Without -d or -c it runs until Ctrl-C. On exit it prints "N packets in K flows, D dropped" on stderr. Every flag, the output and the accounting: docs/summary.md.`
+  static description = `Counts traffic per key (--by) and prints the top N (--top) by bytes or packets, then "other" (everything else) and the total, so the rows always add up. Live, the kernel counts per flow (flows mode) and no record crosses per packet; -r summarises a pcap or pcapng file or a saved 'capture --json' stream instead, with no privilege. FILTER is any tcpdump (pcap-filter) expression (docs/filters.md), run in the kernel; with -r, libpcap runs it on a pcap file's bytes, or it applies to a saved stream's records. Without -d or -c it runs until Ctrl-C. On exit it prints "N packets in K flows, D dropped" on stderr. Every flag, the output and the accounting: docs/summary.md.`
 
   static examples = [
     {description: 'Top 10 flows until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
