@@ -16,7 +16,8 @@ import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {PacketRecord} from '../../src/sidecar/records.js'
 import {CLI, ROOT, inNetns, pcapLengths, startTcpdump} from '../helpers/integration-capture.js'
-import {macOf, makeVethPair, type VethPair} from '../helpers/integration-netns.js'
+import {macOf, makeNetns, makeVethPair, type VethPair} from '../helpers/integration-netns.js'
+import {ping, sendUdpFrom} from '../helpers/integration-traffic.js'
 import {preflight} from '../helpers/integration-preflight.js'
 import {startProc} from '../helpers/integration-proc.js'
 
@@ -41,7 +42,7 @@ type Kind = keyof typeof NOT_IN
 const FILTERS = ['tcp', 'udp and port 53', 'icmp or icmp6', 'ip6', 'vlan', 'arp', 'greater 1000', 'tcp[tcpflags] & tcp-syn != 0', 'not ip and not ip6']
 
 const rf = suite('read files')
-const ctx = {} as {pair: VethPair; dir: string; live: PacketRecord[]; files: Record<Kind, string>; sent: number}
+const ctx = {} as {pair: VethPair; lo: {name: string; remove(): void}; dir: string; live: PacketRecord[]; files: Record<Kind, string>; sent: number; loLive: PacketRecord[]; loFile: string}
 
 const sh = (ns: string, ...cmd: string[]) => execFileSync('ip', ['netns', 'exec', ns, ...cmd], {stdio: 'pipe'})
 
@@ -93,10 +94,28 @@ rf.before(async () => {
   pcap.dispose()
   sll2.dispose()
   for (const f of Object.values(ctx.files)) chmodSync(f, 0o644)
+
+  // loopback, in a namespace of its own: real pings and UDP (to a closed port: ICMP errors back)
+  const lo = (ctx.lo = makeNetns('rl'))
+  const loLive = startProc(...inNetns(lo.name, process.execPath, [CLI, 'capture', '-i', 'lo', '--json']))
+  const loDump = await startTcpdump('lo', '', lo.name)
+  await loLive.waitFor('stderr', /capturing on/, 60_000)
+  ping('127.0.0.1', 3, lo.name)
+  ping('::1', 3, lo.name)
+  sendUdpFrom(lo.name, '127.0.0.1', 9, 3, 100)
+  sendUdpFrom(lo.name, '::1', 9, 3, 200)
+  const loPcap = await loDump.finish(() => sendUdpFrom(lo.name, '127.0.0.1', 7777, 1, 10), (l) => l.includes('.7777:'))
+  await loLive.waitFor('stdout', (l) => l.includes('"dport":7777'), 30_000)
+  await loLive.stop('SIGINT', 30_000)
+  ctx.loLive = loLive.stdout.filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'packet')
+  ctx.loFile = join(ctx.dir, 'lo.pcap')
+  copyFileSync(loPcap.file, ctx.loFile)
+  loPcap.dispose()
 })
 
 rf.after(() => {
   ctx.pair?.remove()
+  ctx.lo?.remove()
   if (ctx.dir && !process.env.SOCKWATCH_KEEP) rmSync(ctx.dir, {recursive: true, force: true})
 })
 
@@ -140,6 +159,15 @@ for (const kind of ['pcap', 'pcapng', 'sll2'] as const) {
     if (kind === 'sll2') assert.ok(packets.every((p) => p.dir === 'in'))
   })
 }
+
+rf('read files :: capture -r of tcpdump -w on lo: pings (IPv4, IPv6), UDP and its ICMP errors, as the live capture gave them', () => {
+  const {packets, status, stderr} = readWithCli(ctx.loFile)
+  assert.is(status, 0, stderr)
+  // 3 + 3 echo requests and replies, 3 + 3 datagrams and their port unreachables, the marker and its error
+  assert.is(ctx.loLive.length, 26)
+  assert.equal(packets.map((p) => canon(p, NOT_IN.pcap)), ctx.loLive.map((p) => canon(p, NOT_IN.pcap)))
+  assert.ok(packets.some((p) => p.proto === 'icmp6' && p.inner_dport === 9))
+})
 
 for (const filter of FILTERS) {
   rf(`read files :: capture -r pcap '${filter}': exactly tcpdump -r's packets`, () => {
