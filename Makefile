@@ -39,6 +39,12 @@ SYSCONFDIR ?= /etc
 SW_CONFIG  := $(SYSCONFDIR)/sockwatch/sidecar.conf
 
 SIDECAR_SRCS := $(wildcard sidecar/*.c)
+# The file reader: its own files, and the writer's objects it shares with the sidecar.
+# Its own binary, with no capabilities: reading a file needs no privilege.
+READER       := $(OUT)/sockwatch-read
+READER_SRCS  := $(wildcard sidecar/read/*.c)
+READER_OBJS  := $(patsubst sidecar/read/%.c,$(OUT)/read/%.o,$(READER_SRCS)) \
+                $(addprefix $(OUT)/,ndjson.o out.o ifnames.o cgroups.o links.o)
 SIDECAR_OBJS := $(patsubst sidecar/%.c,$(OUT)/%.o,$(SIDECAR_SRCS))
 TS_SRCS      := $(shell find src -name '*.ts' 2>/dev/null)
 CONTRACT     := $(OUT)/sw_contract.h
@@ -53,7 +59,7 @@ endif
 
 all: sidecar cli $(OUT)/sockwatch-gen
 
-sidecar: $(SIDECAR)
+sidecar: $(SIDECAR) $(READER)
 cli: dist/.built
 
 $(OUT):
@@ -76,6 +82,15 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 $(OUT)/%.o: sidecar/%.c $(wildcard sidecar/*.h) $(wildcard bpf/*.h) $(CONTRACT) $(OUT)/sockwatch.skel.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -DSW_CONFIG_FILE='"$(SW_CONFIG)"' -I$(OUT) -Ibpf -c $< -o $@
+
+$(OUT)/read/%.o: sidecar/read/%.c $(wildcard sidecar/read/*.h) $(wildcard sidecar/*.h) $(wildcard bpf/*.h) $(CONTRACT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -I$(OUT) -Ibpf -Isidecar -c $< -o $@
+
+$(READER): $(READER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -lz -lpcap -o $@
 
 $(SIDECAR): $(SIDECAR_OBJS)
 	$(call msg,BINARY,$@)

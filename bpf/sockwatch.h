@@ -11,6 +11,7 @@
 
 #define SW_DIR_IN  0
 #define SW_DIR_OUT 1
+#define SW_DIR_UNKNOWN 2 /* a file that does not say (pcap; pcapng without epb_flags) */
 
 /* sw_event.flags */
 #define SW_EV_PORTS      0x0001 /* sport/dport are valid */

@@ -20,6 +20,7 @@ root=$DESTDIR$PREFIX
 lib=$root/lib/sockwatch
 libexec=$root/libexec/sockwatch
 sidecar=$libexec/sockwatch-sidecar
+reader=$libexec/sockwatch-read
 link=$root/bin/sockwatch
 conf=$DESTDIR$SW_CONFIG
 
@@ -40,7 +41,7 @@ EOF
 
 install_all() {
   [ "$(id -u)" = 0 ] || die "installing needs root (it sets the sidecar's group and capabilities): run 'sudo make install'"
-  [ -x build/sockwatch-sidecar ] && [ -f dist/.built ] || die "nothing built yet: run 'make' first"
+  [ -x build/sockwatch-sidecar ] && [ -x build/sockwatch-read ] && [ -f dist/.built ] || die "nothing built yet: run 'make' first"
   command -v setcap >/dev/null || die "setcap is missing: install Debian's libcap2-bin"
   if [ -z "$DESTDIR" ] && ! getent group "$GROUP" >/dev/null; then
     groupadd --system "$GROUP"
@@ -64,6 +65,8 @@ install_all() {
     say "no '$GROUP' group on this machine: $sidecar stays root:root until the package creates it"
   fi
   setcap "$CAPS+ep" "$sidecar"
+  # The file reader (-r of a pcap file): anyone may run it, with no capabilities.
+  install -m 0755 -o root build/sockwatch-read "$reader"
 
   if [ ! -e "$conf" ]; then
     install -d -m 0755 "$(dirname "$conf")"
@@ -71,7 +74,7 @@ install_all() {
     chmod 0644 "$conf"
   fi
 
-  say "installed $link, and $sidecar ($(stat -c '%U:%G %a' "$sidecar"), $CAPS)"
+  say "installed $link, $sidecar ($(stat -c '%U:%G %a' "$sidecar"), $CAPS), and $reader (0755, no capabilities)"
   if [ -z "$DESTDIR" ]; then
     say "only root and members of '$GROUP' can capture; add a user with 'sudo usermod -aG $GROUP USER' (it takes effect at their next login)"
   fi

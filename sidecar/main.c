@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	}
 	/* one writer, two outputs: the user's stream on stdout, the CLI's records
 	 * on --control (writer.h says which go where) */
-	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .macs = e.opts.macs,
+	e.ndjson = (struct ndjson_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .macs = e.opts.macs, .data = e.opts.data, .data_max = e.opts.data ? (uint32_t)e.opts.snaplen : 0,
 					   .owners = e.opts.no_process ? NULL : &e.owners,
 					   .kinds = e.ctl.fd >= 0 ? SW_W_DATA : SW_W_ALL };
 	/* -w: packets go to the capture file, never as records; stdout keeps the

@@ -124,6 +124,33 @@ static void out_arp(struct out *o, const struct sw_event *e)
 	out_ip4_kv(o, ",\"arp_tpa\":", e->daddr);
 }
 
+/* ,"data":"<hex>": the bytes from the network-layer header on, as tcpdump -X
+ * shows them: past a cooked header (skip), and past an Ethernet header with
+ * its in-band VLAN tags. The caller leaves room for 2 * caplen. */
+static void out_data(struct out *o, const struct sw_event *e, const __u8 *d, __u32 caplen, __u32 skip)
+{
+	static const char hex[] = "0123456789abcdef";
+	__u32 at = skip, i;
+
+	if (e->flags & SW_EV_ETH) {
+		at += 12;
+		for (i = 0; i <= SW_MAX_VLAN_TAGS && at + 4 <= caplen; i++) {
+			__u16 t = (__u16)d[at] << 8 | d[at + 1];
+
+			if (t != 0x8100 && t != 0x88a8 && t != 0x9100)
+				break;
+			at += 4;
+		}
+		at += 2;
+	}
+	out_str(o, ",\"data\":\"");
+	for (i = at; i < caplen; i++) {
+		out_ch(o, hex[d[i] >> 4]);
+		out_ch(o, hex[d[i] & 15]);
+	}
+	out_ch(o, '"');
+}
+
 /* What packets and flows share: interface, direction, protocol, addresses, ports. */
 static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 family, __u8 proto, __u16 ethertype,
 		   bool llc, const __u8 *saddr, const __u8 *daddr, bool ports, __u16 sport, __u16 dport)
@@ -134,7 +161,7 @@ static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 
 	out_kv(o, ",\"ifindex\":", ifindex);
 	out_str(o, ",\"ifname\":");
 	out_ifname(w, ifindex);
-	out_str(o, dir == SW_DIR_OUT ? ",\"dir\":\"out\"" : ",\"dir\":\"in\"");
+	out_str(o, dir == SW_DIR_OUT ? ",\"dir\":\"out\"" : dir == SW_DIR_UNKNOWN ? ",\"dir\":\"unknown\"" : ",\"dir\":\"in\"");
 	out_kv(o, ",\"family\":", family);
 
 	if (family == 0 && llc) {
@@ -184,7 +211,7 @@ static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 
 /* An ifname's value: the resolver's name, or if<N> for an index it never saw. */
 static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex)
 {
-	const char *name = ifnames_get(w->names, ifindex);
+	const char *name = w->ifname ? w->ifname : ifnames_get(w->names, ifindex);
 	char other[IF_NAMESIZE + 8];
 
 	if (!name) {
@@ -275,7 +302,9 @@ static size_t nd_room(void *ctx)
 	/* control records only: a few a second, never what holds the ring back */
 	if (!(w->kinds & (SW_W_PACKET | SW_W_FLOW)))
 		return (size_t)-1;
-	return free > OUT_RESERVE ? (free - OUT_RESERVE) / RECORD_MAX : 0;
+	size_t record = RECORD_MAX + (w->data ? 2 * (size_t)(w->data_max ? w->data_max : 262144) : 0);
+
+	return free > OUT_RESERVE ? (free - OUT_RESERVE) / record : 0;
 }
 
 static void nd_packet(void *ctx, const struct sw_event *e, const __u8 *data, __u32 caplen)
@@ -283,8 +312,6 @@ static void nd_packet(void *ctx, const struct sw_event *e, const __u8 *data, __u
 	struct ndjson_writer *w = ctx;
 	struct out *o = w->out;
 
-	(void)data; /* the NDJSON record describes the headers; bytes go to pcap */
-	(void)caplen;
 	if (!(w->kinds & SW_W_PACKET))
 		return;
 
@@ -326,6 +353,10 @@ static void nd_packet(void *ctx, const struct sw_event *e, const __u8 *data, __u
 	}
 	if (w->owners)
 		out_owner(w, &e->who);
+	else if (w->file)
+		out_str(o, ",\"pid\":null,\"comm\":null,\"uid\":null,\"cgroup\":null,\"container\":null");
+	if (w->data && data)
+		out_data(o, e, data, caplen, w->data_skip);
 	out_str(o, "}\n");
 }
 

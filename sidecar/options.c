@@ -32,7 +32,7 @@ static const char doc[] =
 
 enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_FILTER, OPT_EXPLAIN, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
        OPT_FLOWS, OPT_NO_PACKETS, OPT_MACS, OPT_NO_PROCESS, OPT_PID, OPT_COMM, OPT_CGROUP, OPT_CONTAINER, OPT_OWNER_ENTRIES,
-       OPT_CONTROL, OPT_WRITE, OPT_PCAP, OPT_SNAPLEN };
+       OPT_CONTROL, OPT_WRITE, OPT_PCAP, OPT_SNAPLEN, OPT_DATA };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
@@ -47,6 +47,7 @@ static const struct argp_option opts[] = {
 	{ "flows", OPT_FLOWS, NULL, 0, "Also count per flow in the kernel: flow records every --interval, then stats" },
 	{ "no-packets", OPT_NO_PACKETS, NULL, 0, "No record a packet (with --flows: flow records only)" },
 	{ "macs", OPT_MACS, NULL, 0, "Packet records carry the source and destination MAC (smac, dmac)" },
+	{ "data", OPT_DATA, NULL, 0, "Packet records carry the bytes the kernel captured (data, hex; with --snaplen)" },
 	{ "mode", OPT_MODE, "MODE", 0, "packets (default), or flows: --flows --no-packets" },
 	{ "interval", OPT_INTERVAL, "MS", 0, "With --flows: read the flow table every MS milliseconds (default 1000)" },
 	{ "flow-entries", OPT_FLOW_ENTRIES, "N", 0, "With --flows: entries in each of the kernel's two flow tables (default 65536); "
@@ -62,7 +63,7 @@ static const struct argp_option opts[] = {
 	{ "write", 'w', "FILE", 0, "Write the packets to FILE as pcapng (or classic pcap with --pcap), '-' for stdout, "
 	  "instead of packet records (docs/pcap.md)" },
 	{ "pcap", OPT_PCAP, NULL, 0, "With -w: classic pcap with nanosecond timestamps instead of pcapng" },
-	{ "snaplen", OPT_SNAPLEN, "N", 0, "With -w: keep at most N bytes of each packet, 1 to 262144 (default 262144, as tcpdump; 0: the default)" },
+	{ "snaplen", OPT_SNAPLEN, "N", 0, "With -w or --data: keep at most N bytes of each packet, 1 to 262144 (default 262144, as tcpdump; 0: the default)" },
 	{ "file-size", 'C', "N", 0, "With -w FILE: start a new file once one exceeds N million bytes (tcpdump's -C)" },
 	{ "rotate-seconds", 'G', "N", 0, "With -w FILE: start a new file every N seconds, FILE as an strftime(3) pattern (tcpdump's -G)" },
 	{ "file-count", 'W', "N", 0, "With -C: a ring of N files; with -G alone: stop after N files (tcpdump's -W)" },
@@ -213,6 +214,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_MACS:
 		o->macs = true;
 		break;
+	case OPT_DATA:
+		o->data = true;
+		break;
 	case OPT_FLOWS:
 		o->flows = true;
 		break;
@@ -278,7 +282,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-C and -G start new files: give -w a file name, not '-'");
 		if (o->write && !o->packets)
 			argp_error(state, "-w writes packets, which --no-packets turns off");
-		if (o->write && !o->snaplen)
+		if ((o->write || o->data) && !o->snaplen)
 			o->snaplen = SW_SNAPLEN_MAX;
 		if (!o->packets && o->count)
 			argp_error(state, "--count counts packet records, which --no-packets does not write");

@@ -27,6 +27,7 @@ struct sw_opts {
 	bool packets;      /* a record a packet (default) */
 	bool flows;        /* per-flow counts every --interval */
 	bool macs;         /* packet records carry smac/dmac */
+	bool data;         /* packet records carry their captured bytes (-X, -A) */
 	unsigned long interval_ms;
 	unsigned long long flow_entries;
 	bool flow_entries_set; /* given: refused past the budget, not fitted to it */

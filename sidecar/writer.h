@@ -103,6 +103,14 @@ struct ndjson_writer {
 	size_t last_len;
 	char last[1536];
 	unsigned int kinds; /* enum sw_rec_kind: the records it writes */
+	/* --data: packet records carry their bytes from the network-layer
+	 * header on (what tcpdump -X shows), in hex */
+	bool data;
+	__u32 data_max;     /* the most bytes a record carries (0: libpcap's largest, 262144) */
+	/* A file read (sidecar/read/): owner fields null, and per packet */
+	bool file;
+	const char *ifname; /* the interface's name as the file gives it */
+	__u32 data_skip;    /* the cooked header before the frame (SLL, SLL2, NULL) */
 };
 
 extern const struct sw_writer_ops ndjson_ops;

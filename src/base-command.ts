@@ -79,7 +79,7 @@ export abstract class BaseCommand extends Command {
       this.logToStderr(`sockwatch: ${error.message}\n${error.caret().split('\n').map((l) => `  ${l}`).join('\n')}`)
       this.exit(EXIT.usage)
     }
-    if (error instanceof ReplayError) this.fail(error.message, EXIT.runtime)
+    if (error instanceof ReplayError) this.fail(error.message, error.exitCode ?? EXIT.runtime)
     if (error instanceof OutputError) this.fail(error.message, EXIT.runtime)
     if (error instanceof InputError) this.fail(error.message, EXIT.usage)
     if (isParseError(error)) this.fail(`${parseErrorSentence(error as ParseErrorShape, this.flagNames())}; see '${this.config.bin} ${this.id} --help'`, EXIT.usage)

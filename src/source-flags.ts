@@ -12,7 +12,7 @@ export const sourceFlags = {
   // non-greedy: '-i lo tcp' is an interface and a filter, not two interfaces
   interface: Flags.string({char: 'i', multiple: true, multipleNonGreedy: true, description: 'Interface to watch; repeat for more (default: all).', exclusive: ['read']}),
   duration: Flags.string({char: 'd', description: 'Stop after this long: 10s, 500ms, 2m, 1h.', exclusive: ['read']}),
-  read: Flags.string({char: 'r', description: "Read a saved 'capture --json' stream from a file ('-' for stdin) instead of the kernel; needs no privilege."}),
+  read: Flags.string({char: 'r', description: "Read a pcap or pcapng file (tcpdump -w, tshark -w, Wireshark; gzip'd too) or a saved 'capture --json' stream from a file ('-' for stdin) instead of the kernel; needs no privilege (docs/reading-files.md)."}),
   strict: Flags.boolean({description: 'With --read: stop at the first malformed line instead of skipping it.', dependsOn: ['read']}),
 }
 

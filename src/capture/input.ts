@@ -1,16 +1,24 @@
-// Opens what -r names (a file, or stdin for '-') as a stream of bytes: gzip is
-// undone, a BOM dropped, and anything that is not a saved 'capture --json'
-// stream (a directory, a pcap file) refused before a line is read.
+// Opens what -r names (a file, or stdin for '-') as a stream of NDJSON bytes: gzip
+// is undone, a BOM dropped, a pcap or pcapng file turned into records by
+// sockwatch-read, and anything else that cannot be read (a directory) refused
+// before a line is read.
+import {spawn} from 'node:child_process'
 import {open} from 'node:fs/promises'
-import {Readable, Transform, pipeline, type TransformCallback} from 'node:stream'
+import {PassThrough, Readable, Transform, pipeline, type TransformCallback} from 'node:stream'
 import {createGunzip} from 'node:zlib'
 import {InputError} from '../lib/duration.js'
+import {EXIT} from '../contract/contract.js'
+import {findReader} from '../sidecar/locate.js'
 
 /** A typed error for an input that cannot be opened or read, or a fatal bad line. */
 export class ReplayError extends Error {
-  constructor(message: string, options?: {cause?: unknown}) {
+  /** The exit code it ends the command with, when not the runtime one (a malformed pcap file: badFile). */
+  readonly exitCode?: number
+
+  constructor(message: string, options?: {cause?: unknown; exitCode?: number}) {
     super(message, options)
     this.name = 'ReplayError'
+    this.exitCode = options?.exitCode
   }
 }
 
@@ -119,13 +127,41 @@ class InputText extends Transform {
   }
 }
 
-function refuseCaptureFile(name: string, kind: 'pcap' | 'pcapng', gzipped: boolean): never {
-  const what = name === '-' ? 'the input on stdin' : `'${name}'`
-  throw new InputError(`${what} is a ${kind} file${gzipped ? " (gzip'd)" : ''}, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`)
+/** What -r read: a saved NDJSON stream, or a capture file the reader turned into one. */
+export type InputKind = 'ndjson' | 'pcap' | 'pcapng'
+
+export interface InputOptions {
+  /** A capture file: the filter expression libpcap runs on each packet's bytes (the reader's --filter). */
+  filter?: string
+  /** A capture file: packet records carry their bytes (the reader's --data, for -X and -A). */
+  data?: boolean
+  /** The reader binary (tests); findReader() by default. */
+  reader?: string
+  /**
+   * A capture file read for --json: the reader writes the records to this process's stdout
+   * itself (no record crosses into the CLI), at most `count` of them; the returned input then
+   * holds only its final stats record, which says how many it wrote.
+   */
+  direct?: {count?: number}
+}
+
+export interface OpenedInput {
+  /** NDJSON bytes, one record a line. */
+  input: Readable
+  kind: InputKind
 }
 
 /** Opens FILE, or stdin for '-', as bytes (UTF-8 NDJSON); throws ReplayError (cannot read) or InputError (not a saved capture). */
-export async function openInput(path: string, stdin: Readable = process.stdin): Promise<Readable> {
+export async function openInput(path: string, stdin: Readable = process.stdin, options: InputOptions = {}): Promise<Readable> {
+  return (await openRecords(path, stdin, options)).input
+}
+
+/**
+ * Opens FILE, or stdin for '-': a saved 'capture --json' stream (gzip'd or not) as it is, a
+ * pcap or pcapng file (gzip'd or not, detected by its first bytes) through sockwatch-read,
+ * which writes the records a live capture would have written.
+ */
+export async function openRecords(path: string, stdin: Readable = process.stdin, options: InputOptions = {}): Promise<OpenedInput> {
   let source: Readable
   if (path === '-') {
     source = stdin
@@ -155,13 +191,72 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
       streams[streams.length - 1] = stream
     }
     const kind = captureFileKind(head)
-    if (kind) refuseCaptureFile(path, kind, gzipped)
+    if (kind) {
+      // a file: the reader opens it itself (zlib undoes gzip there too); stdin: what is read so far, then the rest
+      if (path !== '-') for (const s of streams) s.destroy()
+      const input = await readCaptureFile(path, path === '-' ? streams.at(-1)! : undefined, options)
+      return {input, kind}
+    }
   } catch (error) {
     for (const s of streams) if (s !== stdin) s.destroy()
-    if (error instanceof InputError) throw error
+    if (error instanceof InputError || error instanceof ReplayError) throw error
     throw describeReadError(path, error)
   }
   const text = new InputText(path)
   pipeline(streams.at(-1)!, text, () => {}) // failures reach the reader through `text`
+  return {input: text, kind: 'ndjson'}
+}
+
+/**
+ * Runs sockwatch-read on a capture file (or on `stdin`, the rest of stdin): its NDJSON
+ * stdout, which ends once the reader has exited. A reader that fails (a malformed file,
+ * a filter libpcap refuses) ends the stream with a ReplayError holding its sentence and
+ * its exit code, after every record it wrote before.
+ */
+async function readCaptureFile(path: string, stdin: Readable | undefined, options: InputOptions): Promise<Readable> {
+  const reader = options.reader ?? (await findReader())
+  const direct = options.direct
+  const args = [
+    ...(options.filter ? ['--filter', options.filter] : []), ...(options.data ? ['--data'] : []),
+    ...(direct ? ['--stats-fd', '3', ...(direct.count === undefined ? [] : ['--count', String(direct.count)])] : []),
+    stdin ? '-' : path,
+  ]
+  const child = spawn(reader, args, {stdio: [stdin ? 'pipe' : 'ignore', direct ? 'inherit' : 'pipe', 'pipe', ...(direct ? ['pipe' as const] : [])]})
+  const records = (direct ? child.stdio[3] : child.stdout) as Readable
+  const out = new PassThrough()
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => {
+    if (stderr.length < 4096) stderr += text
+  })
+  if (stdin) {
+    // the reader stops reading early only when it fails, which it says itself
+    child.stdin!.on('error', () => {})
+    stdin.pipe(child.stdin!)
+  }
+  records.pipe(out, {end: false})
+  child.on('error', (error) => out.destroy(new ReplayError(`cannot run the pcap file reader ${reader}: ${error.message}`, {cause: error})))
+  child.on('close', (code, signal) => {
+    if (code === 0) {
+      out.end()
+      return
+    }
+    const said = stderr.trim().split('\n').at(-1)?.replace(/^sockwatch: /, '')
+    const exitCode = code === EXIT.usage ? EXIT.usage : code === EXIT.badFile ? EXIT.badFile : EXIT.runtime
+    out.destroy(new ReplayError(said || `the pcap file reader ended by ${signal ?? `exit code ${code}`}`, {exitCode}))
+  })
+  // a reader of the records that stops early (-c): the file reader stops too
+  out.on('close', () => {
+    if (child.exitCode === null) child.kill('SIGTERM')
+  })
+  const text = new InputText(path)
+  pipeline(out, text, () => {}) // the reader's failure reaches the records' reader through `text`
   return text
+}
+
+/** With `direct`: how many records the reader wrote to stdout, from the stats record it ends with (0 without one). */
+export async function directWritten(input: Readable): Promise<number> {
+  let text = ''
+  for await (const chunk of input) text += String(chunk)
+  const last = text.trim().split('\n').at(-1)
+  return last ? Number((JSON.parse(last) as {written?: number}).written ?? 0) : 0
 }

@@ -43,7 +43,7 @@ export class DropTally {
 }
 
 // opening and sniffing the input live in input.ts; these names are where commands look for them
-export {openInput, ReplayError} from './input.js'
+export {directWritten, openInput, openRecords, ReplayError} from './input.js'
 
 /** Routes the packets of a saved capture to the sink. */
 export async function replay(input: Readable, sink: ReplaySink, options: ReplayOptions = {}): Promise<ReplayResult> {

@@ -28,12 +28,16 @@ export interface SaveFlags {
   json?: boolean
   format?: string
   flows?: string
+  'hex-ascii'?: boolean
+  ascii?: boolean
 }
 
 /** The file options the flags ask for, undefined without -w; an InputError for flags that contradict. */
 export function saveOptions(flags: SaveFlags): SaveOptions | undefined {
   const path = flags.write
-  const needsWrite = (['pcap', 'snaplen', 'file-size', 'rotate-seconds', 'file-count'] as const).filter((f) => flags[f] !== undefined && flags[f] !== false)
+  // -s also sizes what -X and -A show of a live packet
+  const shaping = flags['hex-ascii'] || flags.ascii ? (['pcap', 'file-size', 'rotate-seconds', 'file-count'] as const) : (['pcap', 'snaplen', 'file-size', 'rotate-seconds', 'file-count'] as const)
+  const needsWrite = shaping.filter((f) => flags[f] !== undefined && flags[f] !== false)
   if (path === undefined) {
     if (needsWrite.length) throw new InputError(`--${needsWrite[0]} goes with -w FILE, which it shapes`)
     return undefined

@@ -27,6 +27,9 @@ export interface CaptureOptions {
   flows?: boolean
   /** Packet records with smac/dmac (the sidecar's --macs; the CLI's -e). */
   macs?: boolean
+  /** Packet records with their bytes, up to this many from the link-layer header (-X, -A): the
+   * sidecar's --data --snaplen N; the kernel sends bytes only with --snaplen (docs/reading-files.md). */
+  snaplen?: number
   intervalMs?: number
   /** Flows mode: entries in the kernel's LRU flow table. */
   flowEntries?: number
@@ -91,6 +94,7 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   // packets and flows from one kernel pass
   else if (options.flows) args.push('--flows')
   if (options.macs) args.push('--macs')
+  if (options.snaplen !== undefined) args.push('--data', '--snaplen', String(options.snaplen))
   if (options.intervalMs !== undefined) args.push('--interval', String(options.intervalMs))
   if (options.flowEntries !== undefined) args.push('--flow-entries', String(options.flowEntries))
   if (options.durationMs !== undefined) args.push('-d', String(options.durationMs / 1000))

@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
+import type {Dump} from '../output/dump.js'
 import {BaseCommand} from '../base-command.js'
 import {filterWords, flagCount} from '../cli/argv.js'
 import {filterArgs, processFlags, processOptions, sourceFlags} from '../source-flags.js'
-import {openInput, replay} from '../capture/replay.js'
+import {directWritten, openRecords, replay} from '../capture/replay.js'
 import {explainFilter} from '../capture/explain.js'
 import {capture} from '../capture/session.js'
-import {saveOptions} from '../capture/save.js'
+import {SNAPLEN_MAX, saveOptions} from '../capture/save.js'
 import {filterText, matches, parseFilter} from '../filter/index.js'
 import {parseDuration} from '../lib/duration.js'
 import {parseRingSize} from '../lib/size.js'
@@ -26,7 +27,7 @@ const SHOWN_BAD_LINES = 20
 export default class Capture extends BaseCommand {
   static summary = "Show packets as they reach this host's sockets."
 
-  static description = `Loads an eBPF socket filter, watches every interface (or those given with -i) and prints one line a packet: a table on a terminal, tcpdump-like text in a pipe, or NDJSON with --json. FILTER is any tcpdump (pcap-filter) expression (docs/filters.md): libpcap compiles it and the kernel runs it on each packet before anything else; with -r it applies to the saved records. On exit it prints "N packets captured, M dropped" on stderr; drops are packets the kernel could not queue for sockwatch, and are never hidden.`
+  static description = `Loads an eBPF socket filter, watches every interface (or those given with -i) and prints one line a packet: a table on a terminal, tcpdump-like text in a pipe, or NDJSON with --json. FILTER is any tcpdump (pcap-filter) expression (docs/filters.md): libpcap compiles it and the kernel runs it on each packet before anything else; with -r, libpcap runs it on a pcap file's bytes, or it applies to a saved stream's records. On exit it prints "N packets captured, M dropped" on stderr; drops are packets the kernel could not queue for sockwatch, and are never hidden.`
 
   static examples = [
     {description: 'Watch loopback as a live table', command: '<%= config.bin %> <%= command.id %> -i lo'},
@@ -47,7 +48,7 @@ export default class Capture extends BaseCommand {
   static usage = [
     '<%= command.id %> [-i IFACE]... [-c N] [-d DURATION] [--flows DURATION] [--json | --format table|text|json] [-e] [-t...] [FLAGS] [FILTER...]',
     '<%= command.id %> -w FILE|- [--pcap] [-s SNAPLEN] [-C MB] [-G SECONDS] [-W N] [-i IFACE]... [-c N] [-d DURATION] [FILTER...]',
-    '<%= command.id %> -r FILE|- [-c N] [--strict] [--json | --format table|text|json] [FILTER...]',
+    '<%= command.id %> -r FILE|- [-c N] [--strict] [--json | --format table|text|json] [-X | -A] [FILTER...]',
     '<%= command.id %> --explain [FILTER...]',
   ]
 
@@ -62,13 +63,15 @@ export default class Capture extends BaseCommand {
     json: Flags.boolean({description: 'NDJSON, one object a line, the final stats record last: short for --format json.', exclusive: ['format']}),
     explain: Flags.boolean({description: 'Print the filter as libpcap compiles it (like tcpdump -d) and where it runs, then exit.'}),
     'link-header': Flags.boolean({char: 'e', description: 'MAC addresses: text lines start with them, the ethertype and the frame length, as tcpdump -e; --json records get smac and dmac.'}),
+    'hex-ascii': Flags.boolean({char: 'X', description: "Each packet's bytes after its line in hex and ASCII, from the network-layer header on, as tcpdump -X (text output; --json records get a data field). Live, -s sets how many bytes the kernel keeps.", exclusive: ['ascii']}),
+    ascii: Flags.boolean({char: 'A', description: "Each packet's bytes after its line in ASCII, as tcpdump -A (text output; --json records get a data field).", exclusive: ['hex-ascii']}),
     timestamp: Flags.boolean({char: 't', description: 'Text lines, as tcpdump: -t no time, -tt epoch seconds, -ttt time since the previous packet, -tttt date and time, -ttttt since the first.'}),
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
     ...processFlags,
     write: Flags.string({char: 'w', description: "Write the packets to FILE for Wireshark, tshark or tcpdump instead of printing them: pcapng (classic pcap for a .pcap name or with --pcap); '-' for stdout.", helpGroup: 'FILE', exclusive: ['read']}),
     pcap: Flags.boolean({description: 'With -w: classic pcap (nanosecond timestamps) instead of pcapng.', helpGroup: 'FILE'}),
-    snaplen: Flags.integer({char: 's', min: 0, max: 262144, description: 'With -w: keep at most this many bytes of each packet (default and 0: 262144, as tcpdump).', helpGroup: 'FILE'}),
+    snaplen: Flags.integer({char: 's', min: 0, max: 262144, description: 'With -w, or -X/-A live: keep at most this many bytes of each packet (default and 0: 262144, as tcpdump).', helpGroup: 'FILE'}),
     'file-size': Flags.integer({char: 'C', min: 1, max: 1_000_000, description: "With -w FILE: start a new file once one passes this many millions of bytes (tcpdump's -C: FILE, FILE1, FILE2...).", helpGroup: 'FILE'}),
     'rotate-seconds': Flags.integer({char: 'G', min: 1, max: LIMITS.maxDurationSeconds.value, description: "With -w FILE: start a new file every this many seconds, FILE an strftime pattern (tcpdump's -G).", helpGroup: 'FILE'}),
     'file-count': Flags.integer({char: 'W', min: 1, max: 100_000, description: "With -C: a ring of this many files; with -G alone: stop after this many (tcpdump's -W).", helpGroup: 'FILE'}),
@@ -83,21 +86,21 @@ export default class Capture extends BaseCommand {
       for (const line of await explainFilter(filter)) this.log(line)
       return
     }
-    // a saved capture has records, not packet bytes: the filter applies to their fields
-    const recordFilter = flags.read !== undefined && filter !== '' ? parseFilter(filter) : undefined
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
     const flowsMs = flags.flows === undefined ? undefined : parseDuration(flags.flows)
     const flowBatch: FlowRecord[] = []
     const ringSize = flags['ring-size'] === undefined ? undefined : parseRingSize(flags['ring-size'])
     // -w: the sidecar writes the file; this process prints no packets, as tcpdump
     const save = saveOptions(flags)
-    const format = flags.json ? 'json' : flags.format ?? defaultFormat(process.stdout.isTTY)
+    const dump: Dump | undefined = flags['hex-ascii'] ? 'hex' : flags.ascii ? 'ascii' : undefined
+    // the bytes follow a packet's text line, as in tcpdump: -X and -A print text on a terminal too
+    const format = flags.json ? 'json' : flags.format ?? (dump ? 'text' : defaultFormat(process.stdout.isTTY))
     const io = watchOutput()
     // a live status line on a terminal's stderr (never in a pipe, never for -r)
     const status = flags.read === undefined && statusLineFits() ? startStatusBar(process.stderr, 1000, styleFor(process.stderr.isTTY, process.env, flags.color)) : undefined
     const toStdout = status ? status.wrap(io.write) : io.write
     const toStderr = (text: string) => (status ? status.wrap((t) => process.stderr.write(t)) : (t: string) => process.stderr.write(t))(text)
-    const text = {stamp: Math.min(flagCount(this.rawTokens, 'timestamp'), 5) as Stamp, link: flags['link-header']}
+    const text = {stamp: Math.min(flagCount(this.rawTokens, 'timestamp'), 5) as Stamp, link: flags['link-header'], dump}
     // --json (the kernel runs the whole filter): the sidecar writes the stream to our
     // stdout itself, and this process reads only its control records (not under a
     // status line, which the sidecar's writes would tear)
@@ -110,7 +113,17 @@ export default class Capture extends BaseCommand {
         const onBadLine = (error: RecordError) => {
           if (++bad <= SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${error.message} (skipped)`)
         }
-        const input = await openInput(flags.read)
+        // a pcap or pcapng file has the bytes: libpcap runs the filter on them in the reader;
+        // a saved 'capture --json' stream has records: the filter applies to their fields
+        // --json of a capture file: the reader writes the stream to our stdout itself
+        const {input, kind} = await openRecords(flags.read, process.stdin, {filter: filter === '' ? undefined : filter, data: dump !== undefined, direct: format === 'json' ? {count: flags.count} : undefined})
+        if (kind !== 'ndjson' && format === 'json') {
+          const written = await directWritten(input)
+          await io.flushed()
+          this.logToStderr(replayClosingLine({read: written, skipped: 0, dropped: null, flows: 0}))
+          return
+        }
+        const recordFilter = kind === 'ndjson' && filter !== '' ? parseFilter(filter) : undefined
         const predicate = recordFilter && ((p: Parameters<typeof matches>[1]) => matches(recordFilter, p))
         const result = await replay(input, sink, {count: flags.count, predicate, strict: flags.strict, onBadLine, signal: io.signal})
         await io.flushed()
@@ -123,6 +136,7 @@ export default class Capture extends BaseCommand {
         {
           interfaces: flags.interface, count: flags.count, durationMs, ringSize, verbose: this.verbosity, signal: io.signal,
           flows: flowsMs !== undefined, intervalMs: flowsMs, flowEntries: flags['flow-entries'], macs: flags['link-header'], process: processOptions(flags),
+          snaplen: dump === undefined || save ? undefined : flags.snaplen || SNAPLEN_MAX,
           filter: filter === '' ? undefined : filter,
           direct,
           save,

@@ -3,7 +3,7 @@ import {BaseCommand} from '../base-command.js'
 import {filterWords} from '../cli/argv.js'
 import {LIMITS} from '../contract/contract.js'
 import {filterArgs, processFlags, processOptions, sourceFlags} from '../source-flags.js'
-import {openInput} from '../capture/replay.js'
+import {openRecords} from '../capture/replay.js'
 import {filterText, parseFilter} from '../filter/index.js'
 import {InputError, parseDuration} from '../lib/duration.js'
 import {throwIfFailed, watchOutput} from '../lib/process-io.js'
@@ -27,7 +27,7 @@ const MAX_INTERVAL_MS = 3_600_000
 export default class Summary extends BaseCommand {
   static summary = 'Top talkers: packets and bytes per flow, host pair, address, port, protocol or interface.'
 
-  static description = `Counts traffic per key (--by) and prints the top N (--top) by bytes or packets, then "other" (everything else) and the total, so the rows always add up. Live, the kernel counts per flow (flows mode) and no record crosses per packet; -r summarises a saved 'capture --json' stream instead, with no privilege. FILTER is any tcpdump (pcap-filter) expression (docs/filters.md), run in the kernel; with -r it applies to the saved records. Without -d or -c it runs until Ctrl-C. On exit it prints "N packets in K flows, D dropped" on stderr. Every flag, the output and the accounting: docs/summary.md.`
+  static description = `Counts traffic per key (--by) and prints the top N (--top) by bytes or packets, then "other" (everything else) and the total, so the rows always add up. Live, the kernel counts per flow (flows mode) and no record crosses per packet; -r summarises a pcap or pcapng file or a saved 'capture --json' stream instead, with no privilege. FILTER is any tcpdump (pcap-filter) expression (docs/filters.md), run in the kernel; with -r, libpcap runs it on a pcap file's bytes, or it applies to a saved stream's records. Without -d or -c it runs until Ctrl-C. On exit it prints "N packets in K flows, D dropped" on stderr. Every flag, the output and the accounting: docs/summary.md.`
 
   static examples = [
     {description: 'Top 10 flows until Ctrl-C', command: '<%= config.bin %> <%= command.id %>'},
@@ -64,8 +64,6 @@ export default class Summary extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Summary)
     const filter = filterText(filterWords(this.rawTokens))
-    // a saved capture has records, not packet bytes: the filter applies to their fields
-    const recordFilter = flags.read !== undefined && filter !== '' ? parseFilter(filter) : undefined
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration)
     const intervalMs = flags.interval === undefined ? undefined : parseDuration(flags.interval)
     if (intervalMs !== undefined && intervalMs > MAX_INTERVAL_MS) throw new InputError(`--interval is at most 1h, got '${flags.interval}'`)
@@ -86,7 +84,9 @@ export default class Summary extends BaseCommand {
         const onBadLine = (error: RecordError) => {
           if (++bad <= SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${error.message} (skipped)`)
         }
-        const input = await openInput(flags.read)
+        // a pcap or pcapng file: libpcap filters its bytes in the reader; saved records: their fields
+        const {input, kind} = await openRecords(flags.read, process.stdin, {filter: filter === '' ? undefined : filter})
+        const recordFilter = kind === 'ndjson' && filter !== '' ? parseFilter(filter) : undefined
         const {skipped, dropped} = await readSummary(input, aggregator, {filter: recordFilter, count: flags.count, strict: flags.strict, onBadLine})
         if (bad > SHOWN_BAD_LINES) this.logToStderr(`sockwatch: ${bad - SHOWN_BAD_LINES} more malformed lines not shown`)
         const summary = result(dropped)

@@ -15,6 +15,7 @@ export const EXIT_CODES = [
   {name: 'permission', code: 3, c: 'EXIT_PERM', meaning: 'missing privilege: CAP_BPF and CAP_NET_RAW (or root); or, for a user other than root, sizes over the kernel memory budget (docs/privileges.md)'},
   {name: 'noInterface', code: 4, c: 'EXIT_NOIF', meaning: 'no such interface, or every captured interface was removed'},
   {name: 'kernel', code: 5, c: 'EXIT_KERNEL', meaning: "the kernel refused the eBPF program or a map (the verifier's last lines are in `detail`)"},
+  {name: 'badFile', code: 6, c: 'EXIT_BAD_FILE', meaning: 'the file reader (`sockwatch-read`, behind `-r` of a pcap or pcapng file): the input is not a capture file it can read, or is malformed at the byte offset its sentence gives; the records before that point were written'},
 ] as const
 
 export type ExitName = (typeof EXIT_CODES)[number]['name']
@@ -76,7 +77,7 @@ export const RECORD_FIELDS = {
     optional: {
       src: 'string', dst: 'string', sport: 'integer', dport: 'integer', flags: 'string', icmp_type: 'integer', icmp_code: 'integer', frag: 'string', vlan: 'integer', truncated: 'boolean', ethertype: 'integer',
       paylen: 'integer', malformed: 'string', unwalked: 'string', llc_dsap: 'integer', llc_ssap: 'integer', smac: 'string', dmac: 'string',
-      arp_op: 'integer', arp_sha: 'string', arp_spa: 'string', arp_tpa: 'string', inner_dst: 'string', inner_proto: 'string|integer', inner_dport: 'integer', nd_target: 'string', ...OWNER,
+      arp_op: 'integer', arp_sha: 'string', arp_spa: 'string', arp_tpa: 'string', inner_dst: 'string', inner_proto: 'string|integer', inner_dport: 'integer', nd_target: 'string', data: 'string', ...OWNER,
     },
   },
   flow: {

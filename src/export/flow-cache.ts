@@ -40,7 +40,8 @@ function keyOf(r: OwnedFlowRecord): string {
 
 function fromRecord(r: OwnedFlowRecord): ExportFlow {
   return {
-    family: r.family, dir: r.dir, ifindex: r.ifindex,
+    // flows come only from live captures, which always know the direction
+    family: r.family, dir: r.dir === 'out' ? 'out' : 'in', ifindex: r.ifindex,
     proto: r.family === 0 ? 0 : protoNumber(r.proto) ?? 0,
     ethertype: r.ethertype ?? (typeof r.proto === 'string' && r.proto.startsWith('0x') ? Number.parseInt(r.proto, 16) : 0),
     src: r.src, dst: r.dst, sport: r.sport, dport: r.dport,

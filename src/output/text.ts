@@ -1,5 +1,6 @@
 // One tcpdump -n-like line a packet, for pipes and logs: a timestamp (tcpdump's -t
 // family), the interface and direction, then tcpdump's own words (./tcpdump.ts).
+import {dumpText, type Dump} from './dump.js'
 import type {PacketRecord} from '../sidecar/records.js'
 import {clockTime, processText} from './format.js'
 import {tcpdumpBody} from './tcpdump.js'
@@ -11,6 +12,8 @@ export interface TextOptions {
   stamp?: Stamp
   /** -e: MAC addresses, ethertype and frame length first. */
   link?: boolean
+  /** -X or -A: each packet's bytes after its line, as tcpdump prints them. */
+  dump?: Dump
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0')
@@ -40,7 +43,7 @@ function dateTime(ts: number): string {
 
 /** A line formatter; stateful for -ttt and -ttttt, which print time since an earlier packet. */
 export function textFormatter(options: TextOptions = {}): (p: PacketRecord) => string {
-  const {stamp = 0, link = false} = options
+  const {stamp = 0, link = false, dump} = options
   let first: number | undefined
   let previous: number | undefined
   const stampOf = (ts: number): string => {
@@ -64,7 +67,9 @@ export function textFormatter(options: TextOptions = {}): (p: PacketRecord) => s
     // whose packet, after tcpdump's own wording so that stays comparable: ' (comm/pid <- peer/pid)';
     // nothing when attribution is off or the kernel could not tell (the JSON record says null)
     const who = typeof p.pid === 'number' ? ` (${processText(p)})` : ''
-    return `${head ? head + ' ' : ''}${p.ifname} ${p.dir} ${tcpdumpBody(p, link)}${who}`
+    const bytes = dump ? dumpText(dump, p.data) : ''
+    // a file that names no interface: '' (no empty column)
+    return `${head ? head + ' ' : ''}${p.ifname ? p.ifname + ' ' : ''}${p.dir} ${tcpdumpBody(p, link)}${who}${bytes}`
   }
 }
 

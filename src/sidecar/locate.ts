@@ -8,6 +8,9 @@ import {SidecarError} from './errors.js'
 
 const BUILT = fileURLToPath(new URL('../../build/sockwatch-sidecar', import.meta.url))
 const INSTALLED = fileURLToPath(new URL('../../../../libexec/sockwatch/sockwatch-sidecar', import.meta.url))
+// The file reader: beside the sidecar, but 0755 with no capabilities (reading a file needs none).
+const READER_BUILT = fileURLToPath(new URL('../../build/sockwatch-read', import.meta.url))
+const READER_INSTALLED = fileURLToPath(new URL('../../../../libexec/sockwatch/sockwatch-read', import.meta.url))
 
 /** The path the sidecar is expected at (it may not exist yet). */
 export function sidecarPath(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): string {
@@ -25,6 +28,23 @@ export async function findSidecar(env: NodeJS.ProcessEnv = process.env): Promise
       throw new SidecarError(`you may not run the capture engine at ${path}: only root and members of the 'sockwatch' group may; an administrator adds you with 'sudo usermod -aG sockwatch ${process.env.USER ?? 'USER'}' (then log in again)`, {cause: error})
     }
     throw new SidecarError(`the capture engine is not at ${path} (or not executable): run 'make' in the sockwatch checkout to build it`, {cause: error})
+  }
+  return path
+}
+
+/** The path the file reader (pcap, pcapng) is expected at: SOCKWATCH_READER, build/, or the installed one. */
+export function readerPath(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): string {
+  if (env.SOCKWATCH_READER) return env.SOCKWATCH_READER
+  return !exists(READER_BUILT) && exists(READER_INSTALLED) ? READER_INSTALLED : READER_BUILT
+}
+
+/** The file reader's path, or a SidecarError saying how to build it. */
+export async function findReader(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const path = readerPath(env)
+  try {
+    await access(path, constants.X_OK)
+  } catch (error) {
+    throw new SidecarError(`the pcap file reader is not at ${path} (or not executable): run 'make' in the sockwatch checkout to build it`, {cause: error})
   }
   return path
 }

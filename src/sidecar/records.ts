@@ -9,7 +9,7 @@ import type {ErrorCode, FieldSpec, FieldType} from '../contract/contract.js'
 export type {FieldSpec, FieldType} from '../contract/contract.js'
 export const SCHEMA_VERSION = contract.SCHEMA_VERSION
 
-export type Direction = 'in' | 'out'
+export type Direction = 'in' | 'out' | 'unknown'
 
 /** What a packet and a flow are keyed by: interface, direction, protocol, endpoints. */
 export interface FlowKey {
@@ -53,6 +53,8 @@ export interface PacketRecord extends FlowKey, OwnerFields {
   inner_dport?: number
   /** IPv6 neighbor solicitation or advertisement: the target address. */
   nd_target?: string
+  /** --data: the bytes from the network-layer header on, in hex (what tcpdump -X dumps). */
+  data?: string
 }
 
 /** Whose packet or flow (docs/attribution.md): absent with --no-process, null when unknown. */
@@ -195,9 +197,9 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   ts: TS,
   first: TS,
   last: TS,
-  ifindex: {minimum: 1},
-  ifname: {minLength: 1},
-  dir: {enum: ['in', 'out']},
+  ifindex: {minimum: 0},
+  ifname: {}, // '' from a file that names no interface
+  dir: {enum: ['in', 'out', 'unknown']},
   family: {enum: [0, 4, 6]},
   proto: {minLength: 1, minimum: 0, maximum: 255},
   src: {address: true},

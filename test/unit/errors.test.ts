@@ -5,7 +5,7 @@ import {EXIT, SidecarError} from '../../src/sidecar/errors.js'
 const errors = suite('errors')
 
 errors('errors :: the exit codes are those the sidecar uses', () => {
-  assert.equal(EXIT, {ok: 0, runtime: 1, usage: 2, permission: 3, noInterface: 4, kernel: 5})
+  assert.equal(EXIT, {ok: 0, runtime: 1, usage: 2, permission: 3, noInterface: 4, kernel: 5, badFile: 6})
 })
 
 // [given exit code, the CLI's exit code]: only 1..125 pass; shells own 126 and up

@@ -1,6 +1,7 @@
 // What `-r FILE|-` accepts before any line is read, for capture and summary alike:
 // a file or stdin, gzip'd or not, with or without a UTF-8 BOM; a directory or an
-// unreadable file is one sentence (exit 1), a pcap or pcapng file one sentence (exit 2).
+// unreadable file is one sentence (exit 1); a pcap or pcapng file goes through
+// sockwatch-read, and a malformed one is one sentence with its byte offset (exit 6).
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -49,11 +50,8 @@ const COMMANDS = ['capture', 'summary'] as const
 const refused: [string, () => string, number, (path: string) => string][] = [
   ['a directory', () => dir, 1, (p) => `cannot read '${p}': it is a directory; give a file saved with 'sockwatch capture --json', or - for stdin`],
   ['a missing file', () => join(dir, 'nope.ndjson'), 1, (p) => `cannot read '${p}': no such file; give a file saved with 'sockwatch capture --json', or - for stdin`],
-  ['a pcap file (tcpdump -w)', () => PCAP, 2, (p) => `'${p}' is a pcap file, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`],
-  ['a nanosecond pcap file', () => PCAP_NS, 2, (p) => `'${p}' is a pcap file, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`],
-  ['a big-endian pcap file', () => file(pcapBigEndian(), 'be.pcap'), 2, (p) => `'${p}' is a pcap file, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`],
-  ['a pcapng file', () => file(PCAPNG, 'x.pcapng'), 2, (p) => `'${p}' is a pcapng file, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`],
-  ['a gzip\'d pcap file', () => file(gzipSync(readFileSync(PCAP)), 'x.pcap.gz'), 2, (p) => `'${p}' is a pcap file (gzip'd), which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'`],
+  ['a pcap file with a big-endian magic but little-endian fields', () => file(pcapBigEndian(), 'be.pcap'), 6, (p) => `'${p}' is malformed at byte 24: unsupported pcap savefile version 512.1024; records before it were written`],
+  ['a pcapng file with no interface', () => file(PCAPNG, 'x.pcapng'), 6, (p) => `'${p}' is malformed at byte 28: the capture file has no Interface Description Blocks; records before it were written`],
   ['gzip data that is corrupt', () => file(Buffer.concat([gzipSync(TWO).subarray(0, 10), Buffer.from('not deflate data at all')]), 'bad.gz'), 1, (p) => `cannot read '${p}': its gzip data is corrupt (invalid block type); give a file saved with 'sockwatch capture --json', or - for stdin`],
 ]
 for (const command of COMMANDS) {
@@ -68,18 +66,110 @@ for (const command of COMMANDS) {
     })
   }
 
-  input(`read-input :: ${command} -r -: a pcap on stdin is named as such, exit 2`, () => {
-    const r = withStdin([command, '-r', '-'], readFileSync(PCAP))
-    assert.is(r.stderr.trim(), "sockwatch: the input on stdin is a pcap file, which sockwatch cannot read yet: read it with 'tcpdump -r', or give a file saved with 'sockwatch capture --json'")
-    assert.is(r.status, 2)
-  })
-
-  input(`read-input :: ${command} -r -: a pcapng on stdin too`, () => {
+  input(`read-input :: ${command} -r -: a malformed pcapng on stdin is named as such, exit 6`, () => {
     const r = withStdin([command, '-r', '-'], PCAPNG)
-    assert.match(r.stderr, /^sockwatch: the input on stdin is a pcapng file, /)
-    assert.is(r.status, 2)
+    assert.is(r.stderr.trim(), 'sockwatch: stdin is malformed at byte 28: the capture file has no Interface Description Blocks; records before it were written')
+    assert.is(r.status, 6)
   })
 }
+
+// ---- pcap files (tcpdump -w on lo: two pings), however they arrive: the reader's records ----
+
+const ping = (ts: string, type: number) => `{"v":1,"type":"packet","ts":1796139667.${ts},"ifindex":0,"ifname":"","dir":"unknown","family":4,"proto":"icmp","src":"127.0.0.1","dst":"127.0.0.1","len":98,"paylen":64,"icmp_type":${type},"icmp_code":0,"pid":null,"comm":null,"uid":null,"cgroup":null,"container":null}`
+const PINGS = [ping('493382', 8), ping('493395', 0), ping('695349', 8), ping('695364', 0)].join('\n') + '\n'
+const pcaps: [string, () => Buffer][] = [
+  ['a pcap file (tcpdump -w)', () => readFileSync(PCAP)],
+  ['a nanosecond pcap file', () => readFileSync(PCAP_NS)],
+  ['a gzip\'d pcap file', () => gzipSync(readFileSync(PCAP))],
+]
+for (const [what, bytes] of pcaps) {
+  input(`read-input :: capture -r FILE --json: ${what}: its four packets`, () => {
+    const r = runCli(['capture', '-r', file(bytes()), '--json'], NO_SIDECAR)
+    assert.is(r.status, 0, r.stderr)
+    assert.is(r.stdout, PINGS)
+    assert.is(r.stderr.trim(), '4 packets read, 0 malformed lines skipped')
+  })
+
+  input(`read-input :: capture -r - --json: ${what} on stdin: its four packets`, () => {
+    const r = withStdin(['capture', '-r', '-', '--json'], bytes())
+    assert.is(r.status, 0, r.stderr)
+    assert.is(r.stdout, PINGS)
+  })
+
+  input(`read-input :: summary -r FILE: ${what}: four packets counted`, () => {
+    const r = runCli(['summary', '-r', file(bytes()), '--by', 'proto'], NO_SIDECAR)
+    assert.is(r.status, 0, r.stderr)
+    assert.is(r.stderr.trim(), '4 packets in 1 protocol, 0 malformed lines skipped')
+  })
+}
+
+/** A pcapng block: type, length, body padded to 4, length again (little-endian). */
+function block(type: number, body: Buffer): Buffer {
+  const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)])
+  const head = Buffer.alloc(8)
+  head.writeUInt32LE(type, 0)
+  head.writeUInt32LE(padded.length + 12, 4)
+  return Buffer.concat([head, padded, head.subarray(4, 8)])
+}
+/** An option: code, length, value padded to 4. */
+function option(code: number, value: Buffer): Buffer {
+  const head = Buffer.alloc(4)
+  head.writeUInt16LE(code, 0)
+  head.writeUInt16LE(value.length, 2)
+  return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)])
+}
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32LE(n)
+  return b
+}
+/** The first ping of ping-lo.pcap in a pcapng file whose interface is named, with each EPB's epb_flags (0: none). */
+function pcapngWithFlags(flags: number[]): Buffer {
+  const frame = readFileSync(PCAP).subarray(24 + 16, 24 + 16 + 98)
+  const shb = block(0x0a0d0d0a, Buffer.concat([u32(0x1a2b3c4d), Buffer.from([1, 0, 0, 0]), Buffer.alloc(8, 0xff), option(0, Buffer.alloc(0))]))
+  const idb = block(1, Buffer.concat([Buffer.from([1, 0, 0, 0]), u32(262144), option(2, Buffer.from('eth9')), option(0, Buffer.alloc(0))]))
+  const epbs = flags.map((f, i) => block(6, Buffer.concat([u32(0), u32(0x00061a8b), u32(0x1c7c4b40 + i), u32(98), u32(98), frame, Buffer.alloc(2), ...(f ? [option(2, u32(f)), option(0, Buffer.alloc(0))] : [])])))
+  return Buffer.concat([shb, idb, ...epbs])
+}
+
+input('read-input :: a pcapng file: dir from each packet\'s epb_flags (inbound, outbound, none), ifname from its interface block', () => {
+  const r = runCli(['capture', '-r', file(pcapngWithFlags([1, 2, 0]), 'flags.pcapng'), '--json'], NO_SIDECAR)
+  assert.is(r.status, 0, r.stderr)
+  const packets = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  assert.equal(packets.map((p) => [p.ifname, p.dir, p.icmp_type]), [['eth9', 'in', 8], ['eth9', 'out', 8], ['eth9', 'unknown', 8]])
+})
+
+input('read-input :: a pcapng file cut inside its third packet block: two records, then the block\'s offset, exit 6', () => {
+  const whole = pcapngWithFlags([1, 2, 0])
+  let third = 0
+  for (let i = 0; i < 4; i++) third += whole.readUInt32LE(third + 4) // SHB, IDB, two EPBs
+  const p = file(whole.subarray(0, whole.length - 20), 'cut.pcapng')
+  const r = runCli(['capture', '-r', p, '--json'], NO_SIDECAR)
+  assert.is(r.stdout.split('\n').filter(Boolean).length, 2)
+  assert.match(r.stderr.trim(), new RegExp(`^sockwatch: '${p}' is malformed at byte ${third}: `))
+  assert.is(r.status, 6)
+})
+
+input('read-input :: capture -r FILE.pcap FILTER: libpcap filters the bytes (icmp[icmptype] is not a record field)', () => {
+  const r = runCli(['capture', '-r', PCAP, '--json', 'icmp[icmptype] == icmp-echoreply'], NO_SIDECAR)
+  assert.is(r.status, 0, r.stderr)
+  assert.is(r.stdout, [ping('493395', 0), ping('695364', 0)].join('\n') + '\n')
+})
+
+input('read-input :: capture -r FILE.pcap with a filter libpcap refuses: its sentence, exit 2', () => {
+  const r = runCli(['capture', '-r', PCAP, 'tcp port 99999'], NO_SIDECAR)
+  assert.is(r.stderr.trim(), "sockwatch: the filter 'tcp port 99999' does not compile for this file's link type (EN10MB): illegal port number 99999 > 65535")
+  assert.is(r.status, 2)
+})
+
+input('read-input :: a pcap file cut inside its third packet: two records, then the sentence with the offset, exit 6', () => {
+  const whole = readFileSync(PCAP)
+  const p = file(whole.subarray(0, 24 + 2 * (16 + 98) + 16 + 40), 'cut.pcap')
+  const r = runCli(['capture', '-r', p, '--json'], NO_SIDECAR)
+  assert.is(r.stdout, [ping('493382', 8), ping('493395', 0)].join('\n') + '\n')
+  assert.is(r.stderr.trim(), `sockwatch: '${p}' is malformed at byte 252: truncated dump file; tried to read 98 captured bytes, only got 40; records before it were written`)
+  assert.is(r.status, 6)
+})
 
 // ---- the same two packets, however they arrive ----
 

@@ -77,7 +77,7 @@ const bad: [string, string, string][] = [
   ['a negative len', udp(1).replace('"len":71', '"len":-5'), 'line 2: packet record\'s "len" should be an integer from 0 to 4294967295, got -5 (skipped)'],
   ['a len of 1e300', udp(1).replace('"len":71', '"len":1e300'), 'line 2: packet record\'s "len" should be an integer from 0 to 4294967295, got 1e+300 (skipped)'],
   ['a port past 65535', udp(1).replace('"sport":40000', '"sport":70000'), 'line 2: packet record\'s "sport" should be an integer from 0 to 65535, got 70000 (skipped)'],
-  ['a direction that is neither in nor out', udp(1).replace('"dir":"in"', '"dir":"sideways"'), 'line 2: packet record\'s "dir" should be one of "in", "out", got "sideways" (skipped)'],
+  ['a direction that is neither in nor out', udp(1).replace('"dir":"in"', '"dir":"sideways"'), 'line 2: packet record\'s "dir" should be one of "in", "out", "unknown", got "sideways" (skipped)'],
   ['a source that is not an address', udp(1).replace('"src":"127.0.0.1"', '"src":"not-an-ip"'), 'line 2: packet record\'s "src" should be an IPv4 address (family 4), got "not-an-ip" (skipped)'],
   ['family 9', udp(1).replace('"family":4', '"family":9'), 'line 2: packet record\'s "family" should be one of 0, 4, 6, got 9 (skipped)'],
   ['a 10 MB line, cut short', BIG, 'line 2: not JSON: "{\\"v\\":1,\\"type\\":\\"packet\\",\\"pad\\":\\"xxxxxxxxxxxxxxxxxxxxxxxxxxx..." (skipped)'],
