@@ -39,7 +39,9 @@ export function saveOptions(flags: SaveFlags): SaveOptions | undefined {
   const shaping = flags['hex-ascii'] || flags.ascii ? (['pcap', 'file-size', 'rotate-seconds', 'file-count'] as const) : (['pcap', 'snaplen', 'file-size', 'rotate-seconds', 'file-count'] as const)
   const needsWrite = shaping.filter((f) => flags[f] !== undefined && flags[f] !== false)
   if (path === undefined) {
-    if (needsWrite.length) throw new InputError(`--${needsWrite[0]} goes with -w FILE, which it shapes`)
+    if (needsWrite.length) {
+      throw new InputError(`--${needsWrite[0]} goes with -w FILE, which it shapes${needsWrite[0] === 'snaplen' ? ' (or with -X or -A, live)' : ''}`)
+    }
     return undefined
   }
   if (path === '') throw new InputError("-w takes a file name, or '-' for stdout")

@@ -20,6 +20,8 @@ const cases: [string, SaveFlags, string[] | undefined][] = [
   ['-C, -W', {write: 'r.pcap', 'file-size': 1, 'file-count': 3}, ['-w', 'r.pcap', '--snaplen', '262144', '--pcap', '-C', '1', '-W', '3']],
   ['-G alone', {write: '%H.pcapng', 'rotate-seconds': 60}, ['-w', '%H.pcapng', '--snaplen', '262144', '-G', '60']],
   ['-G -W', {write: 'x', 'rotate-seconds': 5, 'file-count': 2}, ['-w', 'x', '--snaplen', '262144', '-G', '5', '-W', '2']],
+  ['-s with -X and no -w: no file (the bytes -X shows live)', {snaplen: 64, 'hex-ascii': true}, undefined],
+  ['-s with -A and no -w: no file', {snaplen: 64, ascii: true}, undefined],
 ]
 
 for (const [what, flags, expected] of cases) {
