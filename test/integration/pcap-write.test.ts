@@ -6,6 +6,7 @@
 // whose outer tag the receiving kernel moved into metadata), `-w -` into
 // tshark, tcpdump's -C/-W rotation under a flood with sequence numbers, and a
 // ring too small on purpose: the drops in the file equal the closing line's.
+// Live -X, -A and -s: the kernel's bytes dump as tcpdump -r -X/-A dumps its own file.
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readdirSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -162,6 +163,48 @@ pw('capture -w - :: the pcapng stream piped into tshark -r - reads whole', async
   const lines = pipeline.stdout.filter(Boolean)
   assert.equal(lines.map((l) => l.split('\t')[0]), Array(7).fill('85'))
   assert.ok(lines.every((l) => /\tpid \d+ comm node$/.test(l)), lines.join('\n'))
+})
+
+/** The dump lines (hex or ASCII) that follow each packet line of a -X/-A text output, one array a packet. */
+function dumps(lines: string[], packetLine: RegExp): string[][] {
+  const out: string[][] = []
+  for (const line of lines) {
+    if (packetLine.test(line)) out.push([])
+    else if (out.length) out.at(-1)!.push(line)
+  }
+  return out
+}
+
+pw('capture -X, -A, -s live :: the kernel\'s bytes dump as tcpdump -r -X/-A dumps the same packets; -s cuts them', async () => {
+  const ns = ctx.ns.name
+  const tcpdump = await startTcpdump('lo', 'udp', ns)
+  const hex = await startCapture(ns, ['-i', 'lo', '-X', 'udp'])
+  const ascii = await startCapture(ns, ['-i', 'lo', '-A', 'udp'])
+  const cut = await startCapture(ns, ['-i', 'lo', '-X', '-s', '60', 'udp'])
+  // sizes around the 16-byte line and the 60-byte snaplen, both families
+  for (const size of [0, 1, 15, 16, 17, 100, 1400]) {
+    sendUdpFrom(ns, '127.0.0.1', 'sink', 1, size)
+    sendUdpFrom(ns, '::1', 'sink', 1, size)
+  }
+  const oracle = await tcpdump.finish(() => sendUdpFrom(ns, '127.0.0.1', 'sink', 1, 333), (l) => l.includes('length 333'))
+  try {
+    const counts = await Promise.all([hex, ascii, cut].map(stopCapture))
+    assert.equal(counts.map((c) => c.captured), [15, 15, 15])
+    const packetLine = /^\d\d:\d\d:\d\d\.\d+ /
+    const dumped = (args: string[]) => dumps(read('tcpdump', ['-r', oracle.file, '-nn', ...args]), packetLine)
+    const expectedHex = dumped(['-X'])
+    assert.is(expectedHex.length, 15)
+    assert.equal(dumps(hex.stdout.filter(Boolean), packetLine), expectedHex)
+    assert.equal(dumps(ascii.stdout.filter(Boolean), packetLine), dumped(['-A']))
+    // -s 60 keeps 60 bytes from the Ethernet header: 46 of the IP datagram, or all of a shorter one
+    const cutDumps = dumps(cut.stdout.filter(Boolean), packetLine)
+    const bytesOf = (lines: string[]) => lines.reduce((n, l) => n + (/^\t0x[0-9a-f]{4}:\s+((?:[0-9a-f]{2,4} ?)+)/.exec(l)?.[1].replace(/ /g, '').length ?? 0) / 2, 0)
+    assert.equal(cutDumps.map(bytesOf), expectedHex.map((d) => Math.min(bytesOf(d), 46)))
+    // the first 32 bytes are whole lines in both: the same, ASCII column too
+    assert.equal(cutDumps.map((d) => d.slice(0, 2)), expectedHex.map((d) => d.slice(0, 2)))
+  } finally {
+    oracle.dispose()
+  }
 })
 
 pw('capture -w -C 1 -W 3 :: a flood of 2500 numbered datagrams fills exactly 3 files, each datagram in one of them once', async () => {
