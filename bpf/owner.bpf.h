@@ -39,7 +39,55 @@ struct {
 	__type(value, struct sw_owner_entry);
 } owner_tuples SEC(".maps");
 
+/* Per socket, with the socket (no hashing, freed with it): owner_version + 1
+ * when the egress learner last confirmed a connected socket's tuple entry, 0
+ * when never. Its packets skip the learner's parse and lookups until the
+ * owner maps change: the tuple of a connected socket cannot change without a
+ * connect, which clears this. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} owner_learnt SEC(".maps");
+
+/* Bumped by every write to the owner maps that can change an answer, so a
+ * filter run can tell whether its CPU's last answer (owner_memo) still holds. */
+__u64 owner_version = 0;
+
+/* Per CPU: the last packet's tuple and what the maps said for it. A flood or
+ * a bulk transfer repeats its tuple, and each packet then costs a compare
+ * instead of two to four hash lookups. Trusted only while no map write
+ * happened since (owner_version) and for OWNER_MEMO_NS at most (only the
+ * passing of the grace period changes an answer without a write). */
+struct owner_memo {
+	__u64 version;
+	__u64 at_ns;
+	__u64 saddr[2];
+	__u64 daddr[2];
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 dir;
+	__u8 loopback;
+	__u8 valid;
+	struct sw_event_owner who;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct owner_memo);
+} owner_memos SEC(".maps");
+
 #define OWNER_GRACE_NS ((__u64)SW_OWNER_GRACE_S * 1000000000ULL)
+#define OWNER_MEMO_NS (100ULL * 1000000ULL)
+
+static __always_inline void owner_changed(void)
+{
+	__sync_fetch_and_add(&owner_version, 1);
+}
 
 static __always_inline void owner_current(struct sw_owner_entry *ent, __u64 cookie)
 {
@@ -84,9 +132,23 @@ static __always_inline bool owned_proto(__u32 proto)
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }
 
+static __always_inline bool same_owner(const struct sw_owner *a, const struct sw_owner *b)
+{
+	const __u64 *ca = (const __u64 *)a->comm, *cb = (const __u64 *)b->comm;
+
+	return a->pid == b->pid && a->uid == b->uid && a->cgroup_id == b->cgroup_id && ca[0] == cb[0] &&
+	       ca[1] == cb[1];
+}
+
+/* The learner's mark on a socket, if it has one (none is made here). */
+static __always_inline __u64 *owner_learnt_of(struct bpf_sock *sk)
+{
+	return sk ? bpf_sk_storage_get(&owner_learnt, sk, 0, 0) : NULL;
+}
+
 /* The calling process now owns the socket: its cookie entry, and with `bound`
  * its local port's. Process context only. */
-static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool bound)
+static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, __u64 *learnt, bool bound)
 {
 	struct sw_owner_entry ent, *old;
 	struct sw_owner_key k;
@@ -97,10 +159,16 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool bou
 	netns = bpf_get_netns_cookie(ctx);
 	if (netns != tap_netns)
 		return; /* its packets never reach our interfaces */
+	if (learnt)
+		*learnt = 0; /* perhaps a new owner or a new tuple: the learner confirms it again */
 	cookie = bpf_get_socket_cookie(ctx);
 	owner_current(&ent, cookie);
 	old = bpf_map_lookup_elem(&owner_cookies, &cookie);
 	if (old) {
+		/* the same owner again (every sendto/recvfrom on an unconnected
+		 * UDP socket runs a hook): an LRU rewrite costs a node, skip it */
+		if (!bound && same_owner(&old->o, &ent.o) && !old->released_ns)
+			return;
 		ent.bound_port = old->bound_port;
 		ent.bound_proto = old->bound_proto;
 	}
@@ -111,26 +179,27 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool bou
 		bpf_map_update_elem(&owner_tuples, &k, &ent, BPF_ANY);
 	}
 	bpf_map_update_elem(&owner_cookies, &cookie, &ent, BPF_ANY);
+	owner_changed();
 }
 
 SEC("cgroup/sock_create")
 int sw_sock_create(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, false);
+	owner_claim(sk, sk, NULL, false);
 	return 1;
 }
 
 SEC("cgroup/post_bind4")
 int sw_post_bind4(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, true);
+	owner_claim(sk, sk, NULL, true);
 	return 1;
 }
 
 SEC("cgroup/post_bind6")
 int sw_post_bind6(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, true);
+	owner_claim(sk, sk, NULL, true);
 	return 1;
 }
 
@@ -139,42 +208,42 @@ int sw_post_bind6(struct bpf_sock *sk)
 SEC("cgroup/connect4")
 int sw_connect4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
 	return 1;
 }
 
 SEC("cgroup/connect6")
 int sw_connect6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
 	return 1;
 }
 
 SEC("cgroup/sendmsg4")
 int sw_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
 	return 1;
 }
 
 SEC("cgroup/sendmsg6")
 int sw_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
 	return 1;
 }
 
 SEC("cgroup/recvmsg4")
 int sw_recvmsg4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
 	return 1;
 }
 
 SEC("cgroup/recvmsg6")
 int sw_recvmsg6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
 	return 1;
 }
 
@@ -201,8 +270,10 @@ int sw_sock_release(struct bpf_sock *sk)
 		return 1;
 	port_key(&k, netns, ent->bound_proto, ent->bound_port);
 	port = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (port && port->cookie == cookie)
+	if (port && port->cookie == cookie) {
 		bpf_map_delete_elem(&owner_tuples, &k);
+		owner_changed();
+	}
 	return 1;
 }
 
@@ -255,16 +326,49 @@ static __always_inline bool has_tuple(const struct sw_event *e)
 /* Fills e->who.owner (and on loopback, where both ends are ours, e->who.peer):
  * pid 0 where no socket is known. The tap's copy of a packet has no socket
  * (a clone loses skb->sk), so both directions go by tuple. */
+static __always_inline bool memo_holds(const struct owner_memo *m, const struct sw_event *e, bool loopback,
+				       __u64 version, __u64 now)
+{
+	const __u64 *s = (const __u64 *)e->saddr, *d = (const __u64 *)e->daddr;
+
+	return m->valid && m->version == version && now - m->at_ns < OWNER_MEMO_NS && m->sport == e->sport &&
+	       m->dport == e->dport && m->proto == e->proto && m->dir == e->dir && m->loopback == loopback &&
+	       m->saddr[0] == s[0] && m->saddr[1] == s[1] && m->daddr[0] == d[0] && m->daddr[1] == d[1];
+}
+
 static __always_inline void owner_resolve(struct sw_event *e, bool loopback)
 {
-	__u64 now;
+	struct owner_memo *m;
+	__u64 now, version;
+	__u32 zero = 0;
 
 	if (!owner_on || !has_tuple(e))
 		return;
+	/* read before the lookups: a write during them makes the memo stale */
+	version = *(volatile __u64 *)&owner_version;
 	now = bpf_ktime_get_ns();
+	m = bpf_map_lookup_elem(&owner_memos, &zero);
+	if (m && memo_holds(m, e, loopback, version, now)) {
+		e->who = m->who;
+		return;
+	}
 	owner_by_tuple(e, e->dir == SW_DIR_OUT, now, &e->who.owner);
 	if (loopback)
 		owner_by_tuple(e, true, now, &e->who.peer);
+	if (!m)
+		return;
+	m->valid = 0; /* a run nested on this CPU (PREEMPT_RT) then ignores it */
+	m->version = version;
+	m->at_ns = now;
+	__builtin_memcpy(m->saddr, e->saddr, 16);
+	__builtin_memcpy(m->daddr, e->daddr, 16);
+	m->sport = e->sport;
+	m->dport = e->dport;
+	m->proto = e->proto;
+	m->dir = e->dir;
+	m->loopback = loopback;
+	m->who = e->who;
+	m->valid = 1;
 }
 
 /* ---- cgroup_skb/egress: every packet a local socket sends, with its socket
@@ -314,11 +418,26 @@ SEC("cgroup_skb/egress")
 int sw_egress(struct __sk_buff *skb)
 {
 	struct sw_owner_entry *ent, *known, child;
+	struct bpf_sock *sk, *full = NULL;
 	struct sw_owner_key k;
-	struct bpf_sock *sk;
 	struct sw_event e;
-	__u64 cookie;
+	__u64 cookie, now, version, *learnt = NULL;
 
+	/* The fast path: a connected socket whose tuple entry was confirmed
+	 * since the owner maps last changed (a flood from one socket pays this,
+	 * not a parse and two lookups). Read before the lookups below: a write
+	 * during them leaves the mark stale. An LRU eviction comes with an
+	 * insert, which changes the version, so an evicted entry is learnt again. */
+	version = *(volatile __u64 *)&owner_version;
+	sk = skb->sk;
+	if (sk)
+		full = bpf_sk_fullsock(sk);
+	if (full && full->dst_port) {
+		learnt = bpf_sk_storage_get(&owner_learnt, full, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (learnt && *learnt == version + 1)
+			return 1;
+	}
+	now = bpf_ktime_get_ns();
 	__builtin_memset(&e, 0, sizeof(e));
 	if (egress_tuple(skb, &e))
 		return 1;
@@ -327,19 +446,17 @@ int sw_egress(struct __sk_buff *skb)
 	if (!ent) {
 		port_key(&k, tap_netns, e.proto, e.sport);
 		ent = bpf_map_lookup_elem(&owner_tuples, &k);
-		if (!ent || !owner_live(ent, bpf_ktime_get_ns()))
+		if (!ent || !owner_live(ent, now))
 			return 1;
 		/* an accepted connection's own socket: an entry of its own, so
 		 * its release ends it (not a request socket's, which never has one) */
-		sk = skb->sk;
-		if (sk)
-			sk = bpf_sk_fullsock(sk);
-		if (sk && cookie && sk->state != 12 /* TCP_NEW_SYN_RECV */) {
+		if (full && cookie && full->state != 12 /* TCP_NEW_SYN_RECV */) {
 			child = *ent;
 			child.cookie = cookie;
 			child.bound_port = 0;
 			child.released_ns = 0;
-			bpf_map_update_elem(&owner_cookies, &cookie, &child, BPF_NOEXIST);
+			if (!bpf_map_update_elem(&owner_cookies, &cookie, &child, BPF_NOEXIST))
+				owner_changed();
 			ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
 			if (!ent)
 				return 1;
@@ -347,8 +464,13 @@ int sw_egress(struct __sk_buff *skb)
 	}
 	tuple_key(&k, &e, true);
 	known = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (!known || known->cookie != ent->cookie || known->o.pid != ent->o.pid)
-		bpf_map_update_elem(&owner_tuples, &k, ent, BPF_ANY);
+	if (!known || known->cookie != ent->cookie || known->o.pid != ent->o.pid) {
+		if (bpf_map_update_elem(&owner_tuples, &k, ent, BPF_ANY))
+			return 1;
+		owner_changed();
+	}
+	if (learnt)
+		*learnt = version + 1;
 	return 1;
 }
 

@@ -134,6 +134,8 @@ int owner_configure(struct engine *e)
 	hook_programs(e->skel, progs);
 	for (int i = 0; progs[i]; i++)
 		bpf_program__set_autoload(progs[i], ow->on);
+	/* per-socket storage, made only for the hooks' use */
+	bpf_map__set_autocreate(e->skel->maps.owner_learnt, ow->on);
 	e->skel->rodata->owner_on = ow->on;
 	e->skel->rodata->tap_netns = ow->netns;
 	memcpy((void *)&e->skel->rodata->proc_filter, &f, sizeof(f));
