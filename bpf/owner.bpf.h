@@ -99,9 +99,12 @@ static __always_inline void owner_current(struct sw_owner_entry *ent, __u64 cook
 	ent->cookie = cookie;
 }
 
+/* released_ns can be later than now: the socket was released on another CPU
+ * after this run read its clock (a client closing while the kernel sends its
+ * last ACK). Unsigned, that difference was huge, and the owner was lost. */
 static __always_inline bool owner_live(const struct sw_owner_entry *ent, __u64 now)
 {
-	return !ent->released_ns || now - ent->released_ns < OWNER_GRACE_NS;
+	return !ent->released_ns || now <= ent->released_ns || now - ent->released_ns < OWNER_GRACE_NS;
 }
 
 /* A tuple entry is as live as its socket: a released socket's connections

@@ -209,7 +209,9 @@ void owner_close(struct owners *ow)
 
 static bool live(const struct sw_owner_entry *ent, uint64_t now)
 {
-	return !ent->released_ns || now - ent->released_ns < (uint64_t)SW_OWNER_GRACE_S * 1000000000ULL;
+	/* a release after the clock read is not one past its grace (bpf/owner.bpf.h) */
+	return !ent->released_ns || now <= ent->released_ns ||
+	       now - ent->released_ns < (uint64_t)SW_OWNER_GRACE_S * 1000000000ULL;
 }
 
 /* bpf/owner.bpf.h's owner_by_tuple, from user space. */
