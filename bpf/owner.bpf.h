@@ -424,7 +424,7 @@ int sw_egress(struct __sk_buff *skb)
 	struct bpf_sock *sk, *full = NULL;
 	struct sw_owner_key k;
 	struct sw_event e;
-	__u64 cookie, now, version, *learnt = NULL;
+	__u64 cookie, version, *learnt = NULL;
 
 	/* The fast path: a connected socket whose tuple entry was confirmed
 	 * since the owner maps last changed (a flood from one socket pays this,
@@ -440,7 +440,6 @@ int sw_egress(struct __sk_buff *skb)
 		if (learnt && *learnt == version + 1)
 			return 1;
 	}
-	now = bpf_ktime_get_ns();
 	__builtin_memset(&e, 0, sizeof(e));
 	if (egress_tuple(skb, &e))
 		return 1;
@@ -449,7 +448,7 @@ int sw_egress(struct __sk_buff *skb)
 	if (!ent) {
 		port_key(&k, tap_netns, e.proto, e.sport);
 		ent = bpf_map_lookup_elem(&owner_tuples, &k);
-		if (!ent || !owner_live(ent, now))
+		if (!ent || !owner_live(ent, bpf_ktime_get_ns()))
 			return 1;
 		/* an accepted connection's own socket: an entry of its own, so
 		 * its release ends it (not a request socket's, which never has one) */
