@@ -23,6 +23,8 @@ const volatile bool owner_on = false;
  * filter sees is on one of its interfaces. */
 const volatile __u64 tap_netns = 0;
 const volatile struct sw_proc_filter proc_filter = {};
+/* cgroup_skb programs may call bpf_get_netns_cookie (probed by the sidecar) */
+const volatile bool egress_netns = false;
 
 struct owner_map_cookie {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -432,6 +434,11 @@ int sw_egress(struct __sk_buff *skb)
 	 * during them leaves the mark stale. An LRU eviction comes with an
 	 * insert, which changes the version, so an evicted entry is learnt again. */
 	version = *(volatile __u64 *)&owner_version;
+	/* another namespace's packet: its sockets have no entries here, and
+	 * the port fallback below would find a listener of ours on the same
+	 * port (the helper is Linux 6.18's here; older kernels skip the test) */
+	if (egress_netns && bpf_get_netns_cookie(skb) != tap_netns)
+		return 1;
 	sk = skb->sk;
 	if (sk)
 		full = bpf_sk_fullsock(sk);

@@ -138,6 +138,8 @@ int owner_configure(struct engine *e)
 	bpf_map__set_autocreate(e->skel->maps.owner_learnt, ow->on);
 	e->skel->rodata->owner_on = ow->on;
 	e->skel->rodata->tap_netns = ow->netns;
+	e->skel->rodata->egress_netns =
+		ow->on && libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_netns_cookie, NULL) == 1;
 	memcpy((void *)&e->skel->rodata->proc_filter, &f, sizeof(f));
 	err = bpf_map__set_max_entries(e->skel->maps.owner_cookies, ow->on ? o->owner_entries : 1);
 	err = err ?: bpf_map__set_max_entries(e->skel->maps.owner_tuples, ow->on ? o->owner_entries : 1);

@@ -7,8 +7,9 @@
  * period). Loads the real program (no hooks attached), fills owner_cookies and
  * owner_tuples, runs the filter with BPF_PROG_TEST_RUN (ifindex: this netns's
  * loopback, so the peer is looked up too) and prints one JSON line per case:
- * {"case":…,"pid":…,"peer_pid":…}. Run it as root, in a network namespace of
- * its own (its loopback must be ifindex 1).
+ * {"case":…,"pid":…,"peer_pid":…}; then runs the egress learner on a packet
+ * of another namespace ({"case":…,"learnt":…}). Run it as root, in a network
+ * namespace of its own (its loopback must be ifindex 1).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -116,6 +117,47 @@ static int run_one(int prog_fd, struct ring_buffer *rb, const char *name, __u16 
 	return 0;
 }
 
+/* The egress learner on a packet of another namespace whose source port is
+ * a listener's in ours: it must not teach the tuple map that connection. */
+static int learn_foreign(struct sockwatch_bpf *skel, __u64 netns)
+{
+	struct sw_owner_key k = { .netns = netns, .proto = IPPROTO_TCP, .lport = 8080 };
+	struct sw_owner_entry ent = { .cookie = 4000 }, out;
+	struct {
+		struct iphdr ip;
+		struct tcphdr tcp;
+	} __attribute__((packed)) pkt = { 0 };
+	__u8 frame[14 + sizeof(pkt)] = { 0 };
+	__u32 lo = htonl(INADDR_LOOPBACK);
+	int tuples = bpf_map__fd(skel->maps.owner_tuples);
+	LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame, .data_size_in = sizeof(frame), .repeat = 1);
+
+	ent.o.pid = 4000;
+	bpf_map_update_elem(tuples, &k, &ent, BPF_ANY); /* our listener on 8080 */
+	pkt.ip.version = 4;
+	pkt.ip.ihl = 5;
+	pkt.ip.ttl = 64;
+	pkt.ip.protocol = IPPROTO_TCP;
+	pkt.ip.tot_len = htons(sizeof(pkt));
+	pkt.ip.saddr = pkt.ip.daddr = lo;
+	pkt.tcp.source = htons(8080);
+	pkt.tcp.dest = htons(9090);
+	pkt.tcp.doff = 5;
+	pkt.tcp.ack = 1;
+	frame[12] = 0x08;
+	memcpy(frame + 14, &pkt, sizeof(pkt));
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.sw_egress), &run)) {
+		fprintf(stderr, "owner-probe: egress test run: %s\n", strerror(errno));
+		return -1;
+	}
+	memcpy(k.laddr, &lo, 4);
+	memcpy(k.raddr, &lo, 4);
+	k.rport = 9090;
+	printf("{\"case\":\"egress: another namespace's packet\",\"learnt\":%s}\n",
+	       bpf_map_lookup_elem(tuples, &k, &out) ? "false" : "true");
+	return 0;
+}
+
 int main(void)
 {
 	struct sockwatch_bpf *skel = NULL;
@@ -135,12 +177,18 @@ int main(void)
 		perror("owner-probe: open");
 		return 1;
 	}
-	/* the socket filter alone: the hooks stay unloaded, the maps are ours */
+	/* the socket filter and the egress learner: the hooks stay unloaded,
+	 * the maps are ours */
 	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, prog == skel->progs.sockwatch);
-	bpf_map__set_autocreate(skel->maps.owner_learnt, false);
+		bpf_program__set_autoload(prog, prog == skel->progs.sockwatch || prog == skel->progs.sw_egress);
+	/* The capture's namespace, as the programs see it, is not this one: the
+	 * filter keys its lookups by it (entries below use it too), and to the
+	 * egress learner this namespace's packets are another namespace's. */
+	netns += 1000003;
 	skel->rodata->owner_on = true;
 	skel->rodata->tap_netns = netns;
+	skel->rodata->egress_netns =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_netns_cookie, NULL) == 1;
 	skel->rodata->loopback_ifindex = 1;
 	if (sockwatch_bpf__load(skel)) {
 		perror("owner-probe: load");
@@ -175,6 +223,8 @@ int main(void)
 	put_owner(tuples, cookies, netns, 50100, 40100, 3001, 3001, 0);
 	skel->bss->owner_version++;
 	if (run_one(prog_fd, rb, "memo: after the owner changed", 40100, 50100))
+		goto cleanup;
+	if (learn_foreign(skel, netns))
 		goto cleanup;
 	err = 0;
 cleanup:
