@@ -153,8 +153,9 @@ static int learn_foreign(struct sockwatch_bpf *skel, __u64 netns)
 	memcpy(k.laddr, &lo, 4);
 	memcpy(k.raddr, &lo, 4);
 	k.rport = 9090;
-	printf("{\"case\":\"egress: another namespace's packet\",\"learnt\":%s}\n",
-	       bpf_map_lookup_elem(tuples, &k, &out) ? "false" : "true");
+	printf("{\"case\":\"egress: another namespace's packet\",\"learnt\":%s,\"netns_helper\":%s}\n",
+	       bpf_map_lookup_elem(tuples, &k, &out) ? "false" : "true",
+	       skel->rodata->egress_netns ? "true" : "false");
 	return 0;
 }
 

@@ -19,7 +19,7 @@ const PROBE = fileURLToPath(new URL('../../build/sockwatch-owner-probe', import.
 
 const probe = suite('owner-probe')
 let ns: {name: string; remove(): void}
-let rows: Map<string, {sport: number; dport: number; pid: number; peer_pid: number; learnt?: boolean}>
+let rows: Map<string, {sport: number; dport: number; pid: number; peer_pid: number; learnt?: boolean; netns_helper?: boolean}>
 
 probe.before(() => {
   preflight(['ip'])
@@ -48,10 +48,11 @@ for (const [name, pid, peer] of [
 }
 
 probe("owner-probe :: the egress learner ignores another namespace's packet", () => {
-  // Linux 6.18 lets cgroup_skb programs ask a packet's namespace; older kernels do not
-  // (the sidecar probes it), and there this is a known limit (docs/attribution.md)
+  // recent kernels (6.18 here) let cgroup_skb programs ask a packet's namespace; the
+  // sidecar probes it, and without it this is a known limit (docs/attribution.md)
   const r = rows.get("egress: another namespace's packet")
   assert.ok(r, 'no line for the egress case')
+  assert.ok(r.netns_helper, 'this kernel has no bpf_get_netns_cookie for cgroup_skb programs')
   assert.is(r.learnt, false, 'a tuple entry was learnt from a foreign packet, owned by our listener')
 })
 
