@@ -41,17 +41,26 @@ struct {
 	__type(value, struct sw_owner_entry);
 } owner_tuples SEC(".maps");
 
-/* Per socket, with the socket (no hashing, freed with it): owner_version + 1
- * when the egress learner last confirmed a connected socket's tuple entry, 0
- * when never. Its packets skip the learner's parse and lookups until the
- * owner maps change: the tuple of a connected socket cannot change without a
- * connect, which clears this. */
+/* Per socket, with the socket (no hashing, freed with it). `learnt`:
+ * owner_version + 1 when the egress learner last confirmed a connected
+ * socket's tuple entry, 0 when never; its packets skip the learner's parse and
+ * lookups until the owner maps change (a connected socket's tuple cannot
+ * change without a connect, which clears it). `claimed` and `o`: the same for
+ * the owner a connect/sendmsg/recvmsg hook last confirmed in owner_cookies, so
+ * a sendto or recvfrom on an unconnected UDP socket (a hook run each) by the
+ * same process costs a compare. */
+struct owner_sock {
+	__u64 learnt;
+	__u64 claimed;
+	struct sw_owner o;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u64);
-} owner_learnt SEC(".maps");
+	__type(value, struct owner_sock);
+} owner_socks SEC(".maps");
 
 /* Bumped by every write to the owner maps that can change an answer, so a
  * filter run can tell whether its CPU's last answer (owner_memo) still holds. */
@@ -145,38 +154,42 @@ static __always_inline bool same_owner(const struct sw_owner *a, const struct sw
 	       ca[1] == cb[1];
 }
 
-/* The learner's mark on a socket, if it has one (none is made here). */
-static __always_inline __u64 *owner_learnt_of(struct bpf_sock *sk)
-{
-	return sk ? bpf_sk_storage_get(&owner_learnt, sk, 0, 0) : NULL;
-}
-
 /* The calling process now owns the socket: its cookie entry, and with `bound`
- * its local port's. Process context only. */
-static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, __u64 *learnt, bool bound)
+ * its local port's. Process context only. addr_hook: a connect/sendmsg/recvmsg
+ * hook (its sk can carry storage); connect: the socket's tuple may change. */
+static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool addr_hook, bool connect, bool bound)
 {
 	struct sw_owner_entry ent, *old;
+	struct owner_sock *st = NULL;
 	struct sw_owner_key k;
-	__u64 netns, cookie;
+	__u64 netns, cookie, version;
 
 	if (!sk)
 		return;
 	netns = bpf_get_netns_cookie(ctx);
 	if (netns != tap_netns)
 		return; /* its packets never reach our interfaces */
-	if (learnt)
-		*learnt = 0; /* perhaps a new owner or a new tuple: the learner confirms it again */
-	cookie = bpf_get_socket_cookie(ctx);
-	owner_current(&ent, cookie);
-	old = bpf_map_lookup_elem(&owner_cookies, &cookie);
-	if (old) {
-		/* the same owner again (every sendto/recvfrom on an unconnected
-		 * UDP socket runs a hook): an LRU rewrite costs a node, skip it */
-		if (!bound && same_owner(&old->o, &ent.o) && !old->released_ns)
+	version = *(volatile __u64 *)&owner_version;
+	owner_current(&ent, 0);
+	if (addr_hook) {
+		st = bpf_sk_storage_get(&owner_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (st && connect)
+			st->learnt = 0; /* a new tuple: the learner confirms it again */
+		/* confirmed since the maps last changed (an eviction is a change) */
+		if (st && st->claimed == version + 1 && same_owner(&st->o, &ent.o))
 			return;
+	}
+	cookie = bpf_get_socket_cookie(ctx);
+	ent.cookie = cookie;
+	old = bpf_map_lookup_elem(&owner_cookies, &cookie);
+	if (old && !bound && same_owner(&old->o, &ent.o) && !old->released_ns)
+		goto confirmed; /* the same owner again: an LRU rewrite costs a node */
+	if (old) {
 		ent.bound_port = old->bound_port;
 		ent.bound_proto = old->bound_proto;
 	}
+	if (st)
+		st->learnt = 0; /* a new owner: its tuples too */
 	if (bound && owned_proto(sk->protocol) && sk->src_port) {
 		ent.bound_port = sk->src_port;
 		ent.bound_proto = sk->protocol;
@@ -185,26 +198,31 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, __u64 *l
 	}
 	bpf_map_update_elem(&owner_cookies, &cookie, &ent, BPF_ANY);
 	owner_changed();
+confirmed:
+	if (st) {
+		st->o = ent.o;
+		st->claimed = version + 1; /* after our own write: checked once more */
+	}
 }
 
 SEC("cgroup/sock_create")
 int sw_sock_create(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, NULL, false);
+	owner_claim(sk, sk, false, false, false);
 	return 1;
 }
 
 SEC("cgroup/post_bind4")
 int sw_post_bind4(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, NULL, true);
+	owner_claim(sk, sk, false, false, true);
 	return 1;
 }
 
 SEC("cgroup/post_bind6")
 int sw_post_bind6(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, NULL, true);
+	owner_claim(sk, sk, false, false, true);
 	return 1;
 }
 
@@ -213,42 +231,42 @@ int sw_post_bind6(struct bpf_sock *sk)
 SEC("cgroup/connect4")
 int sw_connect4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
+	owner_claim(ctx, ctx->sk, true, true, false);
 	return 1;
 }
 
 SEC("cgroup/connect6")
 int sw_connect6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
+	owner_claim(ctx, ctx->sk, true, true, false);
 	return 1;
 }
 
 SEC("cgroup/sendmsg4")
 int sw_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
+	owner_claim(ctx, ctx->sk, true, false, false);
 	return 1;
 }
 
 SEC("cgroup/sendmsg6")
 int sw_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
+	owner_claim(ctx, ctx->sk, true, false, false);
 	return 1;
 }
 
 SEC("cgroup/recvmsg4")
 int sw_recvmsg4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
+	owner_claim(ctx, ctx->sk, true, false, false);
 	return 1;
 }
 
 SEC("cgroup/recvmsg6")
 int sw_recvmsg6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, owner_learnt_of(ctx->sk), false);
+	owner_claim(ctx, ctx->sk, true, false, false);
 	return 1;
 }
 
@@ -426,7 +444,8 @@ int sw_egress(struct __sk_buff *skb)
 	struct bpf_sock *sk, *full = NULL;
 	struct sw_owner_key k;
 	struct sw_event e;
-	__u64 cookie, version, *learnt = NULL;
+	struct owner_sock *st = NULL;
+	__u64 cookie, version;
 
 	/* The fast path: a connected socket whose tuple entry was confirmed
 	 * since the owner maps last changed (a flood from one socket pays this,
@@ -443,8 +462,8 @@ int sw_egress(struct __sk_buff *skb)
 	if (sk)
 		full = bpf_sk_fullsock(sk);
 	if (full && full->dst_port) {
-		learnt = bpf_sk_storage_get(&owner_learnt, full, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (learnt && *learnt == version + 1)
+		st = bpf_sk_storage_get(&owner_socks, full, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (st && st->learnt == version + 1)
 			return 1;
 	}
 	__builtin_memset(&e, 0, sizeof(e));
@@ -478,8 +497,8 @@ int sw_egress(struct __sk_buff *skb)
 			return 1;
 		owner_changed();
 	}
-	if (learnt)
-		*learnt = version + 1;
+	if (st)
+		st->learnt = version + 1;
 	return 1;
 }
 

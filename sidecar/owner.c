@@ -135,7 +135,7 @@ int owner_configure(struct engine *e)
 	for (int i = 0; progs[i]; i++)
 		bpf_program__set_autoload(progs[i], ow->on);
 	/* per-socket storage, made only for the hooks' use */
-	bpf_map__set_autocreate(e->skel->maps.owner_learnt, ow->on);
+	bpf_map__set_autocreate(e->skel->maps.owner_socks, ow->on);
 	e->skel->rodata->owner_on = ow->on;
 	e->skel->rodata->tap_netns = ow->netns;
 	e->skel->rodata->egress_netns =
