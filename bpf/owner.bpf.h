@@ -25,6 +25,12 @@ const volatile __u64 tap_netns = 0;
 const volatile struct sw_proc_filter proc_filter = {};
 /* cgroup_skb programs may call bpf_get_netns_cookie (probed by the sidecar) */
 const volatile bool egress_netns = false;
+/* Peers in other namespaces of this host (a veth between two of them): their
+ * sockets are recorded too, their connections under netns 0, "another local
+ * namespace", and a packet on an interface other than loopback is looked up
+ * there for the other end. Needs egress_netns; off for a loopback-only capture. */
+const volatile bool far_peers = false;
+#define FAR_NETNS 0
 
 struct owner_map_cookie {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -167,7 +173,7 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool add
 	if (!sk)
 		return;
 	netns = bpf_get_netns_cookie(ctx);
-	if (netns != tap_netns)
+	if (netns != tap_netns && !far_peers)
 		return; /* its packets never reach our interfaces */
 	version = *(volatile __u64 *)&owner_version;
 	owner_current(&ent, 0);
@@ -282,7 +288,7 @@ int sw_sock_release(struct bpf_sock *sk)
 	__u64 cookie, netns;
 
 	netns = bpf_get_netns_cookie(sk);
-	if (netns != tap_netns)
+	if (netns != tap_netns && !far_peers)
 		return 1;
 	cookie = bpf_get_socket_cookie(sk);
 	ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
@@ -303,10 +309,11 @@ int sw_sock_release(struct bpf_sock *sk)
 /* ---- the socket filter's side: softirq or the sender's context, so nothing
  * here takes the current task; it only copies owners written above. */
 
-static __always_inline void tuple_key(struct sw_owner_key *k, const struct sw_event *e, bool local_is_src)
+static __always_inline void tuple_key(struct sw_owner_key *k, const struct sw_event *e, __u64 netns,
+				      bool local_is_src)
 {
 	__builtin_memset(k, 0, sizeof(*k));
-	k->netns = tap_netns;
+	k->netns = netns;
 	k->proto = e->proto;
 	if (local_is_src) {
 		__builtin_memcpy(k->laddr, e->saddr, 16);
@@ -329,12 +336,27 @@ static __always_inline bool owner_by_tuple(const struct sw_event *e, bool local_
 	struct sw_owner_entry *ent;
 	struct sw_owner_key k;
 
-	tuple_key(&k, e, local_is_src);
+	tuple_key(&k, e, tap_netns, local_is_src);
 	ent = bpf_map_lookup_elem(&owner_tuples, &k);
 	if (!ent || !owner_live_tuple(ent, now)) {
 		port_key(&k, tap_netns, e->proto, local_is_src ? e->sport : e->dport);
 		ent = bpf_map_lookup_elem(&owner_tuples, &k);
 	}
+	if (!ent || !owner_live_tuple(ent, now))
+		return false;
+	*out = ent->o;
+	return true;
+}
+
+/* The socket at one end, in another local namespace: its connection only (a
+ * port alone could be any namespace's). */
+static __always_inline bool owner_far(const struct sw_event *e, bool local_is_src, __u64 now, struct sw_owner *out)
+{
+	struct sw_owner_entry *ent;
+	struct sw_owner_key k;
+
+	tuple_key(&k, e, FAR_NETNS, local_is_src);
+	ent = bpf_map_lookup_elem(&owner_tuples, &k);
 	if (!ent || !owner_live_tuple(ent, now))
 		return false;
 	*out = ent->o;
@@ -378,6 +400,8 @@ static __always_inline void owner_resolve(struct sw_event *e, bool loopback)
 	owner_by_tuple(e, e->dir == SW_DIR_OUT, now, &e->who.owner);
 	if (loopback)
 		owner_by_tuple(e, true, now, &e->who.peer);
+	else if (far_peers)
+		owner_far(e, e->dir == SW_DIR_IN, now, &e->who.peer); /* in: the sender's */
 	if (!m)
 		return;
 	m->valid = 0; /* a run nested on this CPU (PREEMPT_RT) then ignores it */
@@ -445,7 +469,7 @@ int sw_egress(struct __sk_buff *skb)
 	struct sw_owner_key k;
 	struct sw_event e;
 	struct owner_sock *st = NULL;
-	__u64 cookie, version;
+	__u64 cookie, version, netns;
 
 	/* The fast path: a connected socket whose tuple entry was confirmed
 	 * since the owner maps last changed (a flood from one socket pays this,
@@ -453,10 +477,12 @@ int sw_egress(struct __sk_buff *skb)
 	 * during them leaves the mark stale. An LRU eviction comes with an
 	 * insert, which changes the version, so an evicted entry is learnt again. */
 	version = *(volatile __u64 *)&owner_version;
-	/* another namespace's packet: its sockets have no entries here, and
-	 * the port fallback below would find a listener of ours on the same
-	 * port (the helper is Linux 6.18's here; older kernels skip the test) */
-	if (egress_netns && bpf_get_netns_cookie(skb) != tap_netns)
+	/* another namespace's packet: unless far_peers records its sockets,
+	 * they have no entries, and the port fallback below would find a
+	 * listener of ours with the same number (the helper is Linux 6.18's
+	 * here; without it, every packet is taken for ours) */
+	netns = egress_netns ? bpf_get_netns_cookie(skb) : tap_netns;
+	if (netns != tap_netns && !far_peers)
 		return 1;
 	sk = skb->sk;
 	if (sk)
@@ -472,7 +498,7 @@ int sw_egress(struct __sk_buff *skb)
 	cookie = bpf_get_socket_cookie(skb);
 	ent = cookie ? bpf_map_lookup_elem(&owner_cookies, &cookie) : NULL;
 	if (!ent) {
-		port_key(&k, tap_netns, e.proto, e.sport);
+		port_key(&k, netns, e.proto, e.sport);
 		ent = bpf_map_lookup_elem(&owner_tuples, &k);
 		if (!ent || !owner_live(ent, bpf_ktime_get_ns()))
 			return 1;
@@ -490,7 +516,7 @@ int sw_egress(struct __sk_buff *skb)
 				return 1;
 		}
 	}
-	tuple_key(&k, &e, true);
+	tuple_key(&k, &e, netns == tap_netns ? tap_netns : FAR_NETNS, true);
 	known = bpf_map_lookup_elem(&owner_tuples, &k);
 	if (!known || known->cookie != ent->cookie || known->o.pid != ent->o.pid) {
 		if (bpf_map_update_elem(&owner_tuples, &k, ent, BPF_ANY))

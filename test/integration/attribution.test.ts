@@ -184,7 +184,7 @@ function caseOf(p: PacketRecord, own: Map<string, Actor>): string {
   return `lo ${p.proto} v${p.family} ${who}`
 }
 
-attr('attribution :: every packet of the test flows has the right pid, comm, uid and cgroup, both ways, and peer_* on loopback', () => {
+attr('attribution :: every packet of the test flows has the right pid, comm, uid and cgroup, both ways, and peer_* on loopback and across the veth', () => {
   const run = ctx.runs.all
   assertSchema(run.records)
   assert.is(run.ready.process, true)
@@ -193,7 +193,9 @@ attr('attribution :: every packet of the test flows has the right pid, comm, uid
   const wrong: string[] = []
   for (const p of run.packets.filter(ours)) {
     const local = p.ifname === 'lo' ? own.get(`${p.proto}:${p.dport}`) : ctx.actors.server
-    const peer = p.ifname === 'lo' ? own.get(`${p.proto}:${p.sport}`) : undefined
+    // the other end: on loopback the sender; on the veth the remote client, a process in
+    // the other namespace of this host
+    const peer = p.ifname === 'lo' ? own.get(`${p.proto}:${p.sport}`) : ctx.actors.remote
     const row = table.get(caseOf(p, own)) ?? {packets: 0, attributed: 0, wrong: 0}
     table.set(caseOf(p, own), row)
     row.packets++
