@@ -191,6 +191,7 @@ attr('attribution :: every packet of the test flows has the right pid, comm, uid
   const own = owners()
   const table = new Map<string, {packets: number; attributed: number; wrong: number}>()
   const wrong: string[] = []
+  const unattributed: string[] = [] // no owner, or no peer where there is one: named when the bound fails
   for (const p of run.packets.filter(ours)) {
     const local = p.ifname === 'lo' ? own.get(`${p.proto}:${p.dport}`) : ctx.actors.server
     // the other end: on loopback the sender; on the veth the remote client, a process in
@@ -199,14 +200,17 @@ attr('attribution :: every packet of the test flows has the right pid, comm, uid
     const row = table.get(caseOf(p, own)) ?? {packets: 0, attributed: 0, wrong: 0}
     table.set(caseOf(p, own), row)
     row.packets++
-    if (p.pid === null) continue
+    if (p.pid === null) {
+      unattributed.push(JSON.stringify(p))
+      continue
+    }
     const owner = local && p.pid === local.pid && p.comm === local.name && p.uid === local.uid && p.cgroup === local.cgroup
     // a peer named is the right one; a peer not found (rare: see docs/attribution.md) is
     // unattributed in part, never wrong, and counts against the 99.9%
     const peerOk = peer ? p.peer_pid === peer.pid && p.peer_comm === peer.name : p.peer_pid === undefined
     const peerMissing = peer !== undefined && p.peer_pid === undefined
     if (owner && peerOk) row.attributed++
-    else if (owner && peerMissing) continue
+    else if (owner && peerMissing) unattributed.push(JSON.stringify(p))
     else {
       row.wrong++
       wrong.push(JSON.stringify(p))
@@ -217,7 +221,7 @@ attr('attribution :: every packet of the test flows has the right pid, comm, uid
   const total = [...table.values()].reduce((n, r) => n + r.packets, 0)
   const attributed = [...table.values()].reduce((n, r) => n + r.attributed, 0)
   assert.ok(total > 1000 * 9, `the burst alone makes 9+ packets a connection; got ${total}`)
-  assert.ok(attributed / total >= 0.999, `${attributed} of ${total} attributed`)
+  assert.ok(attributed / total >= 0.999, `${attributed} of ${total} attributed; e.g. ${unattributed.slice(0, 3).join(' ')}`)
   for (const c of ['lo tcp v4 sw-client', 'lo tcp v6 sw-client', 'lo udp v4 sw-client', 'lo udp v6 sw-client', 'lo tcp v4 sw-held', 'lo tcp v4 sw-burst', 'lo tcp v4 sw-exit', 'veth tcp v4', 'veth tcp v6', 'veth udp v4', 'veth udp v6']) {
     assert.ok(table.get(c)?.packets, `no packets for ${c}`)
   }
