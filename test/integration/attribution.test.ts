@@ -167,10 +167,11 @@ attr.after(() => {
 function owners(): Map<string, Actor> {
   const m = new Map<string, Actor>()
   const {server, held, client, burst, exit} = ctx.actors
-  for (const proto of ['tcp', 'udp']) m.set(`${proto}:${PORT}`, server)
-  for (const p of held.ports.concat(burst.ports, exit.ports)) m.set(`tcp:${p}`, p === held.ports[0] ? held : burst.ports.includes(p) ? burst : exit)
+  // keyed by family too: loopback lets a v4 connection take a port a v6 one left in TIME_WAIT
+  for (const proto of ['tcp', 'udp']) for (const family of [4, 6]) m.set(`${proto}${family}:${PORT}`, server)
+  for (const p of held.ports.concat(burst.ports, exit.ports)) m.set(`tcp4:${p}`, p === held.ports[0] ? held : burst.ports.includes(p) ? burst : exit)
   // the client: per address a TCP port, then two UDP ones
-  client.ports.forEach((p, i) => m.set(`${i % 3 === 0 ? 'tcp' : 'udp'}:${p}`, client))
+  client.ports.forEach((p, i) => m.set(`${i % 3 === 0 ? 'tcp' : 'udp'}${i < 3 ? 4 : 6}:${p}`, client))
   return m
 }
 
@@ -179,7 +180,7 @@ const ours = (p: PacketRecord | FlowRecord) => (p.proto === 'tcp' || p.proto ===
 /** Which case of the table a packet belongs to. */
 function caseOf(p: PacketRecord, own: Map<string, Actor>): string {
   if (p.ifname !== 'lo') return `veth ${p.proto} v${p.family}`
-  const client = own.get(`${p.proto}:${p.sport === PORT ? p.dport : p.sport}`)
+  const client = own.get(`${p.proto}${p.family}:${p.sport === PORT ? p.dport : p.sport}`)
   const who = client?.name ?? '?'
   return `lo ${p.proto} v${p.family} ${who}`
 }
@@ -193,10 +194,10 @@ attr('attribution :: every packet of the test flows has the right pid, comm, uid
   const wrong: string[] = []
   const unattributed: string[] = [] // no owner, or no peer where there is one: named when the bound fails
   for (const p of run.packets.filter(ours)) {
-    const local = p.ifname === 'lo' ? own.get(`${p.proto}:${p.dport}`) : ctx.actors.server
+    const local = p.ifname === 'lo' ? own.get(`${p.proto}${p.family}:${p.dport}`) : ctx.actors.server
     // the other end: on loopback the sender; on the veth the remote client, a process in
     // the other namespace of this host
-    const peer = p.ifname === 'lo' ? own.get(`${p.proto}:${p.sport}`) : ctx.actors.remote
+    const peer = p.ifname === 'lo' ? own.get(`${p.proto}${p.family}:${p.sport}`) : ctx.actors.remote
     const row = table.get(caseOf(p, own)) ?? {packets: 0, attributed: 0, wrong: 0}
     table.set(caseOf(p, own), row)
     row.packets++
