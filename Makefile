@@ -57,7 +57,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-all: sidecar cli $(OUT)/sockwatch-gen
+all: sidecar cli $(OUT)/sockwatch-gen $(OUT)/sockwatch-owner-probe
 
 sidecar: $(SIDECAR) $(READER)
 cli: dist/.built
@@ -130,6 +130,11 @@ GEN := $(OUT)/sockwatch-gen
 $(GEN): bench/gen.c | $(OUT)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+# Tests only: the socket filter's owner lookup on crafted packets (owner-probe.test.ts).
+$(OUT)/sockwatch-owner-probe: test/helpers/owner-probe.c $(wildcard bpf/*.h) $(OUT)/sockwatch.skel.h
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -I$(OUT) -Ibpf $< -lbpf -o $@
 
 bench: deps all $(GEN)
 	node bench/run.mjs $(ARGS)

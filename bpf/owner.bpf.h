@@ -23,6 +23,14 @@ const volatile bool owner_on = false;
  * filter sees is on one of its interfaces. */
 const volatile __u64 tap_netns = 0;
 const volatile struct sw_proc_filter proc_filter = {};
+/* cgroup_skb programs may call bpf_get_netns_cookie (probed by the sidecar) */
+const volatile bool egress_netns = false;
+/* Peers in other namespaces of this host (a veth between two of them): their
+ * sockets are recorded too, their connections under netns 0, "another local
+ * namespace", and a packet on an interface other than loopback is looked up
+ * there for the other end. Needs egress_netns; off for a loopback-only capture. */
+const volatile bool far_peers = false;
+#define FAR_NETNS 0
 
 struct owner_map_cookie {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -39,7 +47,64 @@ struct {
 	__type(value, struct sw_owner_entry);
 } owner_tuples SEC(".maps");
 
+/* Per socket, with the socket (no hashing, freed with it). `learnt`:
+ * owner_version + 1 when the egress learner last confirmed a connected
+ * socket's tuple entry, 0 when never; its packets skip the learner's parse and
+ * lookups until the owner maps change (a connected socket's tuple cannot
+ * change without a connect, which clears it). `claimed` and `o`: the same for
+ * the owner a connect/sendmsg/recvmsg hook last confirmed in owner_cookies, so
+ * a sendto or recvfrom on an unconnected UDP socket (a hook run each) by the
+ * same process costs a compare. */
+struct owner_sock {
+	__u64 learnt;
+	__u64 claimed;
+	struct sw_owner o;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct owner_sock);
+} owner_socks SEC(".maps");
+
+/* Bumped by every write to the owner maps that can change an answer, so a
+ * filter run can tell whether its CPU's last answer (owner_memo) still holds. */
+__u64 owner_version = 0;
+
+/* Per CPU: the last packet's tuple and what the maps said for it. A flood or
+ * a bulk transfer repeats its tuple, and each packet then costs a compare
+ * instead of two to four hash lookups. Trusted only while no map write
+ * happened since (owner_version) and for OWNER_MEMO_NS at most (only the
+ * passing of the grace period changes an answer without a write). */
+struct owner_memo {
+	__u64 version;
+	__u64 at_ns;
+	__u64 saddr[2];
+	__u64 daddr[2];
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 dir;
+	__u8 loopback;
+	__u8 valid;
+	struct sw_event_owner who;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct owner_memo);
+} owner_memos SEC(".maps");
+
 #define OWNER_GRACE_NS ((__u64)SW_OWNER_GRACE_S * 1000000000ULL)
+#define OWNER_MEMO_NS (100ULL * 1000000ULL)
+
+static __always_inline void owner_changed(void)
+{
+	__sync_fetch_and_add(&owner_version, 1);
+}
 
 static __always_inline void owner_current(struct sw_owner_entry *ent, __u64 cookie)
 {
@@ -51,9 +116,12 @@ static __always_inline void owner_current(struct sw_owner_entry *ent, __u64 cook
 	ent->cookie = cookie;
 }
 
+/* released_ns can be later than now: the socket was released on another CPU
+ * after this run read its clock (a client closing while the kernel sends its
+ * last ACK). Unsigned, that difference was huge, and the owner was lost. */
 static __always_inline bool owner_live(const struct sw_owner_entry *ent, __u64 now)
 {
-	return !ent->released_ns || now - ent->released_ns < OWNER_GRACE_NS;
+	return !ent->released_ns || now <= ent->released_ns || now - ent->released_ns < OWNER_GRACE_NS;
 }
 
 /* A tuple entry is as live as its socket: a released socket's connections
@@ -84,26 +152,50 @@ static __always_inline bool owned_proto(__u32 proto)
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }
 
+static __always_inline bool same_owner(const struct sw_owner *a, const struct sw_owner *b)
+{
+	const __u64 *ca = (const __u64 *)a->comm, *cb = (const __u64 *)b->comm;
+
+	return a->pid == b->pid && a->uid == b->uid && a->cgroup_id == b->cgroup_id && ca[0] == cb[0] &&
+	       ca[1] == cb[1];
+}
+
 /* The calling process now owns the socket: its cookie entry, and with `bound`
- * its local port's. Process context only. */
-static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool bound)
+ * its local port's. Process context only. addr_hook: a connect/sendmsg/recvmsg
+ * hook (its sk can carry storage); connect: the socket's tuple may change. */
+static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool addr_hook, bool connect, bool bound)
 {
 	struct sw_owner_entry ent, *old;
+	struct owner_sock *st = NULL;
 	struct sw_owner_key k;
-	__u64 netns, cookie;
+	__u64 netns, cookie, version;
 
 	if (!sk)
 		return;
 	netns = bpf_get_netns_cookie(ctx);
-	if (netns != tap_netns)
+	if (netns != tap_netns && !far_peers)
 		return; /* its packets never reach our interfaces */
+	version = *(volatile __u64 *)&owner_version;
+	owner_current(&ent, 0);
+	if (addr_hook) {
+		st = bpf_sk_storage_get(&owner_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (st && connect)
+			st->learnt = 0; /* a new tuple: the learner confirms it again */
+		/* confirmed since the maps last changed (an eviction is a change) */
+		if (st && st->claimed == version + 1 && same_owner(&st->o, &ent.o))
+			return;
+	}
 	cookie = bpf_get_socket_cookie(ctx);
-	owner_current(&ent, cookie);
+	ent.cookie = cookie;
 	old = bpf_map_lookup_elem(&owner_cookies, &cookie);
+	if (old && !bound && same_owner(&old->o, &ent.o) && !old->released_ns)
+		goto confirmed; /* the same owner again: an LRU rewrite costs a node */
 	if (old) {
 		ent.bound_port = old->bound_port;
 		ent.bound_proto = old->bound_proto;
 	}
+	if (st)
+		st->learnt = 0; /* a new owner: its tuples too */
 	if (bound && owned_proto(sk->protocol) && sk->src_port) {
 		ent.bound_port = sk->src_port;
 		ent.bound_proto = sk->protocol;
@@ -111,26 +203,32 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool bou
 		bpf_map_update_elem(&owner_tuples, &k, &ent, BPF_ANY);
 	}
 	bpf_map_update_elem(&owner_cookies, &cookie, &ent, BPF_ANY);
+	owner_changed();
+confirmed:
+	if (st) {
+		st->o = ent.o;
+		st->claimed = version + 1; /* after our own write: checked once more */
+	}
 }
 
 SEC("cgroup/sock_create")
 int sw_sock_create(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, false);
+	owner_claim(sk, sk, false, false, false);
 	return 1;
 }
 
 SEC("cgroup/post_bind4")
 int sw_post_bind4(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, true);
+	owner_claim(sk, sk, false, false, true);
 	return 1;
 }
 
 SEC("cgroup/post_bind6")
 int sw_post_bind6(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, true);
+	owner_claim(sk, sk, false, false, true);
 	return 1;
 }
 
@@ -139,42 +237,42 @@ int sw_post_bind6(struct bpf_sock *sk)
 SEC("cgroup/connect4")
 int sw_connect4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, true, true, false);
 	return 1;
 }
 
 SEC("cgroup/connect6")
 int sw_connect6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, true, true, false);
 	return 1;
 }
 
 SEC("cgroup/sendmsg4")
 int sw_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, true, false, false);
 	return 1;
 }
 
 SEC("cgroup/sendmsg6")
 int sw_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, true, false, false);
 	return 1;
 }
 
 SEC("cgroup/recvmsg4")
 int sw_recvmsg4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, true, false, false);
 	return 1;
 }
 
 SEC("cgroup/recvmsg6")
 int sw_recvmsg6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, false);
+	owner_claim(ctx, ctx->sk, true, false, false);
 	return 1;
 }
 
@@ -190,7 +288,7 @@ int sw_sock_release(struct bpf_sock *sk)
 	__u64 cookie, netns;
 
 	netns = bpf_get_netns_cookie(sk);
-	if (netns != tap_netns)
+	if (netns != tap_netns && !far_peers)
 		return 1;
 	cookie = bpf_get_socket_cookie(sk);
 	ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
@@ -201,18 +299,21 @@ int sw_sock_release(struct bpf_sock *sk)
 		return 1;
 	port_key(&k, netns, ent->bound_proto, ent->bound_port);
 	port = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (port && port->cookie == cookie)
+	if (port && port->cookie == cookie) {
 		bpf_map_delete_elem(&owner_tuples, &k);
+		owner_changed();
+	}
 	return 1;
 }
 
 /* ---- the socket filter's side: softirq or the sender's context, so nothing
  * here takes the current task; it only copies owners written above. */
 
-static __always_inline void tuple_key(struct sw_owner_key *k, const struct sw_event *e, bool local_is_src)
+static __always_inline void tuple_key(struct sw_owner_key *k, const struct sw_event *e, __u64 netns,
+				      bool local_is_src)
 {
 	__builtin_memset(k, 0, sizeof(*k));
-	k->netns = tap_netns;
+	k->netns = netns;
 	k->proto = e->proto;
 	if (local_is_src) {
 		__builtin_memcpy(k->laddr, e->saddr, 16);
@@ -235,12 +336,27 @@ static __always_inline bool owner_by_tuple(const struct sw_event *e, bool local_
 	struct sw_owner_entry *ent;
 	struct sw_owner_key k;
 
-	tuple_key(&k, e, local_is_src);
+	tuple_key(&k, e, tap_netns, local_is_src);
 	ent = bpf_map_lookup_elem(&owner_tuples, &k);
 	if (!ent || !owner_live_tuple(ent, now)) {
 		port_key(&k, tap_netns, e->proto, local_is_src ? e->sport : e->dport);
 		ent = bpf_map_lookup_elem(&owner_tuples, &k);
 	}
+	if (!ent || !owner_live_tuple(ent, now))
+		return false;
+	*out = ent->o;
+	return true;
+}
+
+/* The socket at one end, in another local namespace: its connection only (a
+ * port alone could be any namespace's). */
+static __always_inline bool owner_far(const struct sw_event *e, bool local_is_src, __u64 now, struct sw_owner *out)
+{
+	struct sw_owner_entry *ent;
+	struct sw_owner_key k;
+
+	tuple_key(&k, e, FAR_NETNS, local_is_src);
+	ent = bpf_map_lookup_elem(&owner_tuples, &k);
 	if (!ent || !owner_live_tuple(ent, now))
 		return false;
 	*out = ent->o;
@@ -255,16 +371,51 @@ static __always_inline bool has_tuple(const struct sw_event *e)
 /* Fills e->who.owner (and on loopback, where both ends are ours, e->who.peer):
  * pid 0 where no socket is known. The tap's copy of a packet has no socket
  * (a clone loses skb->sk), so both directions go by tuple. */
+static __always_inline bool memo_holds(const struct owner_memo *m, const struct sw_event *e, bool loopback,
+				       __u64 version, __u64 now)
+{
+	const __u64 *s = (const __u64 *)e->saddr, *d = (const __u64 *)e->daddr;
+
+	return m->valid && m->version == version && now - m->at_ns < OWNER_MEMO_NS && m->sport == e->sport &&
+	       m->dport == e->dport && m->proto == e->proto && m->dir == e->dir && m->loopback == loopback &&
+	       m->saddr[0] == s[0] && m->saddr[1] == s[1] && m->daddr[0] == d[0] && m->daddr[1] == d[1];
+}
+
 static __always_inline void owner_resolve(struct sw_event *e, bool loopback)
 {
-	__u64 now;
+	struct owner_memo *m;
+	__u64 now, version;
+	__u32 zero = 0;
 
 	if (!owner_on || !has_tuple(e))
 		return;
+	/* read before the lookups: a write during them makes the memo stale */
+	version = *(volatile __u64 *)&owner_version;
 	now = bpf_ktime_get_ns();
+	m = bpf_map_lookup_elem(&owner_memos, &zero);
+	if (m && memo_holds(m, e, loopback, version, now)) {
+		e->who = m->who;
+		return;
+	}
 	owner_by_tuple(e, e->dir == SW_DIR_OUT, now, &e->who.owner);
 	if (loopback)
 		owner_by_tuple(e, true, now, &e->who.peer);
+	else if (far_peers)
+		owner_far(e, e->dir == SW_DIR_IN, now, &e->who.peer); /* in: the sender's */
+	if (!m)
+		return;
+	m->valid = 0; /* a run nested on this CPU (PREEMPT_RT) then ignores it */
+	m->version = version;
+	m->at_ns = now;
+	__builtin_memcpy(m->saddr, e->saddr, 16);
+	__builtin_memcpy(m->daddr, e->daddr, 16);
+	m->sport = e->sport;
+	m->dport = e->dport;
+	m->proto = e->proto;
+	m->dir = e->dir;
+	m->loopback = loopback;
+	m->who = e->who;
+	m->valid = 1;
 }
 
 /* ---- cgroup_skb/egress: every packet a local socket sends, with its socket
@@ -314,41 +465,66 @@ SEC("cgroup_skb/egress")
 int sw_egress(struct __sk_buff *skb)
 {
 	struct sw_owner_entry *ent, *known, child;
+	struct bpf_sock *sk, *full = NULL;
 	struct sw_owner_key k;
-	struct bpf_sock *sk;
 	struct sw_event e;
-	__u64 cookie;
+	struct owner_sock *st = NULL;
+	__u64 cookie, version, netns;
 
+	/* The fast path: a connected socket whose tuple entry was confirmed
+	 * since the owner maps last changed (a flood from one socket pays this,
+	 * not a parse and two lookups). Read before the lookups below: a write
+	 * during them leaves the mark stale. An LRU eviction comes with an
+	 * insert, which changes the version, so an evicted entry is learnt again. */
+	version = *(volatile __u64 *)&owner_version;
+	/* another namespace's packet: unless far_peers records its sockets,
+	 * they have no entries, and the port fallback below would find a
+	 * listener of ours with the same number (the helper is Linux 6.18's
+	 * here; without it, every packet is taken for ours) */
+	netns = egress_netns ? bpf_get_netns_cookie(skb) : tap_netns;
+	if (netns != tap_netns && !far_peers)
+		return 1;
+	sk = skb->sk;
+	if (sk)
+		full = bpf_sk_fullsock(sk);
+	if (full && full->dst_port) {
+		st = bpf_sk_storage_get(&owner_socks, full, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (st && st->learnt == version + 1)
+			return 1;
+	}
 	__builtin_memset(&e, 0, sizeof(e));
 	if (egress_tuple(skb, &e))
 		return 1;
 	cookie = bpf_get_socket_cookie(skb);
 	ent = cookie ? bpf_map_lookup_elem(&owner_cookies, &cookie) : NULL;
 	if (!ent) {
-		port_key(&k, tap_netns, e.proto, e.sport);
+		port_key(&k, netns, e.proto, e.sport);
 		ent = bpf_map_lookup_elem(&owner_tuples, &k);
 		if (!ent || !owner_live(ent, bpf_ktime_get_ns()))
 			return 1;
 		/* an accepted connection's own socket: an entry of its own, so
 		 * its release ends it (not a request socket's, which never has one) */
-		sk = skb->sk;
-		if (sk)
-			sk = bpf_sk_fullsock(sk);
-		if (sk && cookie && sk->state != 12 /* TCP_NEW_SYN_RECV */) {
+		if (full && cookie && full->state != 12 /* TCP_NEW_SYN_RECV */) {
 			child = *ent;
 			child.cookie = cookie;
 			child.bound_port = 0;
 			child.released_ns = 0;
-			bpf_map_update_elem(&owner_cookies, &cookie, &child, BPF_NOEXIST);
+			if (!bpf_map_update_elem(&owner_cookies, &cookie, &child, BPF_NOEXIST))
+				owner_changed();
 			ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
 			if (!ent)
 				return 1;
 		}
 	}
-	tuple_key(&k, &e, true);
+	tuple_key(&k, &e, netns == tap_netns ? tap_netns : FAR_NETNS, true);
 	known = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (!known || known->cookie != ent->cookie || known->o.pid != ent->o.pid)
-		bpf_map_update_elem(&owner_tuples, &k, ent, BPF_ANY);
+	if (!known || known->cookie != ent->cookie || known->o.pid != ent->o.pid) {
+		if (bpf_map_update_elem(&owner_tuples, &k, ent, BPF_ANY))
+			return 1;
+		owner_changed();
+	}
+	if (st)
+		st->learnt = version + 1;
 	return 1;
 }
 

@@ -99,6 +99,16 @@ static int proc_filter(struct engine *e, struct sw_proc_filter *f)
 	return 0;
 }
 
+static bool loopback_only(const struct sw_opts *o)
+{
+	if (o->any || !o->n_ifaces)
+		return false;
+	for (int i = 0; i < o->n_ifaces; i++)
+		if (strcmp(o->ifnames[i], "lo"))
+			return false;
+	return true;
+}
+
 int owner_configure(struct engine *e)
 {
 	struct owners *ow = &e->owners;
@@ -134,8 +144,16 @@ int owner_configure(struct engine *e)
 	hook_programs(e->skel, progs);
 	for (int i = 0; progs[i]; i++)
 		bpf_program__set_autoload(progs[i], ow->on);
+	/* per-socket storage, made only for the hooks' use */
+	bpf_map__set_autocreate(e->skel->maps.owner_socks, ow->on);
 	e->skel->rodata->owner_on = ow->on;
 	e->skel->rodata->tap_netns = ow->netns;
+	e->skel->rodata->egress_netns =
+		ow->on && libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_netns_cookie, NULL) == 1;
+	/* peers in other local namespaces: every namespace's sockets are then
+	 * recorded, so not for a capture of loopback alone, where none can be */
+	ow->far = e->skel->rodata->egress_netns && !loopback_only(o);
+	e->skel->rodata->far_peers = ow->far;
 	memcpy((void *)&e->skel->rodata->proc_filter, &f, sizeof(f));
 	err = bpf_map__set_max_entries(e->skel->maps.owner_cookies, ow->on ? o->owner_entries : 1);
 	err = err ?: bpf_map__set_max_entries(e->skel->maps.owner_tuples, ow->on ? o->owner_entries : 1);
@@ -207,22 +225,24 @@ void owner_close(struct owners *ow)
 
 static bool live(const struct sw_owner_entry *ent, uint64_t now)
 {
-	return !ent->released_ns || now - ent->released_ns < (uint64_t)SW_OWNER_GRACE_S * 1000000000ULL;
+	/* a release after the clock read is not one past its grace (bpf/owner.bpf.h) */
+	return !ent->released_ns || now <= ent->released_ns ||
+	       now - ent->released_ns < (uint64_t)SW_OWNER_GRACE_S * 1000000000ULL;
 }
 
-/* bpf/owner.bpf.h's owner_by_tuple, from user space. */
-static bool by_tuple(const struct engine *e, const struct sw_flow_key *f, bool local_is_src, uint64_t now,
+/* bpf/owner.bpf.h's owner_by_tuple (far: owner_far), from user space. */
+static bool by_tuple(const struct engine *e, const struct sw_flow_key *f, bool local_is_src, bool far, uint64_t now,
 		     struct sw_owner *out)
 {
 	int tuples = bpf_map__fd(e->skel->maps.owner_tuples), cookies = bpf_map__fd(e->skel->maps.owner_cookies);
-	struct sw_owner_key k = { .netns = e->owners.netns, .proto = f->proto };
+	struct sw_owner_key k = { .netns = far ? 0 : e->owners.netns, .proto = f->proto };
 	struct sw_owner_entry ent, sock;
 
 	memcpy(k.laddr, local_is_src ? f->saddr : f->daddr, 16);
 	memcpy(k.raddr, local_is_src ? f->daddr : f->saddr, 16);
 	k.lport = local_is_src ? f->sport : f->dport;
 	k.rport = local_is_src ? f->dport : f->sport;
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < (far ? 1 : 2); pass++) {
 		if (!bpf_map_lookup_elem(tuples, &k, &ent) && live(&ent, now) &&
 		    (bpf_map_lookup_elem(cookies, &ent.cookie, &sock) || live(&sock, now))) {
 			*out = ent.o;
@@ -246,7 +266,9 @@ void owner_of_flow(const struct engine *e, const struct sw_flow_key *k, struct s
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns's clock */
 	now = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	by_tuple(e, k, k->dir == SW_DIR_OUT, now, &who->owner);
+	by_tuple(e, k, k->dir == SW_DIR_OUT, false, now, &who->owner);
 	if (k->ifindex == e->loopback)
-		by_tuple(e, k, true, now, &who->peer);
+		by_tuple(e, k, true, false, now, &who->peer);
+	else if (e->owners.far)
+		by_tuple(e, k, k->dir == SW_DIR_IN, true, now, &who->peer);
 }

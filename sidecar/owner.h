@@ -23,6 +23,7 @@ struct owners {
 	struct bpf_link *links[OWNER_HOOKS];
 	int n_links;
 	uint64_t netns;      /* the capture's network namespace cookie */
+	bool far;            /* peers in other local namespaces are looked up (far_peers) */
 	unsigned long seeded; /* sockets from before the start given an owner */
 };
 

@@ -219,6 +219,10 @@ long owner_seed(struct engine *e)
 		}
 		seeded++;
 	}
+	/* the filter's memo of recent answers (owner_memos) holds only while
+	 * the maps are unchanged: say they changed */
+	if (seeded)
+		__atomic_fetch_add(&e->skel->bss->owner_version, 1, __ATOMIC_SEQ_CST);
 cleanup:
 	free(sd.s);
 	return err ? err : seeded;
