@@ -23,7 +23,13 @@ if (argv.length === 1 && ['--version', '-V', 'version'].includes(argv[0])) {
 
 async function run() {
   // one bundled module (make): oclif, the commands, their libraries
-  const {execute, systemErrorText} = await import('../dist/bundle/main.js')
+  const bundle = new URL('../dist/bundle/main.js', import.meta.url)
+  const {execute, systemErrorText} = await import(bundle.href).catch((error) => {
+    // a checkout before `make`: one sentence, not Node's stack trace
+    if (error.code !== 'ERR_MODULE_NOT_FOUND' || error.url !== bundle.href) throw error
+    process.stderr.write(`sockwatch: the CLI is not built (${bundle.pathname} is missing); run 'make' in ${new URL('..', import.meta.url).pathname}\n`)
+    process.exit(1)
+  })
   // oclif rethrows every stdout error but EPIPE from an 'error' listener: a stack
   // trace. Streaming commands watch stdout themselves (and end with their closing
   // line); for anything else, one sentence and exit 1.

@@ -1,7 +1,8 @@
 // The CLI end to end, with fake sidecars from test/fixtures/ standing in for the
 // real one: no kernel, no root. Tests the CLI's own logic: flags, routing,
 // rendering, exit codes and messages.
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {suite} from 'uvu'
@@ -288,5 +289,17 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     assert.is(stdout.split('\n').length - 1, captured)
   })
 }
+
+cli('cli :: a checkout before make (no dist/bundle): one sentence naming make, exit 1, no stack trace', () => {
+  const root = join(tmp, 'unbuilt')
+  mkdirSync(join(root, 'bin'), {recursive: true})
+  copyFileSync(new URL('../../bin/run.js', import.meta.url), join(root, 'bin', 'run.js'))
+  for (const argv of [['capture', '-i', 'lo', '--json'], ['summary'], ['--help']]) {
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'run.js'), ...argv], {encoding: 'utf8', timeout: 30_000})
+    assert.is(r.status, 1, argv.join(' '))
+    assert.is(r.stderr, `sockwatch: the CLI is not built (${join(root, 'dist', 'bundle', 'main.js')} is missing); run 'make' in ${root}/\n`)
+    noStack(r.stderr)
+  }
+})
 
 cli.run()
