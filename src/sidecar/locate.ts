@@ -14,8 +14,13 @@ const READER_INSTALLED = fileURLToPath(new URL('../../../../libexec/sockwatch/so
 
 /** The path the sidecar is expected at (it may not exist yet). */
 export function sidecarPath(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): string {
-  if (env.SOCKWATCH_SIDECAR) return env.SOCKWATCH_SIDECAR
-  return !exists(BUILT) && exists(INSTALLED) ? INSTALLED : BUILT
+  return pick(env.SOCKWATCH_SIDECAR, BUILT, INSTALLED, exists)
+}
+
+/** The override; else the checkout's build, unless only the installed copy exists. */
+function pick(override: string | undefined, built: string, installed: string, exists: (path: string) => boolean): string {
+  if (override) return override
+  return !exists(built) && exists(installed) ? installed : built
 }
 
 /** The sidecar's path, or a SidecarError saying how to build or reach it. */
@@ -34,8 +39,7 @@ export async function findSidecar(env: NodeJS.ProcessEnv = process.env): Promise
 
 /** The path the file reader (pcap, pcapng) is expected at: SOCKWATCH_READER, build/, or the installed one. */
 export function readerPath(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): string {
-  if (env.SOCKWATCH_READER) return env.SOCKWATCH_READER
-  return !exists(READER_BUILT) && exists(READER_INSTALLED) ? READER_INSTALLED : READER_BUILT
+  return pick(env.SOCKWATCH_READER, READER_BUILT, READER_INSTALLED, exists)
 }
 
 /** The file reader's path, or a SidecarError saying how to build it. */
