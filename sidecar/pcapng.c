@@ -90,7 +90,7 @@ size_t pcapng_shb(uint8_t *b, const char *app)
 
 size_t pcapng_idb_size(const char *name)
 {
-	return 16 + 4 + pad4(text_len(name)) + 8 + 4 + 4;
+	return 16 + (name ? 4 + pad4(text_len(name)) : 0) + 8 + 4 + 4;
 }
 
 size_t pcapng_idb(uint8_t *b, uint16_t linktype, uint32_t snaplen, const char *name)
@@ -103,7 +103,8 @@ size_t pcapng_idb(uint8_t *b, uint16_t linktype, uint32_t snaplen, const char *n
 	put16(b + n + 2, 0);
 	put32(b + n + 4, snaplen);
 	n += 8;
-	n += opt(b + n, IF_NAME, name, text_len(name));
+	if (name) /* a classic pcap file read back names no interface */
+		n += opt(b + n, IF_NAME, name, text_len(name));
 	n += opt(b + n, IF_TSRESOL, &nanoseconds, 1);
 	return finish(b, n, true);
 }

@@ -44,6 +44,7 @@ struct pcapng_isb {
 /* Each returns the bytes written at b; *_size says how many to have room for. */
 size_t pcapng_shb_size(const char *app);
 size_t pcapng_shb(uint8_t *b, const char *app);
+/* name: if_name, or NULL for none */
 size_t pcapng_idb_size(const char *name);
 size_t pcapng_idb(uint8_t *b, uint16_t linktype, uint32_t snaplen, const char *name);
 size_t pcapng_epb_size(const struct pcapng_epb *p);

@@ -4,7 +4,8 @@
  * records a live capture writes, with no privilege at all. libpcap reads the
  * file and runs the filter on each packet's bytes (pcap_compile for the
  * file's link type, pcap_offline_filter: tcpdump -r's semantics), the shared
- * parser decodes it, and the NDJSON writer writes it. Bad input: one
+ * parser decodes it, and the NDJSON writer writes it; with -w, the packets
+ * that pass go to a new capture file instead (save.c). Bad input: one
  * "sockwatch: ..." sentence with the byte offset, EXIT_BAD_FILE, and every
  * record before it kept.
  */
@@ -21,6 +22,7 @@
 #include "sw_contract.h"
 #include "../writer.h"
 #include "decode.h"
+#include "save.h"
 #include "source.h"
 
 #define READ_BUFFER (4 << 20)
@@ -28,7 +30,8 @@
 struct read_opts {
 	const char *path;
 	const char *filter;
-	bool data, macs;
+	const char *write; /* -w FILE|-: a capture file, not records */
+	bool data, macs, pcap;
 	unsigned long long count; /* 0: every packet */
 	int stats_fd;             /* the final stats record goes there (-1: nowhere) */
 };
@@ -57,7 +60,7 @@ static int out_flush_all(struct out *o)
 
 static void usage_exit(const char *why)
 {
-	fprintf(stderr, "sockwatch: %s; usage: sockwatch-read [--filter EXPR] [--data] [--macs] [--count N] [--stats-fd FD] FILE|-\n", why);
+	fprintf(stderr, "sockwatch: %s; usage: sockwatch-read [--filter EXPR] [--data] [--macs] [--count N] [--stats-fd FD] [-w OUT|- [--pcap]] FILE|-\n", why);
 	exit(EXIT_USAGE);
 }
 
@@ -69,13 +72,23 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
 		{ "macs", no_argument, NULL, 'm' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "stats-fd", required_argument, NULL, 's' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "pcap", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:", longs, NULL)) != -1) {
 		switch (c) {
+		case 'w':
+			if (!*optarg)
+				usage_exit("-w takes a file name, or - for stdout");
+			o->write = optarg;
+			break;
+		case 'p':
+			o->pcap = true;
+			break;
 		case 'f':
 			o->filter = optarg;
 			break;
@@ -101,7 +114,7 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
 			break;
 		}
 		case 'h':
-			printf("usage: sockwatch-read [--filter EXPR] [--data] [--macs] [--count N] [--stats-fd FD] FILE|-\n");
+			printf("usage: sockwatch-read [--filter EXPR] [--data] [--macs] [--count N] [--stats-fd FD] [-w OUT|- [--pcap]] FILE|-\n");
 			exit(EXIT_OK);
 		default:
 			usage_exit("unknown option");
@@ -109,6 +122,8 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
 	}
 	if (optind != argc - 1)
 		usage_exit("give one file, or - for stdin");
+	if (o->pcap && !o->write)
+		usage_exit("--pcap shapes the file -w writes: give -w OUT");
 	o->path = argv[optind];
 }
 
@@ -147,6 +162,8 @@ int main(int argc, char **argv)
 	struct bpf_program prog = {};
 	struct sw_stats stats = { .final = true };
 	char errbuf[PCAP_ERRBUF_SIZE] = "", msg[512], name[512];
+	struct read_save save = {};
+	bool saving = false;
 	struct pcap_pkthdr *h;
 	const u_char *bytes;
 	pcap_t *p = NULL;
@@ -206,6 +223,16 @@ int main(int argc, char **argv)
 		}
 		compiled = true;
 	}
+	if (o.write) {
+		/* as tcpdump -r in -w out: the file's link type and snaplen */
+		if (read_save_open(&save, o.write, o.pcap, (uint32_t)pcap_datalink(p), (uint32_t)pcap_snapshot(p), &out,
+				   msg, sizeof(msg))) {
+			fprintf(stderr, "sockwatch: %s\n", msg);
+			err = EXIT_RUNTIME;
+			goto cleanup;
+		}
+		saving = true;
+	}
 
 	/* bounded by the file: one packet a turn until its end or an error */
 	while ((rc = pcap_next_ex(p, &h, &bytes)) == 1) {
@@ -224,14 +251,20 @@ int main(int argc, char **argv)
 		e.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec; /* tv_usec holds ns */
 		nd.ifname = src.tap.kind == TAP_PCAPNG && blk.iface < src.tap.n_ifaces ? src.tap.names[blk.iface] : "";
 		nd.data_skip = skip;
-		/* room for the longest record, and its bytes in hex */
-		if (out_free_space(&out) < OUT_RESERVE + 4096 + (o.data ? 2 * (size_t)h->caplen : 0) &&
+		/* room for the longest record, and its bytes in hex (or as they are, -w -) */
+		if (out_free_space(&out) < OUT_RESERVE + 4096 + (o.data || saving ? 2 * (size_t)h->caplen : 0) &&
 		    out_flush_all(&out))
 			break;
 		stats.c.matched++;
 		stats.c.matched_bytes += e.len;
 		stats.c.emitted++;
-		ndjson_ops.packet(&nd, &e, bytes, h->caplen);
+		if (saving) {
+			if (read_save_packet(&save, src.tap.kind == TAP_PCAPNG ? blk.iface : TAP_MAX_IFACES, nd.ifname, e.ts_ns,
+					     bytes, h->caplen, h->len, e.dir))
+				break;
+		} else {
+			ndjson_ops.packet(&nd, &e, bytes, h->caplen);
+		}
 		stats.written++;
 		if (o.count && stats.written >= o.count)
 			break;
@@ -244,6 +277,10 @@ int main(int argc, char **argv)
 	if (ctl.fd >= 0)
 		ndjson_ops.stats(&ctl_nd, &stats);
 cleanup:
+	if (saving && (rc = read_save_close(&save)) && rc != -EPIPE && !err) {
+		fprintf(stderr, "sockwatch: cannot write to '%s': %s\n", o.write, strerror(-rc));
+		err = EXIT_RUNTIME;
+	}
 	if (ctl.fd >= 0)
 		out_flush_all(&ctl);
 	if (out_flush_all(&out) && out.err != EPIPE && !err) {

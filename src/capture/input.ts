@@ -143,6 +143,8 @@ export interface InputOptions {
    * holds only its final stats record, which says how many it wrote.
    */
   direct?: {count?: number}
+  /** A capture file: the packets that pass go to this capture file instead of records (with `direct`). */
+  save?: {path: string; pcap: boolean}
 }
 
 export interface OpenedInput {
@@ -191,6 +193,10 @@ export async function openRecords(path: string, stdin: Readable = process.stdin,
       streams[streams.length - 1] = stream
     }
     const kind = captureFileKind(head)
+    if (!kind && options.save) {
+      const what = path === '-' ? 'the input on stdin' : `'${path}'`
+      throw new InputError(`${what} is not a pcap or pcapng file, so it holds no packet bytes for -w to write: give -w a capture written by tcpdump, tshark, Wireshark or 'sockwatch capture -w'`)
+    }
     if (kind) {
       // a file: the reader opens it itself (zlib undoes gzip there too); stdin: what is read so far, then the rest
       if (path !== '-') for (const s of streams) s.destroy()
@@ -219,6 +225,7 @@ async function readCaptureFile(path: string, stdin: Readable | undefined, option
   const args = [
     ...(options.filter ? ['--filter', options.filter] : []), ...(options.data ? ['--data'] : []),
     ...(direct ? ['--stats-fd', '3', ...(direct.count === undefined ? [] : ['--count', String(direct.count)])] : []),
+    ...(options.save ? ['-w', options.save.path, ...(options.save.pcap ? ['--pcap'] : [])] : []),
     stdin ? '-' : path,
   ]
   const child = spawn(reader, args, {stdio: [stdin ? 'pipe' : 'ignore', direct ? 'inherit' : 'pipe', 'pipe', ...(direct ? ['pipe' as const] : [])]})

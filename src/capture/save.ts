@@ -30,6 +30,7 @@ export interface SaveFlags {
   flows?: string
   'hex-ascii'?: boolean
   ascii?: boolean
+  read?: string
 }
 
 /** The file options the flags ask for, undefined without -w; an InputError for flags that contradict. */
@@ -49,6 +50,11 @@ export function saveOptions(flags: SaveFlags): SaveOptions | undefined {
   if (flags.flows !== undefined) throw new InputError('-w writes packets only: --flows records would have nowhere to go')
   if (flags['file-count'] !== undefined && flags['file-size'] === undefined && flags['rotate-seconds'] === undefined) {
     throw new InputError('-W counts the files -C or -G starts: give one of them too')
+  }
+  if (flags.read !== undefined) {
+    // as tcpdump -r in -w out: one file, with the input's link type and snaplen
+    const live = (['snaplen', 'file-size', 'rotate-seconds', 'file-count'] as const).find((f) => flags[f] !== undefined)
+    if (live) throw new InputError(`--${live} shapes a live capture's files: with -r, -w writes one file as the input has its packets`)
   }
   if (path === '-' && (flags['file-size'] !== undefined || flags['rotate-seconds'] !== undefined)) {
     throw new InputError("-C and -G start new files: give -w a file name, not '-'")

@@ -49,6 +49,7 @@ export default class Capture extends BaseCommand {
     '<%= command.id %> [-i IFACE]... [-c N] [-d DURATION] [--flows DURATION] [--json | --format table|text|json] [-e] [-t...] [FLAGS] [FILTER...]',
     '<%= command.id %> -w FILE|- [--pcap] [-s SNAPLEN] [-C MB] [-G SECONDS] [-W N] [-i IFACE]... [-c N] [-d DURATION] [FILTER...]',
     '<%= command.id %> -r FILE|- [-c N] [--strict] [--json | --format table|text|json] [-X | -A] [FILTER...]',
+    '<%= command.id %> -r FILE|- -w OUT|- [--pcap] [-c N] [FILTER...]',
     '<%= command.id %> --explain [FILTER...]',
   ]
 
@@ -69,7 +70,7 @@ export default class Capture extends BaseCommand {
     'fail-on-drop': Flags.boolean({description: 'Exit 1 if the kernel dropped any packet (for scripts).', exclusive: ['read']}),
     flows: Flags.string({description: 'Also count per flow in the kernel, from the same pass: flow records every DURATION (e.g. 5s) and at the end, between the packets.', exclusive: ['read']}),
     ...processFlags,
-    write: Flags.string({char: 'w', description: "Write the packets to FILE for Wireshark, tshark or tcpdump instead of printing them: pcapng (classic pcap for a .pcap name or with --pcap); '-' for stdout.", helpGroup: 'FILE', exclusive: ['read']}),
+    write: Flags.string({char: 'w', description: "Write the packets to FILE for Wireshark, tshark or tcpdump instead of printing them: pcapng (classic pcap for a .pcap name or with --pcap); '-' for stdout. With -r of a pcap or pcapng file: the packets that pass FILTER, as tcpdump -r IN -w OUT.", helpGroup: 'FILE'}),
     pcap: Flags.boolean({description: 'With -w: classic pcap (nanosecond timestamps) instead of pcapng.', helpGroup: 'FILE'}),
     snaplen: Flags.integer({char: 's', min: 0, max: 262144, description: 'With -w, or -X/-A live: keep at most this many bytes of each packet (default and 0: 262144, as tcpdump).', helpGroup: 'FILE'}),
     'file-size': Flags.integer({char: 'C', min: 1, max: 1_000_000, description: "With -w FILE: start a new file once one passes this many millions of bytes (tcpdump's -C: FILE, FILE1, FILE2...).", helpGroup: 'FILE'}),
@@ -116,8 +117,13 @@ export default class Capture extends BaseCommand {
         // a pcap or pcapng file has the bytes: libpcap runs the filter on them in the reader;
         // a saved 'capture --json' stream has records: the filter applies to their fields
         // --json of a capture file: the reader writes the stream to our stdout itself
-        const {input, kind} = await openRecords(flags.read, process.stdin, {filter: filter === '' ? undefined : filter, data: dump !== undefined, direct: format === 'json' ? {count: flags.count} : undefined})
-        if (kind !== 'ndjson' && format === 'json') {
+        // -w of a capture file: the reader writes the packets that pass to the new file (tcpdump -r in -w out)
+        const {input, kind} = await openRecords(flags.read, process.stdin, {
+          filter: filter === '' ? undefined : filter, data: dump !== undefined,
+          direct: format === 'json' || save ? {count: flags.count} : undefined,
+          save: save && {path: save.path, pcap: save.format === 'pcap'},
+        })
+        if (kind !== 'ndjson' && (format === 'json' || save)) {
           const written = await directWritten(input)
           await io.flushed()
           this.logToStderr(replayClosingLine({read: written, skipped: 0, dropped: null, flows: 0}))

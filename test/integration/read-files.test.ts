@@ -214,6 +214,49 @@ rf('read files :: capture -r pcap --json -X: packet records carry their bytes in
   for (const p of packets) assert.match(p.data ?? '', /^45[0-9a-f]+$/)
 })
 
+/** tcpdump -r FILE -nn -e -xx: every packet's line, timestamp included, and all its bytes. */
+const tcpdumpFull = (file: string) => execFileSync('tcpdump', ['-r', file, '-nn', '-e', '-xx'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28, env: {...process.env, TZ: 'UTC'}})
+
+for (const kind of ['pcap', 'pcapng', 'sll2'] as const) {
+  rf(`read files :: capture -r ${kind} -w out FILTER: the packets tcpdump -r -w writes, bytes and timestamps, as pcap and as pcapng`, () => {
+    const filter = 'udp or icmp6'
+    const oracle = join(ctx.dir, `oracle-${kind}.pcap`)
+    execFileSync('tcpdump', ['-r', ctx.files[kind], '-w', oracle, filter], {stdio: 'ignore'})
+    const expected = tcpdumpFull(oracle)
+    assert.ok((expected.match(/^\d\d:\d\d:\d\d\.\d{6} /gm) ?? []).length >= 10, 'at least 10 packets pass')
+    for (const out of [join(ctx.dir, `out-${kind}.pcap`), join(ctx.dir, `out-${kind}.pcapng`)]) {
+      const run = spawnSync(process.execPath, [CLI, 'capture', '-r', ctx.files[kind], '-w', out, filter], {encoding: 'utf8'})
+      assert.is(run.status, 0, run.stderr)
+      assert.is(tcpdumpFull(out), expected)
+      // pcapng from a pcapng: each packet keeps its interface's name (tshark wrote no direction, nor do we)
+      if (out.endsWith('.pcapng') && kind === 'pcapng') {
+        const fields = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.interface_name', '-e', 'frame.packet_flags_direction'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+        const lines = fields.split('\n').filter(Boolean)
+        assert.is(lines.length, (expected.match(/^\d\d:\d\d:\d\d\.\d{6} /gm) ?? []).length)
+        assert.equal([...new Set(lines)], [`${ctx.pair.ifA}\t`])
+      }
+    }
+  })
+}
+
+rf('read files :: capture -r -w - into tshark; -w of a saved NDJSON stream and live-only flags are refused', () => {
+  const piped = spawnSync('sh', ['-c', `'${process.execPath}' '${CLI}' capture -r '${ctx.files.pcap}' -w - -c 5 | tshark -r - -T fields -e frame.len`], {encoding: 'utf8'})
+  assert.is(piped.status, 0, piped.stderr)
+  assert.equal(piped.stdout.trim().split('\n'), execFileSync('tshark', ['-r', ctx.files.pcap, '-c', '5', '-T', 'fields', '-e', 'frame.len'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim().split('\n'))
+  const ndjson = join(ctx.dir, 'saved.ndjson')
+  writeFileSync(ndjson, `${JSON.stringify(ctx.live[0])}\n`)
+  const refusals: [string[], RegExp][] = [
+    [['-r', ndjson, '-w', join(ctx.dir, 'x.pcapng')], /^sockwatch: '.*saved\.ndjson' is not a pcap or pcapng file, so it holds no packet bytes for -w to write/],
+    [['-r', ctx.files.pcap, '-w', join(ctx.dir, 'x.pcapng'), '-C', '1'], /^sockwatch: --file-size shapes a live capture's files/],
+    [['-r', ctx.files.pcap, '-w', join(ctx.dir, 'x.pcapng'), '-s', '64'], /^sockwatch: --snaplen shapes a live capture's files/],
+  ]
+  for (const [args, sentence] of refusals) {
+    const run = spawnSync(process.execPath, [CLI, 'capture', ...args], {encoding: 'utf8'})
+    assert.is(run.status, 2, args.join(' '))
+    assert.match(run.stderr, sentence)
+  }
+})
+
 rf('read files :: gzip\'d, and on stdin: the same records', () => {
   const plain = readWithCli(ctx.files.pcapng).packets
   const gz = join(ctx.dir, 'tshark.pcapng.gz')

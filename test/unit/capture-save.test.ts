@@ -22,6 +22,7 @@ const cases: [string, SaveFlags, string[] | undefined][] = [
   ['-G -W', {write: 'x', 'rotate-seconds': 5, 'file-count': 2}, ['-w', 'x', '--snaplen', '262144', '-G', '5', '-W', '2']],
   ['-s with -X and no -w: no file (the bytes -X shows live)', {snaplen: 64, 'hex-ascii': true}, undefined],
   ['-s with -A and no -w: no file', {snaplen: 64, ascii: true}, undefined],
+  ['-r with -w: one file, as tcpdump -r -w', {read: 'in.pcap', write: 'out.pcapng'}, ['-w', 'out.pcapng', '--snaplen', '262144']],
 ]
 
 for (const [what, flags, expected] of cases) {
@@ -43,6 +44,10 @@ const refused: [string, SaveFlags, string][] = [
   ['--snaplen without -w', {snaplen: 100}, '--snaplen goes with -w FILE'],
   ['--pcap without -w', {pcap: true}, '--pcap goes with -w FILE'],
   ['-C without -w', {'file-size': 1}, '--file-size goes with -w FILE'],
+  ['--pcap with -X and no -w', {pcap: true, 'hex-ascii': true}, '--pcap goes with -w FILE'],
+  ['-r -w with -C', {read: 'in.pcap', write: 'out', 'file-size': 1}, "--file-size shapes a live capture's files"],
+  ['-r -w with -G', {read: 'in.pcap', write: 'out', 'rotate-seconds': 1}, "--rotate-seconds shapes a live capture's files"],
+  ['-r -w with -s', {read: 'in.pcap', write: 'out', snaplen: 64}, "--snaplen shapes a live capture's files"],
 ]
 
 for (const [what, flags, start] of refused) {
