@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,16 @@ void out_free(struct out *o)
 {
 	free(o->buf);
 	o->buf = NULL;
+}
+
+int out_flush_all(struct out *o)
+{
+	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+	int err;
+
+	while ((err = out_flush(o)) == -EAGAIN)
+		poll(&p, 1, 1000);
+	return err;
 }
 
 int out_flush(struct out *o)

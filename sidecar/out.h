@@ -31,6 +31,11 @@ void out_free(struct out *o);
 /* Writes what is buffered: 0 when all is out, -EAGAIN when the reader is
  * slow (the rest stays buffered), or -errno of a write error. */
 int out_flush(struct out *o);
+/* out_flush, waiting for a slow reader as a blocking write would (a pipe or a
+ * FIFO out_init made non-blocking): 0, or -errno once a write failed. For
+ * writers with nothing else to do meanwhile (the file reader, capture files);
+ * the engine's loop polls instead. */
+int out_flush_all(struct out *o);
 /* Bytes that can still be appended. */
 static inline size_t out_free_space(const struct out *o)
 {

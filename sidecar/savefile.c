@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -117,24 +116,13 @@ int savefile_next(struct savefile *f, char *why, size_t size)
 	return err ?: open_current(f, why, size);
 }
 
-/* A file opened non-blocking (a FIFO given as -w): wait until it takes more. */
-static int flush_all(struct out *o)
-{
-	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
-	int err;
-
-	while ((err = out_flush(o)) == -EAGAIN)
-		poll(&p, 1, 1000);
-	return err;
-}
-
 uint8_t *savefile_reserve(struct savefile *f, size_t n)
 {
 	struct out *o = f->out;
 
 	if (o->err)
 		return NULL;
-	if (o == &f->file && out_free_space(o) < n && flush_all(o))
+	if (o == &f->file && out_free_space(o) < n && out_flush_all(o))
 		return NULL;
 	if (out_free_space(o) < n)
 		return NULL; /* stdout: the writer's room() keeps this from happening */
@@ -145,7 +133,7 @@ int savefile_flush(struct savefile *f)
 {
 	if (f->out != &f->file || f->file.fd < 0)
 		return f->out && f->out->err ? -f->out->err : 0;
-	return flush_all(&f->file);
+	return out_flush_all(&f->file);
 }
 
 int savefile_close(struct savefile *f)
@@ -154,7 +142,7 @@ int savefile_close(struct savefile *f)
 
 	if (f->out != &f->file || f->file.fd < 0)
 		return 0;
-	err = flush_all(&f->file);
+	err = out_flush_all(&f->file);
 	if (close(f->file.fd) && !err)
 		err = -errno;
 	f->file.fd = -1;

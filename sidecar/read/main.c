@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,19 +42,6 @@ uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Writes all that is buffered, waiting for a slow reader as a blocking write
- * would (out.c reopens a pipe non-blocking); -errno once it failed (EPIPE: the
- * reader left). */
-static int out_flush_all(struct out *o)
-{
-	struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
-	int err;
-
-	while ((err = out_flush(o)) == -EAGAIN)
-		poll(&pfd, 1, 1000);
-	return err;
 }
 
 static void usage_exit(const char *why)
