@@ -107,13 +107,19 @@ static int interface_of(struct cap_writer *w, const struct sw_event *ev, uint16_
 	return (int)i;
 }
 
-/* "pid 1234 comm curl container 3f2a…": what today's tshark shows as the frame's comment. */
-static const char *owner_comment(struct cap_writer *w, const struct sw_owner *o, char *buf, size_t size)
+/* "pid 1234 comm curl container 3f2a…": what today's tshark shows as the frame's
+ * comment; made again only when the owner (or what is known of cgroups) changed. */
+static const char *owner_comment(struct cap_writer *w, const struct sw_owner *o)
 {
-	const struct cgroup_info *cg = cgroups_get(&w->owners->cg, o->cgroup_id);
-	char comm[sizeof(o->comm) + 1];
-	size_t i;
+	const struct cgroup_info *cg;
+	char comm[sizeof(o->comm) + 1], *buf = w->last_comment;
+	size_t i, size = sizeof(w->last_comment);
 
+	if (buf[0] && w->last_cgroup_gen == w->owners->cg.walks && !memcmp(&w->last_owner, o, sizeof(*o)))
+		return buf;
+	w->last_owner = *o;
+	w->last_cgroup_gen = w->owners->cg.walks;
+	cg = cgroups_get(&w->owners->cg, o->cgroup_id);
 	for (i = 0; i < sizeof(o->comm) && o->comm[i]; i++) /* printable ASCII: the comment is UTF-8 */
 		comm[i] = o->comm[i] > 0x20 && o->comm[i] < 0x7f ? o->comm[i] : '?';
 	comm[i] = 0;
@@ -125,7 +131,6 @@ static const char *owner_comment(struct cap_writer *w, const struct sw_owner *o,
 static void write_pcapng(struct cap_writer *w, const struct sw_event *ev, const __u8 *data, __u32 caplen, int ifid,
 			 uint64_t ts)
 {
-	char comment[PCAPNG_COMMENT_MAX + 1];
 	struct pcapng_epb epb = {
 		.ifid = (uint32_t)ifid, .ts_ns = ts, .caplen = caplen, .len = ev->len, .data = data,
 		.flags = ev->dir == SW_DIR_OUT ? PCAPNG_DIR_OUT : PCAPNG_DIR_IN,
@@ -135,7 +140,7 @@ static void write_pcapng(struct cap_writer *w, const struct sw_event *ev, const 
 
 	if (w->owners && ev->who.owner.pid) {
 		epb.pid = ev->who.owner.pid; /* the thread is not known: 0 */
-		epb.comment = owner_comment(w, &ev->who.owner, comment, sizeof(comment));
+		epb.comment = owner_comment(w, &ev->who.owner);
 	}
 	p = reserve(w, pcapng_epb_size(&epb));
 	if (p)

@@ -17,6 +17,7 @@
 #include "out.h"
 #include "options.h"
 #include "owner.h"
+#include "pcapng.h"
 #include "savefile.h"
 
 struct sw_iface {
@@ -130,6 +131,10 @@ struct cap_writer {
 	const struct ifnames *names;
 	const struct sw_clock *clock;
 	struct owners *owners;  /* NULL: no process options */
+	/* the last packet's owner and its comment, as written: a flow's packets reuse it */
+	struct sw_owner last_owner;
+	uint64_t last_cgroup_gen;
+	char last_comment[PCAPNG_COMMENT_MAX + 1];
 	struct cap_if ifs[CAP_MAX_IFS]; /* pcapng: the current file's interfaces, by IDB number */
 	uint32_t n_ifs, last;
 	uint64_t start_ns;      /* the current file's first moment (wall clock) */

@@ -100,6 +100,11 @@ pw('capture -w :: loopback, IPv4 and IPv6: pcapng and pcap read as tcpdump -w\'s
       assert.match(comment, /^pid [1-9]\d* comm node$/)
       assert.ok(v4 === '127.0.0.1' || v6 === '::1')
     }
+    // each of the three senders binds its own sink: 5, 5 and 1 packets, each run its own pid
+    const pids = fields.map((f) => /^pid (\d+)/.exec(f[3])![1])
+    const runs = pids.reduce<number[]>((n, pid, i) => (i && pid === pids[i - 1] ? [...n.slice(0, -1), n.at(-1)! + 1] : [...n, 1]), [])
+    assert.equal(runs, [5, 5, 1], pids.join(' '))
+    assert.is(new Set(pids).size, 3)
     assert.equal(tsharkFields(classic, ['frame.len']).map((f) => f[0]), fields.map((f) => f[0]))
   } finally {
     oracle.dispose()
