@@ -44,7 +44,7 @@ SIDECAR_SRCS := $(wildcard sidecar/*.c)
 READER       := $(OUT)/sockwatch-read
 READER_SRCS  := $(wildcard sidecar/read/*.c)
 READER_OBJS  := $(patsubst sidecar/read/%.c,$(OUT)/read/%.o,$(READER_SRCS)) \
-                $(addprefix $(OUT)/,ndjson.o out.o ifnames.o cgroups.o links.o savefile.o pcap.o pcapng.o)
+                $(addprefix $(OUT)/,ndjson.o text.o out.o ifnames.o cgroups.o links.o savefile.o pcap.o pcapng.o)
 SIDECAR_OBJS := $(patsubst sidecar/%.c,$(OUT)/%.o,$(SIDECAR_SRCS))
 TS_SRCS      := $(shell find src -name '*.ts' 2>/dev/null)
 CONTRACT     := $(OUT)/sw_contract.h

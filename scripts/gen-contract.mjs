@@ -26,6 +26,21 @@ export async function loadContract(file) {
 const hex4 = (n) => `0x${n.toString(16).padStart(4, '0')}`
 const cString = (s) => JSON.stringify(s) // JSON string escapes are valid C for these names
 
+/** A C switch from a number to one of the contract's names, or NULL. */
+function textLookup(name, what, table, key = String) {
+  return [
+    `/* ${what}, or NULL */`,
+    `static inline const char *${name}(unsigned int v)`,
+    '{',
+    '\tswitch (v) {',
+    ...Object.entries(table).map(([n, text]) => `\tcase ${key(Number(n))}: return ${cString(text)};`),
+    '\tdefault: return 0;',
+    '\t}',
+    '}',
+    '',
+  ]
+}
+
 /** build/sw_contract.h: constants for the kernel program and the sidecar. */
 export function cHeader(k) {
   const lines = [
@@ -90,6 +105,14 @@ export function cHeader(k) {
     '\t}',
     '}',
     '',
+    '/* text output: tcpdump\'s words (TEXT_WORDS), for sidecar/text.c */',
+    `#define SW_TEXT_TCP_FLAGS ${cString(k.TEXT_WORDS.tcpFlags)} /* for FSRPAUEC, bit 0 first */`,
+    `#define SW_TEXT_STAMPS ${k.TEXT_STAMPS} /* -t forms 0..N */`,
+    ...textLookup('sw_text_icmp_type', 'an ICMP type\'s name (not 3, 5, 11)', k.TEXT_WORDS.icmpTypes),
+    ...textLookup('sw_text_icmp_time_exceeded', 'ICMP time exceeded\'s words by code (0 for any other)', k.TEXT_WORDS.icmpTimeExceeded),
+    ...textLookup('sw_text_icmp6_type', 'an ICMPv6 type\'s name', k.TEXT_WORDS.icmp6Types),
+    ...textLookup('sw_text_icmp6_unreach', 'an ICMPv6 unreachable code\'s words', k.TEXT_WORDS.icmp6Unreach),
+    ...textLookup('sw_text_ethertype', 'an ethertype\'s name', k.TEXT_WORDS.ethertypes, hex4),
     '#endif /* SW_CONTRACT_H */',
     '',
   ]
@@ -191,6 +214,9 @@ function functions(text) {
 /** The JSON keys a C function writes: \"name\": in its string literals. */
 const keysOf = (body) => new Set([...body.matchAll(/\\"(\w+)\\":/g)].map((m) => m[1]))
 
+/** The text output's words the C sources must take from the header (names short enough to be ambiguous left out). */
+const textWords = (k) => (k.TEXT_WORDS ? [k.TEXT_WORDS.tcpFlags, ...Object.values(k.TEXT_WORDS.icmpTypes), ...Object.values(k.TEXT_WORDS.icmpTimeExceeded), ...Object.values(k.TEXT_WORDS.icmp6Types), ...Object.values(k.TEXT_WORDS.icmp6Unreach), ...Object.values(k.TEXT_WORDS.ethertypes)].filter((w) => w.length > 4) : [])
+
 /** Drift between the C sources (path → text) and the contract, one sentence each. */
 export function cDrift(files, k) {
   const drift = []
@@ -204,6 +230,7 @@ export function cDrift(files, k) {
     for (const name of cNames) if (defines(name)) drift.push(`${path}: defines ${name}, which build/sw_contract.h defines from the contract`)
     // the kernel program's layout: bpf/sockwatch.h and the owner layout it includes
     if (path !== 'bpf/sockwatch.h' && path !== 'bpf/owner.h') for (const name of kernelNames) if (defines(name)) drift.push(`${path}: defines ${name}, which bpf/sockwatch.h defines (asserted against the contract)`)
+    for (const word of textWords(k)) if (text.includes(cString(word))) drift.push(`${path}: writes ${cString(word)} itself, which build/sw_contract.h has from the contract's TEXT_WORDS`)
     if (/\\"v\\":\s*\d/.test(text)) drift.push(`${path}: writes the schema version as a literal ("v":N); use SW_REC_HEAD_*`)
     for (const m of text.matchAll(/\bengine_fail\(\s*\w+\s*,\s*(\w+)\s*,\s*"(\w+)"/g)) {
       const [, exit, errorCode] = m

@@ -80,6 +80,7 @@ struct engine {
 	struct sw_writer writers[MAX_WRITERS];
 	int n_writers;
 	struct ndjson_writer ndjson, ctl_ndjson;
+	struct text_writer text; /* --text: stdout's writer instead of ndjson */
 	struct cap_writer cap;   /* -w: opened once capabilities are given up */
 	bool writer_ended;       /* a writer's output failed or is done: said once */
 	struct owners owners;    /* whose traffic: owner.c */

@@ -64,8 +64,16 @@ int main(int argc, char **argv)
 	 * other records only when it is not the file and nothing else takes them */
 	if (e.opts.write)
 		e.ndjson.kinds &= ~SW_W_PACKET;
-	if (!e.opts.write || (strcmp(e.opts.write, "-") && e.ctl.fd < 0))
+	if (e.opts.text) {
+		/* text lines, packets only: a live capture's `capture > file` without Node in the path */
+		e.text = (struct text_writer){ .out = &e.out, .names = &e.names, .clock = &e.clock, .stamp = e.opts.stamp,
+					       .link = e.opts.macs, .owners = !e.opts.no_process, .dump = (enum text_dump)e.opts.dump,
+					       .data_max = e.opts.data ? (uint32_t)e.opts.snaplen : 0 };
+		text_writer_init(&e.text);
+		e.writers[e.n_writers++] = (struct sw_writer){ .ops = &text_ops, .ctx = &e.text };
+	} else if (!e.opts.write || (strcmp(e.opts.write, "-") && e.ctl.fd < 0)) {
 		e.writers[e.n_writers++] = (struct sw_writer){ .ops = &ndjson_ops, .ctx = &e.ndjson };
+	}
 	if (e.ctl.fd >= 0) {
 		e.ctl_ndjson = (struct ndjson_writer){ .out = &e.ctl, .names = &e.names, .clock = &e.clock,
 						       .kinds = SW_W_CONTROL };

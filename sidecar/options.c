@@ -32,7 +32,7 @@ static const char doc[] =
 
 enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_FILTER, OPT_EXPLAIN, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
        OPT_FLOWS, OPT_NO_PACKETS, OPT_MACS, OPT_NO_PROCESS, OPT_PID, OPT_COMM, OPT_CGROUP, OPT_CONTAINER, OPT_OWNER_ENTRIES,
-       OPT_CONTROL, OPT_WRITE, OPT_PCAP, OPT_SNAPLEN, OPT_DATA };
+       OPT_CONTROL, OPT_WRITE, OPT_PCAP, OPT_SNAPLEN, OPT_DATA, OPT_TEXT, OPT_STAMP, OPT_DUMP };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
@@ -60,6 +60,11 @@ static const struct argp_option opts[] = {
 	{ "owner-entries", OPT_OWNER_ENTRIES, "N", 0, "Entries in each of the kernel's two owner maps (default 16384; least recently used go first)" },
 	{ "control", OPT_CONTROL, "FD", 0, "Write the records a controlling program acts on (ready, stats, link, error) to "
 	  "descriptor FD; stdout keeps packet, flow and link records and the stats that close a flow interval or the run" },
+	{ "text", OPT_TEXT, NULL, 0, "Packets as tcpdump -n-like text lines on stdout instead of records (what "
+	  "'sockwatch capture' prints in a pipe); other records only to --control" },
+	{ "stamp", OPT_STAMP, "N", 0, "With --text: tcpdump's timestamp for N times -t: 0 local time of day (default), 1 none, "
+	  "2 epoch seconds, 3 since the previous packet, 4 local date and time, 5 since the first" },
+	{ "dump", OPT_DUMP, "hex|ascii", 0, "With --text --data: each packet's bytes after its line, as tcpdump -X (hex) or -A (ascii)" },
 	{ "write", 'w', "FILE", 0, "Write the packets to FILE as pcapng (or classic pcap with --pcap), '-' for stdout, "
 	  "instead of packet records (docs/pcap.md)" },
 	{ "pcap", OPT_PCAP, NULL, 0, "With -w: classic pcap with nanosecond timestamps instead of pcapng" },
@@ -217,6 +222,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_DATA:
 		o->data = true;
 		break;
+	case OPT_TEXT:
+		o->text = true;
+		break;
+	case OPT_STAMP:
+		if (options_parse_size(arg, &v) || strpbrk(arg, "kKmMgG") || v > SW_TEXT_STAMPS)
+			argp_error(state, "--stamp takes how many -t, 0 to %d, got '%s'", SW_TEXT_STAMPS, arg);
+		o->stamp = (int)v;
+		break;
+	case OPT_DUMP:
+		if (strcmp(arg, "hex") && strcmp(arg, "ascii"))
+			argp_error(state, "--dump is hex or ascii, got '%s'", arg);
+		o->dump = strcmp(arg, "hex") ? 2 : 1;
+		break;
 	case OPT_FLOWS:
 		o->flows = true;
 		break;
@@ -282,6 +300,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-C and -G start new files: give -w a file name, not '-'");
 		if (o->write && !o->packets)
 			argp_error(state, "-w writes packets, which --no-packets turns off");
+		if ((o->stamp || o->dump) && !o->text)
+			argp_error(state, "--stamp and --dump shape --text's lines: give --text");
+		if (o->dump && !o->data)
+			argp_error(state, "--dump prints the bytes --data captures: give --data");
+		if (o->text && (o->flows || !o->packets))
+			argp_error(state, "--text writes packets only: no --flows, --mode flows or --no-packets");
+		if (o->text && o->write && !strcmp(o->write, "-"))
+			argp_error(state, "--text and -w - would both write to stdout");
 		if ((o->write || o->data) && !o->snaplen)
 			o->snaplen = SW_SNAPLEN_MAX;
 		if (!o->packets && o->count)

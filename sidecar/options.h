@@ -47,6 +47,10 @@ struct sw_opts {
 	unsigned long long rotate_bytes; /* -C, in bytes (tcpdump's millions); 0: none */
 	unsigned long rotate_s;          /* -G seconds; 0: none */
 	unsigned long max_files;         /* -W; 0: none */
+	/* --text: tcpdump-like text lines on stdout instead of NDJSON (text.c) */
+	bool text;
+	int stamp;             /* --stamp N: how many -t (0..5) */
+	int dump;              /* --dump: 1 hex (-X), 2 ascii (-A); 0 none */
 	int control_fd;        /* --control: ready, stats, link, error records there (-1: all on stdout) */
 };
 

@@ -187,6 +187,23 @@ void out_jstr_n(struct out *o, const char *str, size_t max)
 	out_ch(o, '"');
 }
 
+void out_text(struct out *o, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	while (*s) {
+		n = utf8_len(s);
+		if (n == 0) {
+			out_mem(o, "\xef\xbf\xbd", 3);
+			s++;
+			continue;
+		}
+		out_mem(o, (const char *)s, n);
+		s += n;
+	}
+}
+
 void out_ipv4(struct out *o, const uint8_t a[4])
 {
 	for (int i = 0; i < 4; i++) {

@@ -52,6 +52,9 @@ static inline void out_jstr(struct out *o, const char *s)
 {
 	out_jstr_n(o, s, 1024); /* messages and details: two fit in a record with room to spare */
 }
+/* Text as it is, each byte that is not UTF-8 as U+FFFD (what a JSON reader of
+ * out_jstr_n's string gets back, for the text writer). */
+void out_text(struct out *o, const char *s);
 void out_ipv4(struct out *o, const uint8_t a[4]);
 void out_ipv6(struct out *o, const uint8_t a[16]);
 

@@ -116,6 +116,37 @@ struct ndjson_writer {
 
 extern const struct sw_writer_ops ndjson_ops;
 
+/* The text writer (text.c): packets as `sockwatch capture` prints them in a
+ * pipe, tcpdump -n's lines; nothing else (the control records go to --control). */
+enum text_dump { TEXT_DUMP_NONE, TEXT_DUMP_HEX, TEXT_DUMP_ASCII };
+struct text_writer {
+	struct out *out;
+	const struct ifnames *names;
+	const struct sw_clock *clock;
+	int stamp;          /* how many -t: 0 time of day, 1 none, 2 epoch, 3 since the previous, 4 date and time, 5 since the first */
+	bool link;          /* -e: MACs, ethertype and frame length first */
+	bool owners;        /* attribution on: " (comm/pid <- peer/pid)" after a packet with an owner */
+	enum text_dump dump; /* -X, -A: the bytes after the line (the run captures them) */
+	__u32 data_max;     /* the most bytes a packet brings (0: 262144) */
+	const char *ifname; /* a file read: the interface's name as the file gives it */
+	__u32 data_skip;    /* a file read: the cooked header before the frame */
+	/* -ttt, -ttttt */
+	bool started;
+	uint64_t first_us, prev_us;
+	/* the local time of the last second printed, up to its '.' */
+	long long local_sec;
+	int local_len;
+	char local[40];
+	/* the owner suffix last written, as written */
+	struct sw_event_owner last_who;
+	size_t last_len;
+	char last[96];
+};
+
+/* Reads TZ and resets what a run remembers. */
+void text_writer_init(struct text_writer *w);
+extern const struct sw_writer_ops text_ops;
+
 /* The capture-file writer (-w): pcapng, or classic pcap with --pcap (docs/pcap.md). */
 #define CAP_MAX_IFS 1024
 struct cap_if {

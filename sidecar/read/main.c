@@ -31,6 +31,8 @@ struct read_opts {
 	const char *filter;
 	const char *write; /* -w FILE|-: a capture file, not records */
 	bool data, macs, pcap;
+	bool text;                /* --text: tcpdump-like lines (text.c), as a live capture's */
+	int stamp, dump;          /* --stamp N (how many -t), --dump hex|ascii (1, 2) */
 	unsigned long long count; /* 0: every packet */
 	int stats_fd;             /* the final stats record goes there (-1: nowhere) */
 };
@@ -46,7 +48,7 @@ uint64_t now_ms(void)
 
 static void usage_exit(const char *why)
 {
-	fprintf(stderr, "sockwatch: %s; usage: sockwatch-read [--filter EXPR] [--data] [--macs] [--count N] [--stats-fd FD] [-w OUT|- [--pcap]] FILE|-\n", why);
+	fprintf(stderr, "sockwatch: %s; usage: sockwatch-read [--filter EXPR] [--data] [--macs] [--count N] [--stats-fd FD] [--text [--stamp N] [--dump hex|ascii]] [-w OUT|- [--pcap]] FILE|-\n", why);
 	exit(EXIT_USAGE);
 }
 
@@ -60,6 +62,9 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
 		{ "stats-fd", required_argument, NULL, 's' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "pcap", no_argument, NULL, 'p' },
+		{ "text", no_argument, NULL, 'T' },
+		{ "stamp", required_argument, NULL, 'S' },
+		{ "dump", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -84,6 +89,19 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
 		case 'm':
 			o->macs = true;
 			break;
+		case 'T':
+			o->text = true;
+			break;
+		case 'S':
+			if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '0' + SW_TEXT_STAMPS)
+				usage_exit("--stamp takes how many -t, 0 to 5");
+			o->stamp = optarg[0] - '0';
+			break;
+		case 'D':
+			if (strcmp(optarg, "hex") && strcmp(optarg, "ascii"))
+				usage_exit("--dump is hex or ascii");
+			o->dump = strcmp(optarg, "hex") ? TEXT_DUMP_ASCII : TEXT_DUMP_HEX;
+			break;
 		case 'c':
 		case 's': {
 			char *end;
@@ -100,7 +118,7 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
 			break;
 		}
 		case 'h':
-			printf("usage: sockwatch-read [--filter EXPR] [--data] [--macs] [--count N] [--stats-fd FD] [-w OUT|- [--pcap]] FILE|-\n");
+			printf("usage: sockwatch-read [--filter EXPR] [--data] [--macs] [--count N] [--stats-fd FD] [--text [--stamp N] [--dump hex|ascii]] [-w OUT|- [--pcap]] FILE|-\n");
 			exit(EXIT_OK);
 		default:
 			usage_exit("unknown option");
@@ -108,6 +126,12 @@ static void parse_args(int argc, char **argv, struct read_opts *o)
 	}
 	if (optind != argc - 1)
 		usage_exit("give one file, or - for stdin");
+	if ((o->stamp || o->dump) && !o->text)
+		usage_exit("--stamp and --dump shape --text's lines: give --text");
+	if (o->text && o->write)
+		usage_exit("--text prints packets, -w saves them: give one");
+	if (o->dump)
+		o->data = true;
 	if (o->pcap && !o->write)
 		usage_exit("--pcap shapes the file -w writes: give -w OUT");
 	o->path = argv[optind];
@@ -145,6 +169,7 @@ int main(int argc, char **argv)
 	struct out out = { .fd = -1 };
 	struct sw_clock clock = { .offset_ns = 0 };
 	struct ndjson_writer nd;
+	struct text_writer tw;
 	struct bpf_program prog = {};
 	struct sw_stats stats = { .final = true };
 	char errbuf[PCAP_ERRBUF_SIZE] = "", msg[512], name[512];
@@ -170,6 +195,9 @@ int main(int argc, char **argv)
 	ctl_nd = (struct ndjson_writer){ .out = &ctl, .names = &names, .clock = &clock, .kinds = SW_W_CLOSING_STATS };
 	nd = (struct ndjson_writer){ .out = &out, .names = &names, .clock = &clock, .macs = o.macs,
 				     .data = o.data, .file = true, .kinds = SW_W_PACKET };
+	tw = (struct text_writer){ .out = &out, .names = &names, .clock = &clock, .stamp = o.stamp, .link = o.macs,
+				   .dump = (enum text_dump)o.dump };
+	text_writer_init(&tw);
 
 	if (source_open(&src, o.path, msg, sizeof(msg))) {
 		fprintf(stderr, "sockwatch: %s\n", msg);
@@ -237,8 +265,10 @@ int main(int argc, char **argv)
 		e.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000 + h->ts.tv_usec; /* tv_usec holds ns */
 		nd.ifname = src.tap.kind == TAP_PCAPNG && blk.iface < src.tap.n_ifaces ? src.tap.names[blk.iface] : "";
 		nd.data_skip = skip;
-		/* room for the longest record, and its bytes in hex (or as they are, -w -) */
-		if (out_free_space(&out) < OUT_RESERVE + 4096 + (o.data || saving ? 2 * (size_t)h->caplen : 0) &&
+		tw.ifname = nd.ifname;
+		tw.data_skip = skip;
+		/* room for the longest record, and its bytes in hex (or as they are, -w -; -X: 69 bytes a 16) */
+		if (out_free_space(&out) < OUT_RESERVE + 4096 + (o.data || saving ? 5 * (size_t)h->caplen : 0) &&
 		    out_flush_all(&out))
 			break;
 		stats.c.matched++;
@@ -248,6 +278,8 @@ int main(int argc, char **argv)
 			if (read_save_packet(&save, src.tap.kind == TAP_PCAPNG ? blk.iface : TAP_MAX_IFACES, nd.ifname, e.ts_ns,
 					     bytes, h->caplen, h->len, e.dir))
 				break;
+		} else if (o.text) {
+			text_ops.packet(&tw, &e, o.data ? bytes : NULL, h->caplen);
 		} else {
 			ndjson_ops.packet(&nd, &e, bytes, h->caplen);
 		}

@@ -46,6 +46,9 @@ export interface CaptureOptions {
   interimStats?: boolean
   /** Whose traffic: off (--no-process), or the kernel's process filter (docs/attribution.md). */
   process?: ProcessOptions
+  /** With direct: the sidecar writes text lines (its --text: tcpdump's -t forms, -e, -X/-A)
+   * instead of the NDJSON stream; the same lines src/output/text.ts makes (docs/architecture.md). */
+  text?: {stamp: number; link?: boolean; dump?: 'hex' | 'ascii'}
   /** -w: the sidecar writes the packets to a capture file (or our stdout) itself; needs direct. */
   save?: SaveOptions
 }
@@ -106,6 +109,11 @@ export function sidecarArgs(options: CaptureOptions): string[] {
   for (const cgroup of proc.cgroups ?? []) args.push('--cgroup', cgroup)
   if (proc.container !== undefined) args.push('--container', proc.container)
   if (options.save) args.push(...saveArgs(options.save))
+  if (options.text) {
+    args.push('--text')
+    if (options.text.stamp) args.push('--stamp', String(options.text.stamp))
+    if (options.text.dump && options.snaplen !== undefined) args.push('--dump', options.text.dump)
+  }
   if (options.interimStats === false && options.mode !== 'flows' && !options.flows) args.push('--stats-interval', '0')
   const verbose = options.verbose === true ? 1 : Math.min(2, Math.max(0, Math.trunc(Number(options.verbose ?? 0))))
   for (let i = 0; i < verbose; i++) args.push('-v')

@@ -105,7 +105,9 @@ export default class Capture extends BaseCommand {
     // --json (the kernel runs the whole filter): the sidecar writes the stream to our
     // stdout itself, and this process reads only its control records (not under a
     // status line, which the sidecar's writes would tear)
-    const direct = save !== undefined || (format === 'json' && flags.read === undefined && !status)
+    // text, live, without --flows (whose blocks this process lays out): the sidecar writes the lines too
+    const directText = format === 'text' && save === undefined && flowsMs === undefined && flags.read === undefined && !status
+    const direct = save !== undefined || (format === 'json' && flags.read === undefined && !status) || directText
     const rendered = direct || save ? {} : packetSink(format, toStdout, () => process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color), text)
     const sink = {...(status ? status.count(rendered) : rendered), drained: io.drained}
     try {
@@ -145,6 +147,7 @@ export default class Capture extends BaseCommand {
           snaplen: dump === undefined || save ? undefined : flags.snaplen || SNAPLEN_MAX,
           filter: filter === '' ? undefined : filter,
           direct,
+          text: directText ? text : undefined,
           save,
           // only the status line shows counts while the capture runs
           interimStats: status !== undefined,
@@ -169,7 +172,8 @@ export default class Capture extends BaseCommand {
             sink.stats?.(r) // --json: the final one is the stream's last line
           },
           // an interface down, up or deleted: in --json a record among the packets, else a line on stderr
-          link: (r) => (direct ? undefined : format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : toStderr(`${linkLine(r)}\n`)),
+          // (direct text: the sidecar's lines are packets only, the link line is ours)
+          link: (r) => (direct && !directText ? undefined : format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : toStderr(`${linkLine(r)}\n`)),
           stderr: (text) => process.stderr.write(text),
         },
       )

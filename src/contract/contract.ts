@@ -176,3 +176,35 @@ export const LIMITS = {
   ownerEntriesMin: {value: 64, c: 'SW_OWNER_ENTRIES_MIN'},
   ownerEntriesMax: {value: 2 ** 22, c: 'SW_OWNER_ENTRIES_MAX'},
 } as const satisfies Record<string, {value: number; c: string; kernel?: true}>
+
+/**
+ * The names in tcpdump -n's text lines (tcpdump 4.99) that `capture`'s text output prints,
+ * for both of its formatters: src/output/tcpdump.ts (-r, a user-space predicate, a status
+ * line) and sidecar/text.c (a live capture whose text the sidecar writes itself).
+ * build/sw_contract.h gets them as lookups; gen-contract check fails when a C source writes
+ * one as a literal of its own. The sentences around them are written once a side, and
+ * test/integration/text-parity.test.ts holds both sides to the same bytes.
+ */
+export const TEXT_WORDS = {
+  /** tcpdump's letter for each of a record's flags FSRPAUEC, bit 0 first ('.' is ACK, 'W' CWR). */
+  tcpFlags: 'FSRP.UEW',
+  /** ICMP types named without more words (3, 5 and 11 are sentences of their own). */
+  icmpTypes: {0: 'echo reply', 8: 'echo request', 12: 'parameter problem'},
+  /** ICMP time exceeded (type 11) by code; any other code is code 0's. */
+  icmpTimeExceeded: {0: 'time exceeded in-transit', 1: 'ip reassembly time exceeded'},
+  icmp6Types: {
+    1: 'destination unreachable', 2: 'packet too big', 3: 'time exceeded in-transit', 4: 'parameter problem',
+    128: 'echo request', 129: 'echo reply', 130: 'multicast listener query', 131: 'multicast listener report',
+    132: 'multicast listener done', 133: 'router solicitation', 134: 'router advertisement',
+    135: 'neighbor solicitation', 136: 'neighbor advertisement', 137: 'redirect', 143: 'multicast listener report v2',
+  },
+  icmp6Unreach: {0: 'unreachable route', 1: 'unreachable prohibited', 2: 'beyond scope', 3: 'unreachable address', 4: 'unreachable port'},
+  /** -e and unknown link types: the ethertype's name. */
+  ethertypes: {
+    0x0800: 'IPv4', 0x86dd: 'IPv6', 0x0806: 'ARP', 0x8035: 'Reverse ARP', 0x8100: '802.1Q', 0x88a8: '802.1Q-QinQ', 0x9100: '802.1Q-9100',
+    0x88cc: 'LLDP', 0x8847: 'MPLS unicast', 0x8863: 'PPPoE D', 0x8864: 'PPPoE S',
+  },
+} as const satisfies {tcpFlags: string; icmpTypes: Record<number, string>; icmpTimeExceeded: Record<number, string>; icmp6Types: Record<number, string>; icmp6Unreach: Record<number, string>; ethertypes: Record<number, string>}
+
+/** Text output's timestamps, tcpdump's -t family by how many -t: 0 local time of day, 1 none, 2 epoch, 3 since the previous packet, 4 local date and time, 5 since the first. */
+export const TEXT_STAMPS = 5

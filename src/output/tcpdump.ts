@@ -2,28 +2,17 @@
 // Only what a record holds is printed: TCP sequence numbers, windows and options, and ICMP
 // echo ids and sequence numbers are not in a record, so those parts of tcpdump's line are
 // left out (README, "capture").
+import {IP_PROTOCOLS, TEXT_WORDS} from '../contract/contract.js'
 import type {PacketRecord} from '../sidecar/records.js'
 
-// tcpdump's TCP flag letters, bit 0 first: sockwatch's FSRPAUEC become F S R P . U E W
-const TCP_FLAG = {F: 'F', S: 'S', R: 'R', P: 'P', A: '.', U: 'U', E: 'E', C: 'W'} as const
-
-const ICMP6_NAMES: Record<number, string> = {
-  1: 'destination unreachable', 2: 'packet too big', 3: 'time exceeded in-transit', 4: 'parameter problem',
-  128: 'echo request', 129: 'echo reply', 130: 'multicast listener query', 131: 'multicast listener report',
-  132: 'multicast listener done', 133: 'router solicitation', 134: 'router advertisement',
-  135: 'neighbor solicitation', 136: 'neighbor advertisement', 137: 'redirect', 143: 'multicast listener report v2',
-}
-const ICMP6_UNREACH: Record<number, string> = {0: 'unreachable route', 1: 'unreachable prohibited', 2: 'beyond scope', 3: 'unreachable address', 4: 'unreachable port'}
-
-// tcpdump's ethertype names (-e)
-const ETHER_NAMES: Record<number, string> = {
-  0x0800: 'IPv4', 0x86dd: 'IPv6', 0x0806: 'ARP', 0x8035: 'Reverse ARP', 0x8100: '802.1Q', 0x88a8: '802.1Q-QinQ', 0x9100: '802.1Q-9100',
-  0x88cc: 'LLDP', 0x8847: 'MPLS unicast', 0x8863: 'PPPoE D', 0x8864: 'PPPoE S',
-}
+// the names are the contract's (TEXT_WORDS), which sidecar/text.c prints from too
+const FLAG_ORDER = 'FSRPAUEC'
+const tcpFlagLetter = (f: string) => TEXT_WORDS.tcpFlags[FLAG_ORDER.indexOf(f)]
+const named = (table: Record<number, string>, n: number | undefined): string | undefined => (n === undefined ? undefined : table[n])
 
 const hex4 = (n: number) => `0x${n.toString(16).padStart(4, '0')}`
 const hex2 = (n: number) => `0x${n.toString(16).padStart(2, '0')}`
-const protoNumber: Record<string, number> = {icmp: 1, igmp: 2, ipip: 4, tcp: 6, udp: 17, dccp: 33, ipv6: 41, gre: 47, esp: 50, ah: 51, icmp6: 58, ospf: 89, pim: 103, vrrp: 112, sctp: 132, udplite: 136}
+const protoNumber: Record<string, number> = Object.fromEntries(IP_PROTOCOLS.map((p) => [p.name, p.number]))
 const numberOf = (proto: string | number) => (typeof proto === 'number' ? proto : protoNumber[proto])
 
 /** tcpdump's "length": the payload it names (a record without paylen, from an older sockwatch: the frame). */
@@ -33,7 +22,7 @@ const hostPort = (address: string | undefined, port: number | undefined) => (por
 
 function tcpText(p: PacketRecord): string {
   if (p.flags === undefined) return '[|tcp]'
-  const flags = p.flags === '' ? 'none' : [...p.flags].map((f) => TCP_FLAG[f as keyof typeof TCP_FLAG]).join('')
+  const flags = p.flags === '' ? 'none' : [...p.flags].map(tcpFlagLetter).join('')
   return `Flags [${flags}], length ${length(p)}`
 }
 
@@ -54,23 +43,20 @@ function icmpText(p: PacketRecord): string {
   if (p.icmp_type === undefined) return 'ICMP [|icmp]'
   let what: string
   switch (p.icmp_type) {
-    case 0: what = 'echo reply'; break
-    case 8: what = 'echo request'; break
     case 3: what = icmpUnreachable(p); break
     case 5: what = `redirect ${p.inner_dst ?? '?'}`; break
-    case 11: what = p.icmp_code === 1 ? 'ip reassembly time exceeded' : 'time exceeded in-transit'; break
-    case 12: what = 'parameter problem'; break
-    default: what = `type-#${p.icmp_type}`
+    case 11: what = named(TEXT_WORDS.icmpTimeExceeded, p.icmp_code) ?? TEXT_WORDS.icmpTimeExceeded[0]; break
+    default: what = named(TEXT_WORDS.icmpTypes, p.icmp_type) ?? `type-#${p.icmp_type}`
   }
   return `ICMP ${what}, length ${length(p)}`
 }
 
 function icmp6Text(p: PacketRecord): string {
   if (p.icmp_type === undefined) return 'ICMP6 [|icmp6]'
-  const name = ICMP6_NAMES[p.icmp_type] ?? `type-#${p.icmp_type}`
+  const name = named(TEXT_WORDS.icmp6Types, p.icmp_type) ?? `type-#${p.icmp_type}`
   let detail = ''
   if (p.icmp_type === 1) {
-    const code = ICMP6_UNREACH[p.icmp_code ?? -1] ?? `unknown unreach code (${p.icmp_code})`
+    const code = named(TEXT_WORDS.icmp6Unreach, p.icmp_code) ?? `unknown unreach code (${p.icmp_code})`
     detail = p.icmp_code === 4 && p.inner_dport !== undefined ? `, ${code}, ${p.inner_dst} ${p.inner_proto} port ${p.inner_dport}`
       : p.inner_dst !== undefined ? `, ${code} ${p.inner_dst}` : `, ${code}`
   } else if (p.icmp_type === 135 && p.nd_target) {
@@ -116,7 +102,7 @@ export function tcpdumpBody(p: PacketRecord, link = false): string {
     body = `[malformed: ${p.malformed}]`
   } else {
     const t = p.ethertype ?? 0
-    body = `${link ? '' : `ethertype ${ETHER_NAMES[t] ?? 'Unknown'} (${hex4(t)}), `}length ${length(p)}`
+    body = `${link ? '' : `ethertype ${named(TEXT_WORDS.ethertypes, t) ?? 'Unknown'} (${hex4(t)}), `}length ${length(p)}`
   }
   if (p.unwalked) body += ` [unwalked: ${p.unwalked}]`
   else if (p.truncated && !/\[\|/.test(body)) body += ' [|truncated]'
@@ -129,5 +115,5 @@ export function tcpdumpBody(p: PacketRecord, link = false): string {
 function linkType(p: PacketRecord): string {
   const t = p.family === 4 ? 0x0800 : p.family === 6 ? 0x86dd : p.ethertype ?? 0
   const outer = p.vlan !== undefined ? 0x8100 : t
-  return `ethertype ${ETHER_NAMES[outer] ?? 'Unknown'} (${hex4(outer)}), length ${p.len}`
+  return `ethertype ${named(TEXT_WORDS.ethertypes, outer) ?? 'Unknown'} (${hex4(outer)}), length ${p.len}`
 }
