@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {FlowRecord, PacketRecord} from '../../src/sidecar/records.js'
-import {CLI, startSidecar, startTcpdump, type SidecarRun} from '../helpers/integration-capture.js'
+import {CLI, ROOT, startSidecar, startTcpdump, type SidecarRun} from '../helpers/integration-capture.js'
 import {macOf, makeVethPair, type VethPair} from '../helpers/integration-netns.js'
 import {COMPARED, expectedRecord, tcpdumpBlocks, tsharkFrames, type TsharkFrame} from '../helpers/oracle-decode.js'
 import {preflight} from '../helpers/integration-preflight.js'
@@ -176,15 +176,24 @@ function sockwatchLines(extra: string[]): Map<string, string> {
   }
 }
 
-for (const e of [false, true]) {
-  test(`decode oracle :: text lines${e ? ' with -e' : ''} read as tcpdump -n${e ? ' -e' : ''}'s, timestamp and interface columns aside`, () => {
+/** The sidecar's own text formatter (sidecar/text.c, what a live `capture > file` prints), through the file reader on tcpdump's capture; by source MAC. */
+function sidecarLines(e: boolean): Map<string, string> {
+  const reader = join(ROOT, 'build/sockwatch-read')
+  const withMac = execFileSync(reader, ['--text', '--stamp', '1', '--macs', ctx.pcap], {encoding: 'utf8'}).split('\n').filter(Boolean)
+  const lines = e ? withMac : execFileSync(reader, ['--text', '--stamp', '1', ctx.pcap], {encoding: 'utf8'}).split('\n').filter(Boolean)
+  // "unknown 02:5e:... > ...": a pcap file names no interface and no direction
+  return new Map(withMac.map((l, i) => [l.split(' ')[1], lines[i].replace(/^unknown /, '')]))
+}
+
+for (const [e, from] of [[false, 'cli'], [true, 'cli'], [false, 'sidecar'], [true, 'sidecar']] as const) {
+  test(`decode oracle :: ${from === 'cli' ? "the CLI's" : "the sidecar's"} text lines${e ? ' with -e' : ''} read as tcpdump -n${e ? ' -e' : ''}'s, timestamp and interface columns aside`, () => {
     const theirs = tcpdumpLines(ctx.pcap, e)
-    const ours = sockwatchLines(e ? ['-e', '-t'] : ['-t'])
+    const ours = from === 'cli' ? sockwatchLines(e ? ['-e', '-t'] : ['-t']) : sidecarLines(e)
     const wrong: string[] = []
     for (const dir of ['in', 'out'] as const) {
       for (const s of ctx.sent[dir].filter((x) => (e ? COMMON_E : COMMON).includes(x.name))) {
         // -t: no timestamp; then the interface and direction columns
-        const mine = ours.get(s.smac)?.replace(/^\S+ (in|out) /, '')
+        const mine = from === 'cli' ? ours.get(s.smac)?.replace(/^\S+ (in|out) /, '') : ours.get(s.smac)
         const want = normalise(theirs.get(s.smac) ?? '')
         if (mine !== want) wrong.push(`${dir} ${s.name}:\n    sockwatch ${mine}\n    tcpdump   ${want}`)
       }
