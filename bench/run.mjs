@@ -33,7 +33,7 @@ const SETTLE_BYTES = 512 // the sidecar's periodic stats line is ~150 bytes
 const DRAIN_MAX_MS = 120_000 // give up waiting for output to settle after this
 const EXIT_MS = 20_000 // after SIGINT, SIGKILL the tool's group after this
 
-const TOOL_NAMES = ['alone', 'tap-only', 'tcpdump-w', 'sockwatch-w', 'tcpdump-text', 'sockwatch-json', 'sockwatch-filtered', 'sockwatch-summary', 'sidecar', 'sidecar-noproc', 'sidecar-flows']
+const TOOL_NAMES = ['alone', 'tap-only', 'tcpdump-w', 'sockwatch-w', 'tcpdump-text', 'sockwatch-json', 'sockwatch-text', 'sockwatch-filtered', 'sockwatch-summary', 'sidecar', 'sidecar-noproc', 'sidecar-flows']
 const LABEL = {
   alone: 'generator alone',
   'tap-only': 'tap only (cBPF ret 0)',
@@ -41,6 +41,7 @@ const LABEL = {
   'tcpdump-text': 'tcpdump -n -l > file',
   'sockwatch-w': 'sockwatch capture -w file',
   'sockwatch-json': 'sockwatch capture --json',
+  'sockwatch-text': 'sockwatch capture > file',
   'sockwatch-filtered': 'capture --json filtered',
   'sockwatch-summary': 'sockwatch summary --json',
   sidecar: 'sidecar alone > file',
@@ -169,6 +170,8 @@ function commandFor(tool, out) {
     // beside tcpdump -w: the same classic pcap, written by the sidecar (issue 17)
     case 'sockwatch-w': return {argv: [CLI, 'capture', '-i', 'lo', '-w', out, '--pcap', ...ringArgs], ready: 'stderr', kind: 'pcap'}
     case 'sockwatch-json': return {argv: [CLI, 'capture', '-i', 'lo', '--json', ...ringArgs], stdout: out, ready: 'stderr', kind: 'ndjson'}
+    // text, default options (time of day, owners): the sidecar writes the lines itself (issue 18)
+    case 'sockwatch-text': return {argv: [CLI, 'capture', '-i', 'lo', ...ringArgs], stdout: out, ready: 'stderr', kind: 'text'}
     // a kernel filter that rejects the whole flood: what filtering costs the CLI per offered packet
     case 'sockwatch-filtered': return {argv: [CLI, 'capture', '-i', 'lo', '--json', ...ringArgs, 'udp', 'and', 'dst', 'port', '9'], stdout: out, ready: 'stderr', kind: 'ndjson'}
     case 'sockwatch-summary': return {argv: [CLI, 'summary', '-i', 'lo', '--json', '--top', '5'], stdout: out, ready: 'stderr', kind: 'summary'}
@@ -186,6 +189,7 @@ const READY_LINE = {
   'tcpdump-text': /listening on/,
   'sockwatch-w': /^sockwatch: capturing on/m,
   'sockwatch-json': /^sockwatch: capturing on/m,
+  'sockwatch-text': /^sockwatch: capturing on/m,
   'sockwatch-filtered': /^sockwatch: capturing on/m,
   'sockwatch-summary': /^sockwatch: counting flows on/m,
   'tap-only': /^tap-only: ready/m,
@@ -517,7 +521,7 @@ function measureOutput(run, port) {
     r.dropped = num(/^(\d+) packets? dropped by kernel/m)
   } else if (run.cmd.kind === 'summary') {
     // counted above, from its totals record
-  } else if (run.tool === 'sockwatch-json' || run.tool === 'sockwatch-filtered' || run.tool === 'sockwatch-w') {
+  } else if (run.tool === 'sockwatch-json' || run.tool === 'sockwatch-text' || run.tool === 'sockwatch-filtered' || run.tool === 'sockwatch-w') {
     const m = /^(\d+) packets captured, (\d+) dropped/m.exec(run.stderr)
     r.toolCaptured = m ? Number(m[1]) : undefined
     r.dropped = m ? Number(m[2]) : undefined
@@ -800,6 +804,12 @@ if (sw && ref) {
   target('capture -w: capture ratio >= tcpdump -w\'s in every repeat', notFewer,
     `median ${sw.captured}/${N} vs ${ref.captured}/${N}; drops reported ${sw.dropped}`)
   target('capture -w: CPU <= 1.5x tcpdump -w\'s', sw.cpu <= 1.5 * ref.cpu, `${fmt(sw.cpu, 2)} s vs ${fmt(ref.cpu, 2)} s (${fmt(sw.cpu / ref.cpu, 2)}x)`)
+}
+const swText = medians['sockwatch-text']
+if (swText && ref) {
+  target('capture > file (text): 100% captured', swText.capturedPct === 100, `${swText.capturedPct}% captured, ${swText.dropped} drops reported`)
+  target('capture > file (text): CPU of the process tree <= 1.5x tcpdump -w\'s', swText.cpu <= 1.5 * ref.cpu, `${fmt(swText.cpu, 2)} s vs ${fmt(ref.cpu, 2)} s (${fmt(swText.cpu / ref.cpu, 2)}x)`)
+  target('capture > file (text): generator >= under tcpdump -w', swText.genVsAlone >= ref.genVsAlone, `${fmt(100 * swText.genVsAlone)}% vs ${fmt(100 * ref.genVsAlone)}% of alone`)
 }
 if (cli) {
   const readyAll = median(runs.filter((r) => r.tool === 'sockwatch-json').map((r) => r.readyMs))
