@@ -102,10 +102,10 @@ export default class Capture extends BaseCommand {
     const toStdout = status ? status.wrap(io.write) : io.write
     const toStderr = (text: string) => (status ? status.wrap((t) => process.stderr.write(t)) : (t: string) => process.stderr.write(t))(text)
     const text = {stamp: Math.min(flagCount(this.rawTokens, 'timestamp'), 5) as Stamp, link: flags['link-header'], dump}
-    // --json (the kernel runs the whole filter): the sidecar writes the stream to our
+    // --json, live (the kernel runs the whole filter): the sidecar writes the stream to our
     // stdout itself, and this process reads only its control records (not under a
-    // status line, which the sidecar's writes would tear)
-    // text, live, without --flows (whose blocks this process lays out): the sidecar writes the lines too
+    // status line, which the sidecar's writes would tear); text too, its lines made by
+    // sidecar/text.c, except with --flows (whose blocks this process lays out)
     const directText = format === 'text' && save === undefined && flowsMs === undefined && flags.read === undefined && !status
     const direct = save !== undefined || (format === 'json' && flags.read === undefined && !status) || directText
     const rendered = direct || save ? {} : packetSink(format, toStdout, () => process.stdout.columns, styleFor(process.stdout.isTTY, process.env, flags.color), text)

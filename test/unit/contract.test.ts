@@ -80,6 +80,8 @@ const drift: [string, string, (text: string) => string, RegExp][] = [
   ['the sidecar defines its own exit code', 'sidecar/engine.h', (t) => t.replace('#define OUT_BUFFER', 'enum { EXIT_KERNEL = 6 };\n#define OUT_BUFFER'), /engine\.h: defines EXIT_KERNEL/],
   ['the sidecar ends load_failed with EXIT_RUNTIME', 'sidecar/load.c', (t) => t.replace('engine_fail(e, EXIT_KERNEL, "load_failed"', 'engine_fail(e, EXIT_RUNTIME, "load_failed"'), /fail\(EXIT_RUNTIME, "load_failed"\): the contract ends "load_failed" with EXIT_KERNEL/],
   ['the sidecar sends an error code the contract lacks', 'sidecar/load.c', (t) => t.replace('engine_fail(e, EXIT_RUNTIME, "ring_size"', 'engine_fail(e, EXIT_RUNTIME, "ring_too_big"'), /error code "ring_too_big" is not one of the contract's/],
+  ['sidecar/text.c spells an ICMPv6 type itself', 'sidecar/text.c', (t) => t.replace('name = sw_text_icmp6_type(e->icmp_type);', 'name = e->icmp_type == 135 ? "neighbor solicitation" : sw_text_icmp6_type(e->icmp_type);'), /text\.c: writes "neighbor solicitation" itself, which build\/sw_contract\.h has from the contract's TEXT_WORDS/],
+  ['sidecar/text.c keeps its own TCP flag letters', 'sidecar/text.c', (t) => t.replace('SW_TEXT_TCP_FLAGS[i]', '"FSRP.UEW"[i]'), /text\.c: writes "FSRP\.UEW" itself/],
   ['sidecar/linktypes.c keeps its own device limit', 'sidecar/linktypes.c', (t) => t.replace('#include "linktypes.h"\n', '#include "linktypes.h"\n#define SW_MAX_LINKTYPES 9\n'), /linktypes\.c: defines SW_MAX_LINKTYPES, which bpf\/sockwatch\.h defines/],
 ]
 for (const [what, path, change, says] of drift) {
