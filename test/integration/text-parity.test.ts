@@ -6,7 +6,9 @@
 // the same packets (same stamps); then:
 //   - the sidecar's live lines == the CLI's formatter on the records read back from it;
 //   - sockwatch-read --text (the same C formatter) == the CLI's formatter on every -t form,
-//     with and without -e, -X and -A, and in three time zones;
+//     with and without -e, -X and -A, and in four time zones; and on a file of the forms
+//     the shapes do not send (test/helpers/craft-text-forms.py: ICMP/ICMPv6 types and
+//     codes, GRE, SCTP, other IP protocols, ARP opcodes, named ethertypes);
 //   - through the CLI: `capture > file` hands the sidecar the file (it writes the lines
 //     itself) and its lines, owner suffix included, equal the formatter's on a --json
 //     capture of the same traffic.
@@ -28,6 +30,7 @@ import {sendUdpFrom} from '../helpers/integration-traffic.js'
 const test = suite('text parity')
 
 const CRAFT = fileURLToPath(new URL('../helpers/craft-shapes.py', import.meta.url))
+const FORMS = fileURLToPath(new URL('../helpers/craft-text-forms.py', import.meta.url))
 const READER = join(ROOT, 'build/sockwatch-read')
 const PYTHON = '/usr/bin/python3'
 const dir = mkdtempSync(join(tmpdir(), 'sockwatch-text-parity-'))
@@ -152,6 +155,27 @@ test('text parity :: local time (-t none given, -tttt) follows TZ on both sides'
   } finally {
     if (saved === undefined) delete process.env.TZ
     else process.env.TZ = saved
+  }
+})
+
+test('text parity :: the forms the shapes do not send (ICMP/ICMPv6 types and codes, GRE, SCTP, other protocols, ARP opcodes, named ethertypes) read the same', () => {
+  const file = join(dir, 'forms.pcap')
+  const made = Number(execFileSync(PYTHON, [FORMS, file], {encoding: 'utf8'}).trim())
+  const packets = records(file)
+  assert.is(packets.length, made)
+  const wrong: string[] = []
+  for (const [link, dump] of [[false, undefined], [true, undefined], [false, 'hex'], [true, 'ascii']] as const) {
+    for (const stamp of [1, 2] as const) {
+      const args = ['--text', '--stamp', String(stamp), ...(link ? ['--macs'] : []), ...(dump ? ['--dump', dump] : []), file]
+      wrong.push(...diff(execFileSync(READER, args, {encoding: 'utf8'}), tsText(packets, {stamp, link, dump})))
+    }
+  }
+  assert.equal(wrong, [])
+  // the words are there (a formatter printing nothing would agree with itself)
+  const plain = execFileSync(READER, ['--text', '--stamp', '1', file], {encoding: 'utf8'})
+  for (const words of ['ICMP 203.0.113.9 udp port 7777 unreachable', 'ICMP redirect 203.0.113.5', 'ip reassembly time exceeded', 'GREv0, length', ': sctp', 'ip-proto-200 24',
+    'Flags [FSRP.UEW]', 'ICMP6, packet too big', 'unreachable port, 2001:db8::99 udp port 53', 'unknown unreach code (9)', 'ICMP6, type-#200', 'ARP, Unknown opcode 3', 'ethertype LLDP (0x88cc)']) {
+    assert.ok(plain.includes(words), `no "${words}" in:\n${plain}`)
   }
 })
 
