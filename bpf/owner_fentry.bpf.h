@@ -231,11 +231,12 @@ int BPF_PROG(sw_fx_accept_old, struct sock___sw *sk, int flags, int *err, bool k
 	return 0;
 }
 
+/* Its return value is not read: before Linux 5.19 it took a backlog too, so
+ * the value's place differs; a failed listen's port entry goes at release. */
 SEC("fexit/inet_csk_listen_start")
-int BPF_PROG(sw_fx_listen, struct sock___sw *sk, int ret)
+int BPF_PROG(sw_fx_listen, struct sock___sw *sk)
 {
-	if (!ret)
-		fallback_claim(sk, CLAIM_BOUND, true);
+	fallback_claim(sk, CLAIM_BOUND, true);
 	return 0;
 }
 

@@ -77,6 +77,7 @@ static int other_namespace(struct cgroups *c)
 		c->held = true;
 		c->root_fd = fd;
 		snprintf(c->root, sizeof(c->root), "/proc/self/fd/%d/.", fd);
+		snprintf(c->shown, sizeof(c->shown), "%.*s (another mount namespace's)", PATH_MAX, path);
 	}
 	closedir(proc);
 	return c->held ? 0 : -ENOENT;
@@ -88,6 +89,7 @@ int cgroups_init(struct cgroups *c)
 
 	c->held = false;
 	err = find_mount("/proc/self/mounts", c->root, sizeof(c->root));
+	snprintf(c->shown, sizeof(c->shown), "%s", c->root);
 	if (err == -ENOENT)
 		err = other_namespace(c);
 	if (err)

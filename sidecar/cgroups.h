@@ -21,6 +21,7 @@ struct cgroups {
 	char root[PATH_MAX];  /* the cgroup v2 mount, "" when there is none */
 	bool held;            /* another mount namespace's mount, held open as root_fd (root: /proc/self/fd/N/.) */
 	int root_fd;
+	char shown[PATH_MAX + 96]; /* where it is, for people: root, or /proc/PID/root/... */
 	struct cgroup_info *slots; /* open addressing by id */
 	unsigned int used;
 	uint64_t last_walk_ms;

@@ -217,7 +217,7 @@ seed:
 		ow->seeded = n;
 	if (ow->route == SW_ROUTE_CGROUP)
 		engine_log(e, "process attribution: %d cgroup hooks on %s; %lu sockets from before the start seeded",
-			   ow->n_links, ow->cg.root, ow->seeded);
+			   ow->n_links, ow->cg.shown, ow->seeded);
 	else
 		engine_log(e, "process attribution: %d %s programs (no cgroup v2 hooks); %lu sockets from before the start seeded",
 			   ow->n_route_links, sw_route_names[ow->route], ow->seeded);
