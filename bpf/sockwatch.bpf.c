@@ -169,6 +169,7 @@ static __always_inline bool count_flow(void *table, const struct sw_event *e)
 }
 
 #include "owner.bpf.h"
+#include "owner_fentry.bpf.h"
 #include "bytes.bpf.h"
 
 SEC("socket")

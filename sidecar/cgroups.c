@@ -2,13 +2,17 @@
 /* cgroup v2 ids to paths (the kernel gives the id: the inode of the cgroup's
  * directory), and the container a path names, as runtimes name their cgroups. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fts.h>
 #include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 #include <linux/types.h>
 #include "cgroups.h"
 
@@ -17,23 +21,79 @@ uint64_t now_ms(void);
 #define REWALK_MS 100
 #define MAX_DIRS 100000 /* a walk stops there */
 
-int cgroups_init(struct cgroups *c)
+#define MAX_PROCS 65536 /* /proc entries looked at for another namespace's mount */
+#define CGROUP2_MAGIC 0x63677270
+#define ROOT_CGROUP_INO 1 /* the hierarchy's own root; a cgroup namespace's is deeper */
+
+/* The first cgroup2 mount a mounts file lists: 0, or -errno. */
+static int find_mount(const char *mounts, char *dir, size_t size)
 {
 	struct mntent *m;
 	FILE *f;
 
-	c->root[0] = 0;
-	f = setmntent("/proc/self/mounts", "r");
+	dir[0] = 0;
+	f = setmntent(mounts, "re");
 	if (!f)
 		return -errno;
 	while ((m = getmntent(f)))
 		if (!strcmp(m->mnt_type, "cgroup2")) {
-			snprintf(c->root, sizeof(c->root), "%s", m->mnt_dir);
+			snprintf(dir, size, "%s", m->mnt_dir);
 			break;
 		}
 	endmntent(f);
-	if (!c->root[0])
-		return -ENOENT;
+	return dir[0] ? 0 : -ENOENT;
+}
+
+/* Our mount namespace has none (a container's, or `ip netns exec`'s, which
+ * mounts a /sys of its own): another namespace's, through a process of it
+ * (/proc/PID/root), held open and walked as /proc/self/fd/N. Only the
+ * hierarchy's own root will do: the socket hooks must hang on it, and a mount
+ * made in a cgroup namespace shows that namespace's cgroup as its root. */
+static int other_namespace(struct cgroups *c)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *p;
+	struct statfs sfs;
+	struct stat st;
+	char path[PATH_MAX + 64], dir[PATH_MAX];
+	int procs = 0, fd;
+
+	if (!proc)
+		return -errno;
+	while (!c->held && (p = readdir(proc)) && procs++ < MAX_PROCS) {
+		unsigned long pid = strtoul(p->d_name, NULL, 10);
+
+		snprintf(path, sizeof(path), "/proc/%lu/mounts", pid);
+		if (!pid || find_mount(path, dir, sizeof(dir)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%lu/root%s", pid, dir);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* gone, or not ours to enter */
+		if (fstatfs(fd, &sfs) || sfs.f_type != CGROUP2_MAGIC || fstat(fd, &st) || st.st_ino != ROOT_CGROUP_INO) {
+			close(fd);
+			continue;
+		}
+		c->held = true;
+		c->root_fd = fd;
+		snprintf(c->root, sizeof(c->root), "/proc/self/fd/%d/.", fd);
+		snprintf(c->shown, sizeof(c->shown), "%.*s (another mount namespace's)", PATH_MAX, path);
+	}
+	closedir(proc);
+	return c->held ? 0 : -ENOENT;
+}
+
+int cgroups_init(struct cgroups *c)
+{
+	int err;
+
+	c->held = false;
+	err = find_mount("/proc/self/mounts", c->root, sizeof(c->root));
+	snprintf(c->shown, sizeof(c->shown), "%s", c->root);
+	if (err == -ENOENT)
+		err = other_namespace(c);
+	if (err)
+		return err;
 	c->slots = calloc(CGROUP_CACHE, sizeof(*c->slots));
 	return c->slots ? 0 : -ENOMEM;
 }
@@ -52,6 +112,9 @@ void cgroups_free(struct cgroups *c)
 	clear(c);
 	free(c->slots);
 	c->slots = NULL;
+	if (c->held)
+		close(c->root_fd);
+	c->held = false;
 }
 
 static struct cgroup_info *slot(struct cgroups *c, uint64_t id)

@@ -19,6 +19,9 @@ struct cgroup_info {
 
 struct cgroups {
 	char root[PATH_MAX];  /* the cgroup v2 mount, "" when there is none */
+	bool held;            /* another mount namespace's mount, held open as root_fd (root: /proc/self/fd/N/.) */
+	int root_fd;
+	char shown[PATH_MAX + 96]; /* where it is, for people: root, or /proc/PID/root/... */
 	struct cgroup_info *slots; /* open addressing by id */
 	unsigned int used;
 	uint64_t last_walk_ms;
@@ -28,7 +31,8 @@ struct cgroups {
 	struct cgroup_miss { uint64_t id, until_ms; } missing[64];
 };
 
-/* Finds the cgroup v2 mount in /proc/self/mounts: 0, or -ENOENT without one. */
+/* Finds the cgroup v2 mount in /proc/self/mounts, else in another mount
+ * namespace (through /proc/PID/root): 0, or -ENOENT without one. */
 int cgroups_init(struct cgroups *c);
 void cgroups_free(struct cgroups *c);
 /* A cgroup id's path and container, walking the hierarchy again for an id not

@@ -223,6 +223,7 @@ int engine_start(struct engine *e)
 		.ifaces = e->ifaces, .n_ifaces = e->n_ifaces, .ring_size = e->opts.packets ? e->opts.ring_size : 4096, /* the ring's least size */
 		.packets = e->opts.packets, .flows = e->opts.flows,
 		.process_asked = e->owners.asked, .process_on = e->owners.on, .process_off = e->owners.off_why,
+		.process_route = e->owners.on ? sw_route_names[e->owners.route] : NULL,
 	};
 	if (!e->n_ifaces) {
 		static const struct sw_iface any = { 0, "any" };

@@ -425,6 +425,10 @@ static void nd_ready(void *ctx, const struct sw_ready *r)
 	out_u64(o, r->ring_size);
 	if (r->process_asked)
 		out_str(o, r->process_on ? ",\"process\":true" : ",\"process\":false");
+	if (r->process_asked && r->process_on && r->process_route) {
+		out_str(o, ",\"process_route\":");
+		out_jstr(o, r->process_route);
+	}
 	if (r->process_asked && !r->process_on) {
 		out_str(o, ",\"process_off\":");
 		out_jstr(o, r->process_off);

@@ -32,7 +32,7 @@ static const char doc[] =
 
 enum { OPT_RING = 256, OPT_STATS, OPT_POLL, OPT_FILTER, OPT_EXPLAIN, OPT_TEST_REJECT, OPT_MODE, OPT_INTERVAL, OPT_FLOW_ENTRIES,
        OPT_FLOWS, OPT_NO_PACKETS, OPT_MACS, OPT_NO_PROCESS, OPT_PID, OPT_COMM, OPT_CGROUP, OPT_CONTAINER, OPT_OWNER_ENTRIES,
-       OPT_CONTROL, OPT_WRITE, OPT_PCAP, OPT_SNAPLEN, OPT_DATA, OPT_TEXT, OPT_STAMP, OPT_DUMP };
+       OPT_CONTROL, OPT_WRITE, OPT_PCAP, OPT_SNAPLEN, OPT_DATA, OPT_TEXT, OPT_STAMP, OPT_DUMP, OPT_OWNER_ROUTE };
 
 static const struct argp_option opts[] = {
 	{ "interface", 'i', "IFACE", 0, "Capture on IFACE (repeatable, each taken once; default or 'any': all)" },
@@ -74,8 +74,12 @@ static const struct argp_option opts[] = {
 	{ "file-count", 'W', "N", 0, "With -C: a ring of N files; with -G alone: stop after N files (tcpdump's -W)" },
 	{ "verbose", 'v', NULL, 0, "On stderr: what it decided and libbpf's warnings; twice: libbpf's debug log too" },
 	{ "test-reject", OPT_TEST_REJECT, NULL, OPTION_HIDDEN, "Load a variant the verifier refuses (for tests)" },
+	{ "owner-route", OPT_OWNER_ROUTE, "ROUTE", OPTION_HIDDEN, "Fill the owner maps by cgroup, fentry or kprobe "
+	  "programs instead of the best the machine has (for tests; docs/attribution.md)" },
 	{},
 };
+
+const char *const sw_route_names[SW_ROUTES] = { "auto", "cgroup", "fentry", "kprobe" };
 
 /* Digits with an optional K, M or G suffix (powers of 1024); -1 for anything
  * else, for a value past 2^64 and for one the suffix would push past it. */
@@ -284,6 +288,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--owner-entries takes a number from %d to %d, got '%s'", SW_OWNER_ENTRIES_MIN,
 				   SW_OWNER_ENTRIES_MAX, arg);
 		o->owner_entries = v;
+		break;
+	case OPT_OWNER_ROUTE:
+		for (v = 0; v < SW_ROUTES && strcmp(arg, sw_route_names[v]); v++)
+			;
+		if (v == SW_ROUTE_AUTO || v == SW_ROUTES)
+			argp_error(state, "--owner-route takes cgroup, fentry or kprobe, got '%s'", arg);
+		o->owner_route = v;
 		break;
 	case ARGP_KEY_END:
 		if (o->no_process && (o->n_pids || o->comm || o->n_cgroups || o->container))

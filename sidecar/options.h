@@ -40,6 +40,7 @@ struct sw_opts {
 	int n_cgroups;
 	const char *container;
 	unsigned long long owner_entries;
+	int owner_route;       /* --owner-route (hidden): SW_ROUTE_*; AUTO: the best the machine has */
 	/* -w: packets to a capture file (docs/pcap.md) instead of NDJSON */
 	const char *write;     /* --write PATH, '-' for stdout; NULL: none */
 	bool pcap;             /* --pcap: classic pcap (nanosecond), else pcapng */
@@ -53,6 +54,11 @@ struct sw_opts {
 	int dump;              /* --dump: 1 hex (-X), 2 ascii (-A); 0 none */
 	int control_fd;        /* --control: ready, stats, link, error records there (-1: all on stdout) */
 };
+
+/* What fills the owner maps (docs/attribution.md, "Routes"): cgroup v2 socket
+ * hooks, or without a cgroup v2 mount fentry (BTF trampolines) or kprobe programs. */
+enum { SW_ROUTE_AUTO, SW_ROUTE_CGROUP, SW_ROUTE_FENTRY, SW_ROUTE_KPROBE, SW_ROUTES };
+extern const char *const sw_route_names[SW_ROUTES];
 
 /* Digits with an optional K, M or G suffix (powers of 1024); -1 for anything else. */
 int options_parse_size(const char *s, unsigned long long *out);

@@ -115,19 +115,22 @@ int owner_configure(struct engine *e)
 	struct sw_proc_filter f = { 0 };
 	struct bpf_program *progs[OWNER_HOOKS];
 	const struct sw_opts *o = &e->opts;
-	bool filtering = o->n_pids || o->comm || o->n_cgroups || o->container;
+	bool filtering = o->n_pids || o->comm || o->n_cgroups || o->container, cgroup_route;
 	int err;
 
 	ow->cgroup_fd = -1;
 	ow->asked = !o->no_process;
 	err = cgroups_init(&ow->cg);
 	if (ow->asked) {
-		if (err)
-			snprintf(ow->off_why, sizeof(ow->off_why),
-				 "there is no cgroup v2 mount in /proc/self/mounts to attach its socket hooks to");
-		else if (!has_cap(CAP_NET_ADMIN))
+		if (!owner_route_choose(e, !err))
+			; /* off_why says why */
+		else if (ow->route == SW_ROUTE_CGROUP && !has_cap(CAP_NET_ADMIN))
 			snprintf(ow->off_why, sizeof(ow->off_why),
 				 "this process lacks CAP_NET_ADMIN, which attaching to cgroup socket hooks needs");
+		else if (ow->route != SW_ROUTE_CGROUP && !has_cap(CAP_PERFMON) && !has_cap(CAP_SYS_ADMIN))
+			snprintf(ow->off_why, sizeof(ow->off_why),
+				 "this process lacks CAP_PERFMON, which the %s programs attribution takes without "
+				 "a cgroup v2 mount need", sw_route_names[ow->route]);
 		else if (!(ow->netns = netns_cookie()))
 			snprintf(ow->off_why, sizeof(ow->off_why),
 				 "this kernel has no network namespace cookies (SO_NETNS_COOKIE, Linux 5.14)");
@@ -141,18 +144,21 @@ int owner_configure(struct engine *e)
 	if (err)
 		return err;
 
+	cgroup_route = ow->on && ow->route == SW_ROUTE_CGROUP;
 	hook_programs(e->skel, progs);
 	for (int i = 0; progs[i]; i++)
-		bpf_program__set_autoload(progs[i], ow->on);
+		bpf_program__set_autoload(progs[i], cgroup_route);
+	owner_route_autoload(e); /* the fentry/kprobe route's programs */
 	/* per-socket storage, made only for the hooks' use */
-	bpf_map__set_autocreate(e->skel->maps.owner_socks, ow->on);
+	bpf_map__set_autocreate(e->skel->maps.owner_socks, cgroup_route);
 	e->skel->rodata->owner_on = ow->on;
 	e->skel->rodata->tap_netns = ow->netns;
 	e->skel->rodata->egress_netns =
-		ow->on && libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_netns_cookie, NULL) == 1;
+		cgroup_route && libbpf_probe_bpf_helper(BPF_PROG_TYPE_CGROUP_SKB, BPF_FUNC_get_netns_cookie, NULL) == 1;
 	/* peers in other local namespaces: every namespace's sockets are then
-	 * recorded, so not for a capture of loopback alone, where none can be */
-	ow->far = e->skel->rodata->egress_netns && !loopback_only(o);
+	 * recorded, so not for a capture of loopback alone, where none can be
+	 * (the fentry/kprobe route reads a socket's namespace itself) */
+	ow->far = (cgroup_route ? e->skel->rodata->egress_netns : ow->on) && !loopback_only(o);
 	e->skel->rodata->far_peers = ow->far;
 	memcpy((void *)&e->skel->rodata->proc_filter, &f, sizeof(f));
 	err = bpf_map__set_max_entries(e->skel->maps.owner_cookies, ow->on ? o->owner_entries : 1);
@@ -182,6 +188,11 @@ int owner_attach(struct engine *e)
 
 	if (!ow->on)
 		goto report;
+	if (ow->route != SW_ROUTE_CGROUP) {
+		if (owner_route_attach(e))
+			goto report;
+		goto seed;
+	}
 	ow->cgroup_fd = open(ow->cg.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ow->cgroup_fd < 0) {
 		turn_off(e, "could not open the cgroup v2 root %s: %s", ow->cg.root, errno);
@@ -197,14 +208,19 @@ int owner_attach(struct engine *e)
 		}
 		ow->links[ow->n_links++] = link;
 	}
+seed:
 	n = owner_seed(e);
 	if (n < 0)
 		engine_log(e, "process attribution: could not list the sockets open before the start: %s",
 			   strerror(-n));
 	else
 		ow->seeded = n;
-	engine_log(e, "process attribution: %d cgroup hooks on %s; %lu sockets from before the start seeded",
-		   ow->n_links, ow->cg.root, ow->seeded);
+	if (ow->route == SW_ROUTE_CGROUP)
+		engine_log(e, "process attribution: %d cgroup hooks on %s; %lu sockets from before the start seeded",
+			   ow->n_links, ow->cg.shown, ow->seeded);
+	else
+		engine_log(e, "process attribution: %d %s programs (no cgroup v2 hooks); %lu sockets from before the start seeded",
+			   ow->n_route_links, sw_route_names[ow->route], ow->seeded);
 report:
 	if (ow->asked && !ow->on)
 		fprintf(stderr, "sockwatch-sidecar: process attribution is off: %s; pid, comm, uid, cgroup and "
@@ -214,6 +230,7 @@ report:
 
 void owner_close(struct owners *ow)
 {
+	owner_route_close(ow);
 	for (int i = 0; i < ow->n_links; i++)
 		bpf_link__destroy(ow->links[i]);
 	ow->n_links = 0;

@@ -49,6 +49,7 @@ struct sw_ready {
 	bool packets, flows;
 	bool process_asked, process_on; /* attribution asked for; on */
 	const char *process_off;        /* asked but off: why */
+	const char *process_route;      /* on: what fills the owner maps (cgroup, fentry, kprobe) */
 };
 
 struct sw_writer_ops {

@@ -86,7 +86,7 @@ export const RECORD_FIELDS = {
   },
   ready: {
     required: {...COMMON, ts: 'number', interfaces: 'array', ring_size: 'integer'},
-    optional: {process: 'boolean', process_off: 'string'},
+    optional: {process: 'boolean', process_off: 'string', process_route: 'string'},
   },
   stats: {
     required: {...COMMON, ts: 'number', seen: 'integer', matched: 'integer', emitted: 'integer', dropped: 'integer', written: 'integer', final: 'boolean'},

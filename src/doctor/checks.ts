@@ -191,17 +191,25 @@ export async function sidecarCheck(path: string): Promise<Check> {
 export interface ReadyProcess {
   process?: boolean
   process_off?: string
+  process_route?: string
+}
+
+/** How each route fills the owner maps (docs/attribution.md, "Routes"). */
+const ROUTE_DETAIL: Record<string, string> = {
+  cgroup: 'cgroup v2 socket hooks attached',
+  fentry: 'no cgroup v2 mount: fentry programs on the kernel\'s socket functions attached',
+  kprobe: 'no cgroup v2 mount: kprobes on the kernel\'s socket functions attached',
 }
 
 /** Process attribution (docs/attribution.md): on, or what it lacks; capture works without it. */
 export function processCheck(ready: ReadyProcess | undefined): Check {
   const check = {name: 'process attribution', critical: false}
   if (!ready) return {...check, ok: false, detail: 'not known: the sidecar did not start', fix: 'fix the checks above first'}
-  if (ready.process) return {...check, ok: true, detail: 'on: cgroup v2 socket hooks attached; packets carry pid, comm, uid, cgroup and container'}
+  if (ready.process) return {...check, ok: true, detail: `on: ${ROUTE_DETAIL[ready.process_route ?? 'cgroup'] ?? ready.process_route}; packets carry pid, comm, uid, cgroup and container`}
   return {
     ...check, ok: false,
     detail: `off: ${ready.process_off ?? 'the sidecar did not say why'}; packets carry null owners`,
-    fix: /CAP_NET_ADMIN/.test(ready.process_off ?? '') ? `run as root, or add cap_net_admin: 'sudo setcap cap_bpf,cap_net_raw,cap_net_admin+ep ${sidecarPath()}'` : 'mount cgroup v2 (docs/attribution.md)',
+    fix: /CAP_NET_ADMIN/.test(ready.process_off ?? '') ? `run as root, or add cap_net_admin: 'sudo setcap cap_bpf,cap_net_raw,cap_net_admin+ep ${sidecarPath()}'` : /CAP_PERFMON/.test(ready.process_off ?? '') ? `run as root, or add cap_perfmon: 'sudo setcap cap_bpf,cap_net_raw,cap_perfmon+ep ${sidecarPath()}'` : 'mount cgroup v2, or run on a kernel with fentry (BTF trampolines) or kprobes (docs/attribution.md)',
   }
 }
 

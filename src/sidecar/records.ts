@@ -102,6 +102,8 @@ export interface ReadyRecord {
   /** Attribution asked for: on (true) or not possible (false, process_off says why). */
   process?: boolean
   process_off?: string
+  /** Attribution on: what fills the owner maps (docs/attribution.md, "Routes"). */
+  process_route?: 'cgroup' | 'fentry' | 'kprobe'
 }
 
 export interface StatsRecord {
@@ -258,6 +260,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   peer_pid: {minimum: 1},
   peer_comm: {minLength: 1},
   process_off: {minLength: 1},
+  process_route: {enum: ['cgroup', 'fentry', 'kprobe']},
 }
 
 /** A line of the stream that is not a valid record; names the line. */

@@ -48,6 +48,7 @@ const ctx = {} as {
   actors: Record<string, Actor>
   runs: Record<string, Run>
   noPriv: Run
+  noCgroup2: Run
   dir: string
   summaryRows: {comm: string | null; packets: number}[]
 }
@@ -73,6 +74,30 @@ async function sidecar(args: string[], ns: string, bin = SIDECAR, prefix: string
   return proc
 }
 
+/**
+ * Each route that fills the owner maps (docs/attribution.md, "Routes") captures the same
+ * traffic: the cgroup v2 hooks on this namespace's mount; the same hooks on another mount
+ * namespace's (the sidecar in a mount namespace of its own whose cgroup2 mount is gone, as
+ * `ip netns exec` leaves it); fentry and kprobe programs, forced.
+ */
+const ROUTES: {run: string; route: 'cgroup' | 'fentry' | 'kprobe'}[] = [
+  {run: 'all', route: 'cgroup'},
+  {run: 'noMount', route: 'cgroup'},
+  {run: 'fentry', route: 'fentry'},
+  {run: 'kprobe', route: 'kprobe'},
+]
+
+/** Runs the sidecar in a mount namespace of its own without the cgroup v2 mount (the host's stays). */
+const withoutCgroup2 = (root: string, pidns = false) => ['unshare', '--mount', '--propagation', 'private', ...(pidns ? ['--pid', '--fork', '--mount-proc'] : []), 'sh', '-c', `umount ${root} && exec "$0" "$@"`]
+
+/** What this kernel lets a route attach, asked of bpftool (independently of the sidecar). */
+function kernelAllows(route: string): boolean {
+  const probe = execFileSync('bpftool', ['feature', 'probe', 'kernel'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+  if (route === 'fentry') return /program_type tracing is available/.test(probe)
+  if (route === 'kprobe') return /CONFIG_KPROBES is set to y/.test(probe)
+  return true
+}
+
 async function finish(proc: Proc): Promise<Run> {
   const {code} = await proc.stop('SIGTERM')
   assert.is(code, 0, proc.stderr.join('\n'))
@@ -89,7 +114,7 @@ async function finish(proc: Proc): Promise<Run> {
 
 attr.before(async () => { try { await setup() } catch (e) { console.error(e); throw e } })
 async function setup() {
-  preflight(['ip', 'nsenter', 'python3', 'setpriv', 'setcap'])
+  preflight(['ip', 'nsenter', 'python3', 'setpriv', 'setcap', 'unshare', 'bpftool'])
   ctx.actors = {}
   ctx.runs = {}
   ctx.root = cgroup2Root()
@@ -109,6 +134,9 @@ async function setup() {
     byContainer: await sidecar(['-i', 'lo', '-i', pair.ifA, '--container', HEX.slice(0, 12)], ns),
     // flows read once, at the end: within the 60 s a released socket still answers
     flows: await sidecar(['-i', 'lo', '-i', pair.ifA, '--flows', '--no-packets', '--interval', '600000'], ns),
+    noMount: await sidecar(['-i', 'lo', '-i', pair.ifA], ns, SIDECAR, withoutCgroup2(ctx.root)),
+    fentry: await sidecar(['-i', 'lo', '-i', pair.ifA, '--owner-route', 'fentry'], ns),
+    kprobe: await sidecar(['-i', 'lo', '-i', pair.ifA, '--owner-route', 'kprobe'], ns),
   }
   // the CLI's live summary per process name, from the kernel's flow counts
   const summary = startProc(...inNs(ns, CLI, ['summary', '-i', 'lo', '--by', 'comm', '--json']))
@@ -123,7 +151,7 @@ async function setup() {
   for (const a of Object.values(ctx.actors)) await a.proc.exited
   // a last datagram: once the unfiltered capture has it, every capture has all before it
   execFileSync(...inNs(ns, 'python3', ['-c', `import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'end', ('127.0.0.1', ${PORT + 1}))`]))
-  await procs.all.waitFor('stdout', (l) => l.includes(`"dport":${PORT + 1}`))
+  for (const r of ROUTES) await procs[r.run as keyof typeof procs].waitFor('stdout', (l) => l.includes(`"dport":${PORT + 1}`))
   for (const [k, p] of Object.entries(procs)) ctx.runs[k] = await finish(p)
   assert.is((await summary.stop('SIGINT')).code, 0, summary.stderr.join('\n'))
   ctx.summaryRows = summary.stdout.filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'row')
@@ -141,6 +169,12 @@ async function setup() {
   await noPriv.exited
   const records = noPriv.stdout.filter(Boolean).map((l) => JSON.parse(l) as SidecarRecord)
   ctx.noPriv = {records, packets: records.filter((r): r is PacketRecord => r.type === 'packet'), ready: records[0] as ReadyRecord, final: records[records.length - 1] as StatsRecord, stderr: noPriv.stderr}
+
+  // no cgroup v2 mount anywhere it can see: its own mount and PID namespaces (no other
+  // namespace's /proc/PID/root to borrow one from); the sidecar picks fentry or kprobe itself
+  const bare = await sidecar(['-i', 'lo', '-c', '1', '--filter', `udp port ${PORT + 4}`], ns, SIDECAR, withoutCgroup2(ctx.root, true))
+  execFileSync(...inNs(ns, 'python3', ['-c', `import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', ${PORT + 4}))`]))
+  ctx.noCgroup2 = await finish(bare)
 }
 
 attr.after(() => {
@@ -179,8 +213,8 @@ function caseOf(p: PacketRecord, own: Map<string, Actor>): string {
   return `lo ${p.proto} v${p.family} ${who}`
 }
 
-attr('attribution :: every packet of the test flows has the right pid, comm, uid and cgroup, both ways, and peer_* on loopback and across the veth', () => {
-  const run = ctx.runs.all
+/** The pass mark: every packet of the test flows names the right owner (and peer), none wrongly, 99.9% in full. */
+function assertAttributed(run: Run) {
   assertSchema(run.records)
   assert.is(run.ready.process, true)
   const own = owners()
@@ -219,6 +253,44 @@ attr('attribution :: every packet of the test flows has the right pid, comm, uid
   assert.ok(attributed / total >= 0.999, `${attributed} of ${total} attributed; e.g. ${unattributed.slice(0, 3).join(' ')}`)
   for (const c of ['lo tcp v4 sw-client', 'lo tcp v6 sw-client', 'lo udp v4 sw-client', 'lo udp v6 sw-client', 'lo tcp v4 sw-held', 'lo tcp v4 sw-burst', 'lo tcp v4 sw-exit', 'veth tcp v4', 'veth tcp v6', 'veth udp v4', 'veth udp v6']) {
     assert.ok(table.get(c)?.packets, `no packets for ${c}`)
+  }
+}
+
+attr('attribution :: every packet of the test flows has the right pid, comm, uid and cgroup, both ways, and peer_* on loopback and across the veth', () => {
+  assert.is(ctx.runs.all.ready.process_route, 'cgroup')
+  assertAttributed(ctx.runs.all)
+})
+
+for (const {run: name, route} of ROUTES.slice(1)) {
+  attr(`attribution :: route ${route} (${name}): the same pass mark on the same traffic, or the kernel refuses it and the sidecar says so`, () => {
+    const run = ctx.runs[name]
+    if (run.ready.process === false && route !== 'cgroup') {
+      // this kernel cannot attach the route's programs: bpftool must agree, the reason must
+      // say it, and the capture runs with null owners
+      assert.not.ok(kernelAllows(route), `the sidecar says "${run.ready.process_off}", but bpftool says this kernel allows ${route}`)
+      assert.match(run.ready.process_off ?? '', route === 'fentry' ? /cannot attach fentry programs/ : /no kprobes/)
+      const mine = run.packets.filter(ours)
+      assert.ok(mine.length > 9000, `${mine.length} packets`)
+      assert.ok(mine.every((p) => p.pid === null && p.comm === null))
+      return
+    }
+    assert.is(run.ready.process_route, route)
+    assertAttributed(run)
+  })
+}
+
+attr('attribution :: with no cgroup v2 mount it can reach, the sidecar takes fentry or kprobe by itself, or says why it cannot', () => {
+  const run = ctx.noCgroup2
+  assert.is(run.packets.length, 1)
+  const usable = ['fentry', 'kprobe'].filter(kernelAllows)
+  if (usable.length) {
+    assert.is(run.ready.process_route, usable[0], JSON.stringify(run.ready))
+    assert.is(run.packets[0].comm, 'python3')
+  } else {
+    assert.is(run.ready.process, false)
+    assert.match(run.ready.process_off ?? '', /no cgroup v2 mount .*neither fentry programs .* nor kprobes/)
+    assert.is(run.packets[0].pid, null)
+    assert.is(run.stderr.filter((l) => l.includes('process attribution is off')).length, 1)
   }
 })
 

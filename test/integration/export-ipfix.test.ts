@@ -38,7 +38,9 @@ const track = <T extends {proc: Proc} | Proc>(p: T): T => {
   started.push('proc' in p ? p.proc : p)
   return p
 }
-const inNs = (ns: string, args: string[]) => track(startProc('ip', ['netns', 'exec', ns, CLI, ...args]))
+// 'ip netns exec' hides the cgroup v2 mount, but the sidecar takes another namespace's
+// (docs/attribution.md, "Routes"): --no-process keeps these flows to the template without owners
+const inNs = (ns: string, args: string[]) => track(startProc('ip', ['netns', 'exec', ns, CLI, args[0], '--no-process', ...args.slice(1)]))
 const nsenter = (ns: string, cmd: string, args: string[], options = {}) => track(startProc('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], options))
 const knock = (ns: string, host: string, n: number) => execFileSync('ip', ['netns', 'exec', ns, process.execPath, KNOCK, host, '9', String(n)])
 const fresh = (name: string) => {

@@ -153,7 +153,7 @@ top('top :: a filter the kernel cannot count exactly is refused on the screen; w
 })
 
 top("top :: capture's live table fits 60 columns and lays out again at 120, under a new header", async () => {
-  const t = startTerminal('capture', 60, 20, `ip netns exec ${ctx.ns.name} ${CLI} capture -i lo udp port 42001`)
+  const t = startTerminal('capture', 60, 20, `ip netns exec ${ctx.ns.name} ${CLI} capture -i lo --no-process udp port 42001`)
   ctx.terminals.push(t)
   const isRow = (l: string) => /^\d\d:\d\d:\d\d\.\d{3} lo +in +udp /.test(l)
   const narrow = await t.waitFor('rows at 60 columns', (s) => s.filter(isRow).length >= 3)

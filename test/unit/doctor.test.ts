@@ -102,8 +102,13 @@ for (const [what, mode, group, caps, ok, detail] of access) {
 
 const processes: [string, Parameters<typeof processCheck>[0], boolean, RegExp, RegExp | undefined][] = [
   ['on', {process: true}, true, /^on: cgroup v2 socket hooks attached/, undefined],
+  ['on by the cgroup route', {process: true, process_route: 'cgroup'}, true, /^on: cgroup v2 socket hooks attached/, undefined],
+  ['on by fentry', {process: true, process_route: 'fentry'}, true, /^on: no cgroup v2 mount: fentry programs .* attached; packets carry pid/, undefined],
+  ['on by kprobe', {process: true, process_route: 'kprobe'}, true, /^on: no cgroup v2 mount: kprobes .* attached/, undefined],
+  ['off for lack of CAP_PERFMON', {process: false, process_off: 'this process lacks CAP_PERFMON, which the fentry programs attribution takes without a cgroup v2 mount need'}, false, /^off: this process lacks CAP_PERFMON/, /cap_perfmon\+ep/],
+  ['off on a kernel with neither', {process: false, process_off: 'there is no cgroup v2 mount (in this or another mount namespace) for its socket hooks, and this kernel attaches neither fentry programs (BTF trampolines) nor kprobes'}, false, /^off: there is no cgroup v2 mount/, /fentry .* or kprobes/],
   ['off for lack of CAP_NET_ADMIN', {process: false, process_off: 'this process lacks CAP_NET_ADMIN, which attaching to cgroup socket hooks needs'}, false, /^off: this process lacks CAP_NET_ADMIN/, /cap_net_admin\+ep/],
-  ['off without cgroup v2', {process: false, process_off: 'there is no cgroup v2 mount in /proc/self/mounts to attach its socket hooks to'}, false, /^off: there is no cgroup v2 mount/, /mount cgroup v2/],
+  ['off without cgroup v2', {process: false, process_off: 'there is no cgroup v2 mount (in this or another mount namespace) to attach its socket hooks to'}, false, /^off: there is no cgroup v2 mount/, /mount cgroup v2/],
   ['unknown when the sidecar did not start', undefined, false, /^not known/, /above/],
 ]
 for (const [what, ready, ok, detail, fix] of processes) {
