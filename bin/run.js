@@ -15,10 +15,11 @@ if (argv.length === 1 && ['--version', '-V', 'version'].includes(argv[0])) {
     }
   }
 } else {
-  // capture: its sidecar may start now and load while the CLI does (src/prestart.ts); any
-  // failure there is the command's to meet and report, as without it
-  if (argv[0] === 'capture') await import('../dist/bundle/prestart.js').then((m) => m.prestart(argv.slice(1))).catch(() => {})
-  await run()
+  // `capture [-i IFACE]... --json [FILTER]` runs without oclif (src/prestart.ts): the
+  // sidecar writes the stream, the CLI only starts it and reports; any other command line,
+  // or a checkout before `make` (its one sentence below), goes to oclif
+  const quick = argv[0] === 'capture' && (await import('../dist/bundle/prestart.js').catch(() => undefined))
+  if (!quick || !(await quick.prestart(argv.slice(1)))) await run()
 }
 
 async function run() {
