@@ -96,7 +96,7 @@ $(SIDECAR): $(SIDECAR_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-dist/.built: $(TS_SRCS) tsconfig.json package-lock.json
+dist/.built: $(TS_SRCS) tsconfig.json package.json package-lock.json oclif.manifest.json scripts/gen-help.mjs
 	$(call msg,TSC,dist)
 	$(Q)npx tsc -p tsconfig.json
 # The bundle: main.js, and prestart.js (bin/run.js starts capture's sidecar with it before
@@ -108,6 +108,9 @@ dist/.built: $(TS_SRCS) tsconfig.json package-lock.json
 		--outdir=dist/bundle --external:typescript --external:react-devtools-core --external:prom-client --minify-syntax \
 		--banner:js="import {createRequire as __cr} from 'node:module'; const require = __cr(import.meta.url);" \
 		--log-level=warning
+# oclif's help for each help command line, printed by bin/run.js without loading oclif
+	$(call msg,HELP,dist/help.json)
+	$(Q)node scripts/gen-help.mjs
 	$(Q)touch $@
 
 # Install what is missing (apt packages, npm ci); a no-op when all is there.
