@@ -1,8 +1,8 @@
-// `capture [-i IFACE]... --json [FILTER]` runs without oclif (bin/run.js ->
-// src/prestart.ts): which command lines qualify, that such a run never loads the bundle's
-// main.js (oclif), and that it ends exactly as the capture command does, the same
-// stdout, stderr, exit code and sidecar argv as `--format json` (the same request, run
-// by oclif), whatever the sidecar says or does.
+// `capture [-i IFACE]... (--json | -w FILE [--pcap]) [FILTER]` runs without oclif
+// (bin/run.js -> src/prestart.ts): which command lines qualify, that such a run never loads
+// the bundle's main.js (oclif), and that it ends exactly as the capture command does, the
+// same stdout, stderr, exit code and sidecar argv as `--format json` or `--write=FILE` (the
+// same request, which oclif runs), whatever the sidecar says or does.
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -40,6 +40,15 @@ const forms: [string[], ReturnType<typeof prestartable>][] = [
   [['--json', '--help'], undefined],
   [['--json', '-h'], undefined],
   [['--json', '--interface=lo'], undefined],
+  [['-i', 'lo', '-w', 'out.pcapng', 'udp'], {interfaces: ['lo'], filter: 'udp', write: 'out.pcapng', pcap: false}],
+  [['--write', 'out', '--pcap'], {interfaces: [], filter: undefined, write: 'out', pcap: true}],
+  [['-w', 'out', '--json'], undefined], // both: the command's usage error
+  [['-w', 'a', '-w', 'b'], undefined],
+  [['-w', '-'], undefined], // stdout: left to the command
+  [['-w'], undefined],
+  [['-w', 'out', '-C', '10'], undefined],
+  [['--json', '--pcap'], undefined],
+  [['-w', 'out', '--pcap', '--pcap'], undefined],
 ]
 for (const [argv, want] of forms) {
   quick(`prestart :: capture ${argv.join(' ') || '(nothing)'}: ${want ? 'runs without oclif' : 'left to oclif'}`, () => {
@@ -85,10 +94,16 @@ const run = (argv: string[], env: Record<string, string>) => {
   const r = runCli(['capture', ...argv], {...env, FAKE_ARGS: args, LOADED_MODULES: loaded, NODE_OPTIONS: `--import ${hook}`})
   return {...r, args: readFileSync(args, 'utf8'), oclif: lines(loaded).some((url) => url.endsWith('/dist/bundle/main.js'))}
 }
-for (const c of cases) {
-  quick(`prestart :: ${c.name}: as the capture command, without oclif`, () => {
-    const fast = run([...c.argv, '--json'], c.env)
-    const slow = run([...c.argv, '--format', 'json'], c.env)
+const out = join(dir, 'out.pcap')
+const ways: [string, string[], string[]][] = [
+  ['--json', ['--json'], ['--format', 'json']],
+  ['-w FILE --pcap', ['-w', out, '--pcap'], [`--write=${out}`, '--pcap']],
+]
+for (const c of cases) for (const [way, quickFlags, oclifFlags] of ways) {
+  if (way !== '--json' && !['packets, then the final stats', 'a bad filter (caret)', 'an interface gone (partial counts)', 'no sidecar'].includes(c.name)) continue
+  quick(`prestart :: ${way}: ${c.name}: as the capture command, without oclif`, () => {
+    const fast = run([...c.argv, ...quickFlags], c.env)
+    const slow = run([...c.argv, ...oclifFlags], c.env)
     assert.is(fast.oclif, false, 'the quick path loaded main.js')
     assert.is(slow.oclif, true, 'the command did not load main.js')
     assert.ok(fast.stderr.includes(c.says), fast.stderr)
@@ -102,6 +117,9 @@ const argvs: [string[], string[]][] = [
   [['-i', 'lo', '--json'], ['-i', 'lo', '--stats-interval', '0', '--control', '3']],
   [['-i', 'lo', 'udp', 'port', '53', '--json'], ['-i', 'lo', '--filter', 'udp port 53', '--stats-interval', '0', '--control', '3']],
   [['--json', '-i', 'lo', '-i', 'eth0', '-i', 'lo'], ['-i', 'lo', '-i', 'eth0', '--stats-interval', '0', '--control', '3']],
+  [['-i', 'lo', '-w', join(dir, 'y.pcapng'), 'udp'], ['-i', 'lo', '--filter', 'udp', '-w', join(dir, 'y.pcapng'), '--snaplen', '262144', '--stats-interval', '0', '--control', '3']],
+  [['-w', out], ['-w', out, '--snaplen', '262144', '--pcap', '--stats-interval', '0', '--control', '3']], // classic pcap by its name
+  [['-w', join(dir, 'x.pcapng'), '--pcap'], ['-w', join(dir, 'x.pcapng'), '--snaplen', '262144', '--pcap', '--stats-interval', '0', '--control', '3']],
 ]
 for (const [argv, want] of argvs) {
   quick(`prestart :: sockwatch capture ${argv.join(' ')} starts one sidecar with ${want.join(' ')}`, () => {
