@@ -29,7 +29,16 @@ const forms: [string[], ReturnType<typeof prestartable>][] = [
   [['--json', ' '], {interfaces: [], filter: undefined}],
   [[], undefined], // the table or text: the CLI reads the packets
   [['-i', 'lo'], undefined],
-  [['-i', 'lo', '--json', '-c', '3'], undefined], // any other flag: the command decides
+  [['-i', 'lo', '--json', '-v'], undefined], // any other flag: the command decides
+  [['-i', 'lo', '--json', '-c', '3'], {interfaces: ['lo'], filter: undefined, count: 3}],
+  [['--count', '12', '--duration', '2s', '--json', 'udp'], {interfaces: [], filter: 'udp', count: 12, duration: '2s'}],
+  [['-c', '0', '--json'], undefined], // oclif's integer flag says why
+  [['-c', '03', '--json'], undefined],
+  [['-c', '1.5', '--json'], undefined],
+  [['-c', '2', '-c', '3', '--json'], undefined],
+  [['-d', '1s', '-d', '2s', '--json'], undefined],
+  [['-d', '-1s', '--json'], undefined],
+  [['-d', 'soon', '--json'], {interfaces: [], filter: undefined, duration: 'soon'}], // parseDuration says why
   [['--json', '-r', 'file'], undefined],
   [['--json', '--format', 'json'], undefined],
   [['--json', '--json'], undefined],
@@ -83,6 +92,9 @@ const cases: Case[] = [
   {name: 'the sidecar refuses its flags', argv: ['-i', 'lo'], env: sidecar(fixturePath('no-final-stats.ndjson'), {FAKE_EXIT: '2', FAKE_STDERR: "sockwatch-sidecar: unknown option\nTry `sockwatch-sidecar --help'"}), status: 2, says: 'sockwatch: unknown option'},
   {name: 'the sidecar killed', argv: ['-i', 'lo'], env: fake('fake-sidecar-killed.sh'), status: 1, says: 'SIGKILL'},
   {name: '-i any with another', argv: ['-i', 'any', '-i', 'lo'], env: sidecar(fixturePath('capture.ndjson')), status: 2, says: '-i any already means every interface'},
+  {name: '-c 2', argv: ['-i', 'lo', '-c', '2'], env: sidecar(fixturePath('capture.ndjson')), status: 0, says: '2 packets captured'},
+  {name: '-d 1s', argv: ['-i', 'lo', '-d', '1s'], env: sidecar(fixturePath('capture.ndjson')), status: 0, says: 'captured, 3 dropped'},
+  {name: 'a bad duration', argv: ['-i', 'lo', '-d', 'soon'], env: sidecar(fixturePath('capture.ndjson')), status: 2, says: "expected a duration of 1ms or more like 10s, 500ms or 2m, got 'soon'"},
   {name: 'no sidecar', argv: ['-i', 'lo'], env: {SOCKWATCH_SIDECAR: join(dir, 'nothing-here')}, status: 1, says: 'the capture engine is not at'},
 ]
 const hook = fixturePath('../helpers/loaded-modules.mjs')
@@ -100,7 +112,7 @@ const ways: [string, string[], string[]][] = [
   ['-w FILE --pcap', ['-w', out, '--pcap'], [`--write=${out}`, '--pcap']],
 ]
 for (const c of cases) for (const [way, quickFlags, oclifFlags] of ways) {
-  if (way !== '--json' && !['packets, then the final stats', 'a bad filter (caret)', 'an interface gone (partial counts)', 'no sidecar'].includes(c.name)) continue
+  if (way !== '--json' && !['packets, then the final stats', 'a bad filter (caret)', 'an interface gone (partial counts)', 'no sidecar', '-c 2', 'a bad duration'].includes(c.name)) continue
   quick(`prestart :: ${way}: ${c.name}: as the capture command, without oclif`, () => {
     const fast = run([...c.argv, ...quickFlags], c.env)
     const slow = run([...c.argv, ...oclifFlags], c.env)
@@ -119,6 +131,7 @@ const argvs: [string[], string[]][] = [
   [['--json', '-i', 'lo', '-i', 'eth0', '-i', 'lo'], ['-i', 'lo', '-i', 'eth0', '--stats-interval', '0', '--control', '3']],
   [['-i', 'lo', '-w', join(dir, 'y.pcapng'), 'udp'], ['-i', 'lo', '--filter', 'udp', '-w', join(dir, 'y.pcapng'), '--snaplen', '262144', '--stats-interval', '0', '--control', '3']],
   [['-w', out], ['-w', out, '--snaplen', '262144', '--pcap', '--stats-interval', '0', '--control', '3']], // classic pcap by its name
+  [['-i', 'lo', '-c', '5', '-d', '1.5s', '--json'], ['-i', 'lo', '-c', '5', '-d', '1.5', '--stats-interval', '0', '--control', '3']],
   [['-w', join(dir, 'x.pcapng'), '--pcap'], ['-w', join(dir, 'x.pcapng'), '--snaplen', '262144', '--pcap', '--stats-interval', '0', '--control', '3']],
 ]
 for (const [argv, want] of argvs) {
