@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeSync} from 'node:fs'
 
 const argv = process.argv.slice(2)
 if (argv.length === 1 && ['--version', '-V', 'version'].includes(argv[0])) {
@@ -45,8 +45,17 @@ function cannedHelp(words) {
 
 /** Writes text to stdout; a reader gone (EPIPE) is no error; any other failure is one sentence and exit 1, as for oclif's output. */
 function print(text) {
-  process.stdout.on('error', stdoutFailed)
-  process.stdout.write(text)
+  // writeSync: process.stdout's stream would cost more than the rest of this path
+  const bytes = Buffer.from(text)
+  let at = 0
+  try {
+    while (at < bytes.length) at += writeSync(1, bytes, at)
+  } catch (error) {
+    if (error.code !== 'EAGAIN') return stdoutFailed(error)
+    // a full non-blocking pipe: the stream waits for the reader
+    process.stdout.on('error', stdoutFailed)
+    process.stdout.write(bytes.subarray(at))
+  }
 }
 
 async function stdoutFailed(error) {
