@@ -9,7 +9,7 @@ import {failureReport, internalFailure} from './cli/failure.js'
 import {saveOptions} from './capture/save.js'
 import {capture} from './capture/session.js'
 import {parseDuration} from './lib/duration.js'
-import {STDOUT_CLOSED_ENV, throwIfFailed, watchOutput} from './lib/process-io.js'
+import {STDOUT_CLOSED_ENV, watchSignals} from './lib/process-io.js'
 import {statusLineFits} from './lib/terminal.js'
 import {closingLine, readyLines} from './output/format.js'
 
@@ -73,7 +73,9 @@ export function prestartable(words: readonly string[]): QuickForm | undefined {
 export async function prestart(words: readonly string[]): Promise<boolean> {
   const form = prestartable(words)
   if (!form || process.env[STDOUT_CLOSED_ENV] === '1' || statusLineFits()) return false
-  const io = watchOutput()
+  // nothing here writes to stdout (the sidecar does, and reports its own write errors):
+  // only the signals that end a capture; process.stdout's stream is never made
+  const io = watchSignals()
   try {
     // capture.ts's options for these forms: the sidecar writes the stream or the file,
     // no interim stats (no status line shows them), no verbose log
@@ -83,9 +85,7 @@ export async function prestart(words: readonly string[]): Promise<boolean> {
       {interfaces: form.interfaces, filter: form.filter, count: form.count, durationMs, direct: true, save, interimStats: false, verbose: 0, signal: io.signal},
       {ready: (r) => process.stderr.write(readyLines(r).map((l) => `${l}\n`).join(''))},
     )
-    await io.flushed()
     process.stderr.write(`${closingLine(result)}\n`)
-    throwIfFailed(io)
   } catch (error) {
     const failure = failureReport(error) ?? internalFailure(error as Error)
     process.stderr.write(failure.lines.map((l) => `${l}\n`).join(''))
