@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import {readFileSync, writeSync} from 'node:fs'
+import {isatty} from 'node:tty'
 
 const argv = process.argv.slice(2)
 if (argv.length === 1 && ['--version', '-V', 'version'].includes(argv[0])) {
@@ -39,7 +40,8 @@ function cannedHelp(words) {
   }
   if (help.node !== process.version || help.platform !== process.platform || help.arch !== process.arch) return undefined
   const key = JSON.stringify(words)
-  if (!Object.hasOwn(help.texts, key) || process.stdout.isTTY) return undefined
+  // isatty: process.stdout.isTTY would make the stream, which print() does without
+  if (!Object.hasOwn(help.texts, key) || isatty(1)) return undefined
   return help.texts[key]
 }
 
