@@ -96,18 +96,24 @@ $(SIDECAR): $(SIDECAR_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-dist/.built: $(TS_SRCS) tsconfig.json package-lock.json
+dist/.built: $(TS_SRCS) tsconfig.json package.json package-lock.json oclif.manifest.json scripts/gen-help.mjs Makefile
 	$(call msg,TSC,dist)
 	$(Q)npx tsc -p tsconfig.json
-# The bundle: main.js, and prestart.js (bin/run.js starts capture's sidecar with it before
-# main.js loads; they share chunks, so one module state); dynamic imports (Ink, the metrics endpoint) become chunks loaded on use;
-# typescript (oclif's dev mode, off) and prom-client (CommonJS, imported on use) stay outside.
+# The bundle: main.js (oclif and every command); dynamic imports (Ink, the metrics endpoint)
+# become chunks loaded on use; typescript (oclif's dev mode, off) and prom-client (CommonJS,
+# imported on use) stay outside.
 	$(call msg,BUNDLE,dist/bundle)
 	$(Q)rm -rf dist/bundle
-	$(Q)npx esbuild src/main.ts src/prestart.ts --bundle --platform=node --format=esm --target=node20 --splitting \
+	$(Q)npx esbuild src/main.ts --bundle --platform=node --format=esm --target=node20 --splitting \
 		--outdir=dist/bundle --external:typescript --external:react-devtools-core --external:prom-client --minify-syntax \
 		--banner:js="import {createRequire as __cr} from 'node:module'; const require = __cr(import.meta.url);" \
 		--log-level=warning
+# prestart.js: one file of its own (~50 KB, nothing shared), what `capture --json` and -w load
+	$(Q)npx esbuild src/prestart.ts --bundle --platform=node --format=esm --target=node20 \
+		--outfile=dist/bundle/prestart.js --minify-syntax --log-level=warning
+# oclif's help for each help command line, printed by bin/run.js without loading oclif
+	$(call msg,HELP,dist/help.json)
+	$(Q)node scripts/gen-help.mjs
 	$(Q)touch $@
 
 # Install what is missing (apt packages, npm ci); a no-op when all is there.

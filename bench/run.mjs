@@ -813,7 +813,7 @@ if (swText && ref) {
 }
 if (cli) {
   const readyAll = median(runs.filter((r) => r.tool === 'sockwatch-json').map((r) => r.readyMs))
-  target('CLI start to ready (reported, no target)', true, `median ${fmt(readyAll, 0)} ms (node, oclif, then the sidecar)`)
+  target('CLI start to ready (reported, no target)', true, `median ${fmt(readyAll, 0)} ms (node, the CLI, then the sidecar)`)
 }
 if (cli && side && cli.idleCpu !== undefined) {
   // Not measured directly (the flood is slower than the CLI): the CLI's own CPU a

@@ -1,24 +1,70 @@
 #!/usr/bin/env node
-// --version alone is answered before oclif loads (its import is most of a start-up):
-// the same line oclif's config.userAgent gives, from package.json.
+import {readFileSync, writeSync} from 'node:fs'
+import {isatty} from 'node:tty'
+
 const argv = process.argv.slice(2)
 if (argv.length === 1 && ['--version', '-V', 'version'].includes(argv[0])) {
-  const {readFileSync, writeSync} = await import('node:fs')
+  // --version alone is answered before oclif loads (its import is most of a start-up):
+  // the same line oclif's config.userAgent gives, from package.json
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  try {
-    writeSync(1, `${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
-  } catch (error) {
-    if (error.code !== 'EPIPE') {
-      const {systemErrorText} = await import('../dist/bundle/main.js')
-      process.stderr.write(`sockwatch: cannot write to standard output: ${systemErrorText(error)}\n`)
-      process.exitCode = 1
-    }
-  }
+  print(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  // capture: its sidecar may start now and load while the CLI does (src/prestart.ts); any
-  // failure there is the command's to meet and report, as without it
-  if (argv[0] === 'capture') await import('../dist/bundle/prestart.js').then((m) => m.prestart(argv.slice(1))).catch(() => {})
-  await run()
+  const help = cannedHelp(argv)
+  if (help !== undefined) print(help)
+  else {
+    // `capture [-i IFACE]... --json [FILTER]` runs without oclif (src/prestart.ts): the
+    // sidecar writes the stream, the CLI only starts it and reports; any other command line,
+    // or a checkout before `make` (its one sentence below), goes to oclif
+    const quick = argv[0] === 'capture' && (await import('../dist/bundle/prestart.js').catch(() => undefined))
+    if (!quick || !(await quick.prestart(argv.slice(1)))) await run()
+  }
+}
+
+/**
+ * oclif's help for this command line, as `make` had oclif print it (scripts/gen-help.mjs),
+ * when oclif would print exactly that now: stdout not a terminal (then oclif wraps at 80
+ * columns), no colour asked for, the same Node (the root help names it); else undefined.
+ */
+function cannedHelp(words) {
+  const env = process.env
+  // ansis (oclif's colours) colours a pipe too for FORCE_COLOR, COLORTERM, a CI's or pm2's
+  // variables; NO_COLOR or FORCE_COLOR=0 turn it off. DEBUG: oclif's own log on stderr.
+  const off = env.NO_COLOR || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false'
+  const colour = !off && ['FORCE_COLOR', 'COLORTERM', 'TF_BUILD', 'CI', 'PM2_HOME', 'NEXT_RUNTIME'].some((k) => k in env)
+  if (colour || Object.keys(env).some((k) => k.startsWith('TEAMCI')) || env.OCLIF_COLUMNS || env.DEBUG || env.SOCKWATCH_DEBUG) return undefined
+  let help
+  try {
+    help = JSON.parse(readFileSync(new URL('../dist/help.json', import.meta.url), 'utf8'))
+  } catch {
+    return undefined // not built (yet): oclif, or the sentence saying to run make
+  }
+  if (help.node !== process.version || help.platform !== process.platform || help.arch !== process.arch) return undefined
+  const key = JSON.stringify(words)
+  // isatty: process.stdout.isTTY would make the stream, which print() does without
+  if (!Object.hasOwn(help.texts, key) || isatty(1)) return undefined
+  return help.texts[key]
+}
+
+/** Writes text to stdout; a reader gone (EPIPE) is no error; any other failure is one sentence and exit 1, as for oclif's output. */
+function print(text) {
+  // writeSync: process.stdout's stream would cost more than the rest of this path
+  const bytes = Buffer.from(text)
+  let at = 0
+  try {
+    while (at < bytes.length) at += writeSync(1, bytes, at)
+  } catch (error) {
+    if (error.code !== 'EAGAIN') return stdoutFailed(error)
+    // a full non-blocking pipe: the stream waits for the reader
+    process.stdout.on('error', stdoutFailed)
+    process.stdout.write(bytes.subarray(at))
+  }
+}
+
+async function stdoutFailed(error) {
+  if (error.code === 'EPIPE') return
+  const {systemErrorText} = await import('../dist/bundle/main.js')
+  process.stderr.write(`sockwatch: cannot write to standard output: ${systemErrorText(error)}\n`)
+  process.exit(1)
 }
 
 async function run() {

@@ -5,12 +5,10 @@ import {Command, Errors, Flags} from '@oclif/core'
 import type {Interfaces} from '@oclif/core'
 import {ReplayError} from './capture/replay.js'
 import {flagCount, normalizeBooleanFlags, type FlagShape, type RawToken} from './cli/argv.js'
+import {failureReport, internalFailure, type Failure} from './cli/failure.js'
 import {isParseError, parseErrorSentence, type ParseErrorShape} from './cli/usage-errors.js'
-import {FilterError} from './filter/index.js'
-import {InputError} from './lib/duration.js'
 import {OutputError, STDOUT_CLOSED_ENV} from './lib/process-io.js'
-import {closingLine} from './output/format.js'
-import {EXIT, SidecarError} from './sidecar/errors.js'
+import {EXIT} from './sidecar/errors.js'
 
 export {STDOUT_CLOSED_ENV}
 
@@ -65,31 +63,20 @@ export abstract class BaseCommand extends Command {
   protected async catch(error: Error): Promise<void> {
     // this.exit() inside run() or below: already said, just leave with its code
     if (error instanceof Errors.ExitError) throw error
-    if (error instanceof SidecarError) {
-      if (error.partial) this.logToStderr(closingLine(error.partial))
-      this.logToStderr(`sockwatch: ${error.message}`)
-      const tail = error.stderrTail.trim()
-      if (tail) {
-        this.logToStderr(tail.split('\n').slice(-10).map((l) => `  | ${l}`).join('\n'))
-      }
-      this.exit(error.exitCode)
-    }
-    if (error instanceof FilterError) {
-      // the expression with a caret under the offending word, then usage's exit code
-      this.logToStderr(`sockwatch: ${error.message}\n${error.caret().split('\n').map((l) => `  ${l}`).join('\n')}`)
-      this.exit(EXIT.usage)
-    }
     if (error instanceof ReplayError) this.fail(error.message, error.exitCode ?? EXIT.runtime)
-    if (error instanceof OutputError) this.fail(error.message, EXIT.runtime)
-    if (error instanceof InputError) this.fail(error.message, EXIT.usage)
+    const known = failureReport(error)
+    if (known) this.report(known)
     if (isParseError(error)) this.fail(`${parseErrorSentence(error as ParseErrorShape, this.flagNames())}; see '${this.config.bin} ${this.id} --help'`, EXIT.usage)
     if (error instanceof Errors.CLIError) {
       // this.error(): the message is already a sentence
       const exit = typeof error.oclif?.exit === 'number' ? error.oclif.exit : EXIT.runtime
       this.fail(error.message.replace(/\s*\n\s*/g, ' '), exit)
     }
-    // a bug: still one sentence; the stack only on request
-    if (process.env.SOCKWATCH_DEBUG) this.logToStderr(error.stack ?? String(error))
-    this.fail(`internal error: ${error.message}; please report it (SOCKWATCH_DEBUG=1 shows where)`, EXIT.runtime)
+    this.report(internalFailure(error))
+  }
+
+  private report(failure: Failure): never {
+    for (const line of failure.lines) this.logToStderr(line)
+    return this.exit(failure.exit)
   }
 }

@@ -1,38 +1,97 @@
-// bin/run.js imports this for `capture`, before the CLI: when the command line is one whose
-// sidecar is known from argv alone (--json, -i, a filter, nothing else), the sidecar starts
-// now and loads its program while the CLI loads (its imports are most of a start-up);
-// capture() takes it if it would have started exactly that one (src/sidecar/spawn.ts).
-import {sidecarArgs} from './capture/session.js'
-import {STDOUT_CLOSED_ENV} from './lib/process-io.js'
+// bin/run.js runs `capture` through this small bundle entry first: when the command line
+// is one whose whole meaning is known from argv alone (--json or -w FILE, -i, -c, -d, a
+// filter, nothing else), the capture runs here, without oclif. Its import (the bundle's main.js:
+// oclif, every command) is most of a start-up's time and CPU, and for these forms the CLI
+// only starts the sidecar, says where it captures, waits and prints the closing line: the
+// sidecar writes the stream to our stdout (or the file) itself. It calls what the capture
+// command calls, with the same options and wording (test/unit/prestart.test.ts compares).
+import {failureReport, internalFailure} from './cli/failure.js'
+import {saveOptions} from './capture/save.js'
+import {capture} from './capture/session.js'
+import {parseDuration} from './lib/duration.js'
+import {STDOUT_CLOSED_ENV, watchSignals} from './lib/process-io.js'
 import {statusLineFits} from './lib/terminal.js'
-import {findSidecar} from './sidecar/locate.js'
-import {prestartSidecar} from './sidecar/spawn.js'
+import {closingLine, readyLines} from './output/format.js'
 
-/** The interfaces and filter of `capture [-i IFACE]... --json [FILTER...]` (the words after 'capture'), or undefined for any other form. */
-export function prestartable(words: readonly string[]): {interfaces: string[]; filter?: string} | undefined {
-  const interfaces: string[] = []
-  const filter: string[] = []
-  let json = false
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]
-    if (w === '--json') json = true
-    else if (w === '-i' || w === '--interface') {
-      const name = words[++i]
-      if (name === undefined || name.startsWith('-')) return undefined
-      interfaces.push(name)
-    } else if (w.startsWith('-')) return undefined // any other flag: the CLI decides
-    else filter.push(w)
-  }
-  const text = filter.join(' ').trim()
-  return json ? {interfaces, filter: text === '' ? undefined : text} : undefined
+export interface QuickForm {
+  interfaces: string[]
+  filter?: string
+  /** -c N, as oclif's integer flag takes it: digits, no leading zero. */
+  count?: number
+  /** -d's text, parsed as the command parses it (parseDuration). */
+  duration?: string
+  write?: string
+  pcap?: boolean
 }
 
-/** Starts capture's sidecar now when argv (after 'capture') says how; else does nothing (the command starts it). */
-export async function prestart(words: readonly string[]): Promise<void> {
+const VALUED = new Map([['-i', 'interface'], ['--interface', 'interface'], ['-c', 'count'], ['--count', 'count'], ['-d', 'duration'], ['--duration', 'duration'], ['-w', 'write'], ['--write', 'write']])
+
+/** What `capture [-i IFACE]... [-c N] [-d DURATION] (--json | -w FILE [--pcap]) [FILTER...]`
+ * asks for (the words after 'capture'), or undefined for any other form. */
+export function prestartable(words: readonly string[]): QuickForm | undefined {
+  const interfaces: string[] = []
+  const filter: string[] = []
+  const once = new Map<string, string>()
+  let json = false
+  let pcap = false
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]
+    const name = VALUED.get(w)
+    if (w === '--json' && !json) json = true
+    else if (w === '--pcap' && !pcap) pcap = true
+    else if (name !== undefined) {
+      // a value that looks like a flag (and '-w -', stdout), or a flag given twice: the command decides
+      const value = words[++i]
+      if (value === undefined || value.startsWith('-') || value === '') return undefined
+      if (name === 'interface') interfaces.push(value)
+      else if (once.has(name)) return undefined
+      else once.set(name, value)
+    } else if (w.startsWith('-')) return undefined // any other flag (one given twice too): the command decides
+    else filter.push(w)
+  }
+  const write = once.get('write')
+  const count = once.get('count')
+  // exactly one of --json and -w; --pcap only with -w (else the command's usage errors)
+  if (json === (write !== undefined) || (pcap && write === undefined)) return undefined
+  // what oclif's integer flag (min 1) takes without a word to say
+  if (count !== undefined && !(/^[1-9]\d{0,14}$/.test(count))) return undefined
+  // as the command joins its filter words (filterText)
+  const text = filter.join(' ').trim()
+  const form: QuickForm = {interfaces, filter: text === '' ? undefined : text}
+  if (count !== undefined) form.count = Number(count)
+  if (once.has('duration')) form.duration = once.get('duration')
+  if (write !== undefined) Object.assign(form, {write, pcap})
+  return form
+}
+
+/**
+ * Runs `capture [-i IFACE]... [-c N] [-d DURATION] (--json | -w FILE [--pcap]) [FILTER...]`
+ * to its end as the capture command would (true; the exit code set), or does nothing
+ * (false) for any other command line, or when stdout is closed or a status line would fit
+ * (the command refuses, or draws it).
+ */
+export async function prestart(words: readonly string[]): Promise<boolean> {
   const form = prestartable(words)
-  // the sidecar writes to our stdout: not when it is closed, or under a status line
-  if (!form || process.env[STDOUT_CLOSED_ENV] === '1' || statusLineFits()) return
-  // capture.ts asks for the same: direct output, no interim stats (no status line)
-  const args = sidecarArgs({interfaces: form.interfaces, filter: form.filter, direct: true, interimStats: false})
-  prestartSidecar({path: await findSidecar(), args, direct: true})
+  if (!form || process.env[STDOUT_CLOSED_ENV] === '1' || statusLineFits()) return false
+  // nothing here writes to stdout (the sidecar does, and reports its own write errors):
+  // only the signals that end a capture; process.stdout's stream is never made
+  const io = watchSignals()
+  try {
+    // capture.ts's options for these forms: the sidecar writes the stream or the file,
+    // no interim stats (no status line shows them), no verbose log
+    const durationMs = form.duration === undefined ? undefined : parseDuration(form.duration)
+    const save = form.write === undefined ? undefined : saveOptions({write: form.write, pcap: form.pcap || undefined})
+    const result = await capture(
+      {interfaces: form.interfaces, filter: form.filter, count: form.count, durationMs, direct: true, save, interimStats: false, verbose: 0, signal: io.signal},
+      {ready: (r) => process.stderr.write(readyLines(r).map((l) => `${l}\n`).join(''))},
+    )
+    process.stderr.write(`${closingLine(result)}\n`)
+  } catch (error) {
+    const failure = failureReport(error) ?? internalFailure(error as Error)
+    process.stderr.write(failure.lines.map((l) => `${l}\n`).join(''))
+    process.exitCode = failure.exit
+  } finally {
+    io.dispose()
+  }
+  return true
 }

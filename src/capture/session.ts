@@ -5,7 +5,7 @@ import {InputError} from '../lib/duration.js'
 import {EXIT, SidecarError} from '../sidecar/errors.js'
 import {findSidecar} from '../sidecar/locate.js'
 import type {ErrorRecord, FlowRecord, LinkRecord, ReadyRecord, StatsRecord} from '../sidecar/records.js'
-import {startSidecar} from '../sidecar/spawn.js'
+import {spawnSidecar} from '../sidecar/spawn.js'
 import {BytePassThrough} from './passthrough.js'
 import {saveArgs, type SaveOptions} from './save.js'
 import {pump, RecordRouter, type PacketSink} from './router.js'
@@ -149,7 +149,7 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   const direct = options.direct === true
   // raw bytes straight through when nothing in user space needs a parsed packet
   const bytes = !direct && sink.rawPackets !== undefined
-  const sidecar = startSidecar({path, args, onStderr: options.verbose ? sink.stderr : undefined, bytes, direct})
+  const sidecar = spawnSidecar({path, args, onStderr: options.verbose ? sink.stderr : undefined, bytes, direct})
   const stop = () => sidecar.stop()
   options.signal?.addEventListener('abort', stop, {once: true})
   if (options.signal?.aborted) stop()

@@ -13,7 +13,7 @@ import {parseRingSize} from '../lib/size.js'
 import {throwIfFailed, watchOutput} from '../lib/process-io.js'
 import {statusLineFits} from '../lib/terminal.js'
 import {startStatusBar} from '../lib/status.js'
-import {closingLine, replayClosingLine} from '../output/format.js'
+import {closingLine, readyLines, replayClosingLine} from '../output/format.js'
 import {flowBlock} from '../output/flows.js'
 import {linkLine} from '../output/link.js'
 import {defaultFormat, packetSink} from '../output/sink.js'
@@ -154,10 +154,8 @@ export default class Capture extends BaseCommand {
         },
         {
           ...sink,
-          // like tcpdump's "listening on": people and tests know capture has begun
           ready: (r) => {
-            this.logToStderr(`sockwatch: capturing on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C to stop`)
-            if (r.process === false) this.logToStderr(`sockwatch: process attribution is off: ${r.process_off ?? 'the engine could not turn it on'}; pid, comm, uid, cgroup and container are null (--no-process turns it off quietly)`)
+            for (const line of readyLines(r)) this.logToStderr(line)
             sink.ready?.(r)
           },
           flow: (r) => (direct ? undefined : format === 'json' ? toStdout(`${JSON.stringify(r)}\n`) : flowBatch.push(r)),

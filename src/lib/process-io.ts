@@ -38,19 +38,31 @@ export interface OutputWatch {
   dispose(): void
 }
 
+/** Aborted on SIGINT, SIGTERM or SIGHUP: a capture whose output the sidecar writes itself (src/prestart.ts) watches only these. */
+export function watchSignals(controller = new AbortController()): {signal: AbortSignal; dispose(): void} {
+  const stop = () => controller.abort()
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+  for (const s of signals) process.on(s, stop)
+  return {
+    signal: controller.signal,
+    dispose() {
+      for (const s of signals) process.off(s, stop)
+    },
+  }
+}
+
 export function watchOutput(stdout: NodeJS.WriteStream = process.stdout): OutputWatch {
   const controller = new AbortController()
   let closed = false
   let failure: OutputError | undefined
   const stop = () => controller.abort()
+  const signals = watchSignals(controller)
   const onError = (error: NodeJS.ErrnoException) => {
     if (closed) return
     closed = true
     if (error.code !== 'EPIPE') failure = new OutputError(systemErrorText(error), {cause: error, code: error.code})
     stop()
   }
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
-  for (const s of signals) process.on(s, stop)
   stdout.on('error', onError)
   return {
     signal: controller.signal,
@@ -94,7 +106,7 @@ export function watchOutput(stdout: NodeJS.WriteStream = process.stdout): Output
     },
     failure: () => failure,
     dispose() {
-      for (const s of signals) process.off(s, stop)
+      signals.dispose()
       // stdout may still report EPIPE for text already handed to it
       stdout.off('error', onError)
       stdout.on('error', () => {})

@@ -1,5 +1,5 @@
 // Small pure helpers the renderers share.
-import type {PacketRecord} from '../sidecar/records.js'
+import type {PacketRecord, ReadyRecord} from '../sidecar/records.js'
 
 const pad2 = (n: number) => (n < 10 ? '0' : '') + n
 
@@ -70,6 +70,13 @@ export function elide(text: string, width: number): string {
 export function truncate(text: string, width: number): string {
   if (text.length <= width) return text
   return width <= 1 ? text.slice(0, width) : text.slice(0, width - 1) + '…'
+}
+
+/** What capture says on stderr once the engine is ready: where (as tcpdump's "listening on": people and tests know capture has begun), and attribution turned off. */
+export function readyLines(r: ReadyRecord): string[] {
+  const lines = [`sockwatch: capturing on ${r.interfaces.map((i) => i.name).join(', ')}; Ctrl-C to stop`]
+  if (r.process === false) lines.push(`sockwatch: process attribution is off: ${r.process_off ?? 'the engine could not turn it on'}; pid, comm, uid, cgroup and container are null (--no-process turns it off quietly)`)
+  return lines
 }
 
 /** The line every capture ends with on stderr, as tcpdump does. */

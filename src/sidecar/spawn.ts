@@ -84,37 +84,3 @@ export function spawnSidecar(options: SpawnOptions): RunningSidecar {
     exited,
   }
 }
-
-// One sidecar started ahead (bin/run.js, via src/prestart.ts) and its options, until a capture takes it.
-let ahead: {options: SpawnOptions; sidecar: RunningSidecar} | undefined
-const hold = () => {}
-
-/** Starts the sidecar before the command that will run it has loaded (its command line known from argv alone). */
-export function prestartSidecar(options: SpawnOptions): RunningSidecar {
-  if (!ahead) {
-    const sidecar = spawnSidecar(options)
-    // Node resumes a child's untouched output when it exits, and the records would be lost
-    // before a capture takes it (a sidecar that refuses -i quits at once): a 'readable'
-    // listener keeps them buffered (resume() leaves such a stream paused) until then
-    sidecar.stdout.on('readable', hold)
-    ahead = {options, sidecar}
-  }
-  return ahead.sidecar
-}
-
-const sameSpawn = (a: SpawnOptions, b: SpawnOptions) =>
-  a.path === b.path && a.args.join('\0') === b.args.join('\0') && Boolean(a.direct) === Boolean(b.direct) && Boolean(a.bytes) === Boolean(b.bytes) &&
-  a.onStderr === undefined && b.onStderr === undefined && a.forceKillAfterMs === b.forceKillAfterMs
-
-/** The sidecar started ahead when it was started exactly so, else a new one (one started ahead otherwise is stopped). */
-export function startSidecar(options: SpawnOptions): RunningSidecar {
-  const started = ahead
-  ahead = undefined
-  if (started && sameSpawn(started.options, options)) return started.sidecar
-  if (started) {
-    // not ours: its records are drained unread, so that it can close
-    started.sidecar.stdout.off('readable', hold).resume()
-    started.sidecar.stop()
-  }
-  return spawnSidecar(options)
-}
