@@ -371,6 +371,14 @@ int engine_run(struct engine *e)
 				gone_said = true;
 				engine_fail(e, EXIT_NOIF, "interface_gone", NULL, "every interface being captured was removed");
 			}
+			/* stdout's last records go out now, so that their failure is said below,
+			 * not lost when the run ends right after this turn's flush */
+			if (ended && e->out.len && !e->out_errno) {
+				int ferr = out_flush(&e->out);
+
+				if (ferr && ferr != -EAGAIN && !stdout_failed(e, ferr))
+					return e->exit_code;
+			}
 			/* stdout failed (not the reader leaving): said after the final stats */
 			if (ended && e->out_errno && e->out_errno != EPIPE && !e->out_said) {
 				e->out_said = true;
