@@ -78,6 +78,7 @@ interface Field {
 /** Bytes compared four at a time: whole little-endian words, then the last 1-3 bytes under a mask. */
 interface Key {
   bytes: Uint8Array
+  length: number
   words: Int32Array
   tail: number
   tailMask: number
@@ -94,7 +95,7 @@ function keyOf(bytes: Uint8Array): Key {
   }
   const rest = bytes.length & 3
   return {
-    bytes, words: Int32Array.from({length: whole}, (_, j) => word(4 * j, 4)),
+    bytes, length: bytes.length, words: Int32Array.from({length: whole}, (_, j) => word(4 * j, 4)),
     tail: rest ? word(4 * whole, rest) : 0, tailMask: rest ? (1 << (8 * rest)) - 1 : 0, span: (whole + (rest ? 1 : 0)) * 4,
   }
 }
@@ -186,7 +187,7 @@ export class PacketScanner {
       this.viewOf = b
     }
     const view = this.view
-    if (end - start < PREFIX.bytes.length + 3 || b[end - 1] !== CLOSE || !keyAt(b, view, start, PREFIX)) return undefined
+    if (end - start < PREFIX.length + 3 || b[end - 1] !== CLOSE || !keyAt(b, view, start, PREFIX)) return undefined
     // every wanted field in place (undefined when the line has none): one shape for all records
     const record: Writable = this.bare ? this.template : {...this.template}
     // the address rules read the family: the sidecar writes it before any address
@@ -195,17 +196,16 @@ export class PacketScanner {
     let low = 0
     let high = 0
     let previous = FIELDS.length // the prefix
-    let p = start + PREFIX.bytes.length
+    let p = start + PREFIX.length
     const last = end - 1
     for (;;) {
       // ,"name": where the sidecar writes its fields in one order: the field after the previous one, most likely
       let index = this.next[previous]
       if (index < 0 || !keyAt(b, view, p, FIELDS[index].key)) {
         if (b[p] !== COMMA || b[p + 1] !== QUOTE) return undefined
-        const ks = p + 2
-        let q = ks
+        let q = p + 2
         while (q < last && b[q] !== QUOTE) q++
-        index = BY_HASH.get(hashOf(b, ks, q)) ?? -1
+        index = BY_HASH.get(hashOf(b, p + 2, q)) ?? -1
         if (index < 0 || !keyAt(b, view, p, FIELDS[index].key)) return undefined
         this.next[previous] = index
       }
@@ -218,43 +218,43 @@ export class PacketScanner {
         if (high & (1 << (index - 32))) return undefined
         high |= 1 << (index - 32)
       }
-      p += f.key.bytes.length
+      p += f.key.length
       // the value: read, typed and held to its rule as it is scanned
       const vs = p
       let value: unknown
       const c = b[p]
       if (c === QUOTE) {
         if (!(f.kinds & (1 << Kind.Str))) return undefined
-        if (!f.textRule && this.wanted[index] === 0) {
-          // only its length matters: no memo, no text
-          let ch = b[++p]
-          while (ch !== QUOTE) {
-            // a byte past the buffer is undefined, and stops it as a control character would
-            if (!(ch >= 0x20 && ch < 0x80) || ch === BACKSLASH) return undefined
-            ch = b[++p]
-          }
-          if (p >= last || p - vs - 1 < f.minLength) return undefined
-          p++
-          value = undefined
+        const context = f.rule?.address ? family : 0 // only an address's verdict depends on the family
+        if (context === undefined) return undefined
+        const memo = this.memos[index]
+        // most often the field's value on the line before: compared a word at a time, not scanned
+        const again = memo.last
+        if (again !== undefined && again.context === context && keyAt(b, view, vs, again.key)) {
+          p = vs + again.key.length
+          value = again.value
         } else {
           let h = 0
           let ch = b[++p]
           while (ch !== QUOTE) {
+            // a byte past the buffer is undefined, and stops it as a control character would
             if (!(ch >= 0x20 && ch < 0x80) || ch === BACKSLASH) return undefined
             h = (Math.imul(h, 31) + ch) | 0
             ch = b[++p]
           }
           if (p >= last) return undefined
           p++
-          const context = f.rule?.address ? family : 0 // only an address's verdict depends on the family
-          if (context === undefined) return undefined
-          const memo = this.memos[index]
           value = memo.find(h, b, vs, p, context)
           if (value === undefined) {
-            const text = latin1(b, vs + 1, p - 1)
-            if (f.rule && ruleProblem(text, f.type, f.rule, family) !== undefined) return undefined
-            memo.add(h, b, vs, p, context, text)
-            value = text
+            if (!f.textRule && this.wanted[index] === 0 && p - vs > MEMO_LONGEST) {
+              // a long text only its length matters for (a payload's hex): not kept
+              if (p - vs - 2 < f.minLength) return undefined
+            } else {
+              const text = latin1(b, vs + 1, p - 1)
+              if (f.rule && ruleProblem(text, f.type, f.rule, family) !== undefined) return undefined
+              memo.add(h, b, vs, p, context, text)
+              value = text
+            }
           }
         }
       } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
@@ -277,12 +277,14 @@ export class PacketScanner {
         } else if (!(f.kinds & (1 << Kind.Int))) return undefined
         // exponents are not the sidecar's: parseRecord judges them. Below 2^53 the digits and
         // the scale are exact doubles, so n / scale is the correctly rounded value JSON.parse gives
-        if (n > Number.MAX_SAFE_INTEGER) n = Number(latin1(b, vs, p))
-        else {
+        if (n > Number.MAX_SAFE_INTEGER) {
+          n = Number(latin1(b, vs, p))
+          if (!Number.isFinite(n)) return undefined
+        } else {
           if (scale !== 1) n /= scale
           if (negative) n = -n
         }
-        if (!Number.isFinite(n) || !(n >= f.min && n <= f.max) || (f.enum !== undefined && !f.enum.includes(n))) return undefined
+        if (!(n >= f.min && n <= f.max) || (f.enum !== undefined && !f.enum.includes(n))) return undefined
         if (index === FAMILY) family = n
         value = n
       } else {
@@ -308,10 +310,14 @@ export class PacketScanner {
     return record as unknown as PacketRecord
   }
 }
+
 const MEMO_SIZE = 4096
+/** The longest string (quotes included) kept when only its length matters. */
+const MEMO_LONGEST = 130
 
 interface Memo {
-  bytes: Uint8Array
+  /** The value's bytes, quotes included. */
+  key: Key
   value: string
   context: unknown
 }
@@ -319,24 +325,26 @@ interface Memo {
 /** A field's recent string values (checked under a context: the family, for an address), by a hash of their bytes. */
 class StringMemo {
   private readonly entries = new Map<number, Memo>()
-  private last: Memo | undefined
-  private lastHash = 0
+  /** The value found or added last. */
+  last: Memo | undefined
 
   /** The string at b[start, end) (quotes included), whose characters hash to h. */
   find(h: number, b: Uint8Array, start: number, end: number, context: unknown): string | undefined {
-    // most often the value of the line before
-    const m = h === this.lastHash && this.last !== undefined ? this.last : this.entries.get(h)
-    if (m === undefined || m.context !== context || m.bytes.length !== end - start) return undefined
-    for (let i = 0; i < m.bytes.length; i++) if (b[start + i] !== m.bytes[i]) return undefined
+    const m = this.entries.get(h)
+    const n = end - start
+    if (m === undefined || m.context !== context || m.key.length !== n) return undefined
+    const bytes = m.key.bytes
+    for (let i = 0; i < n; i++) if (b[start + i] !== bytes[i]) return undefined
     this.last = m
-    this.lastHash = h
     return m.value
   }
 
   add(h: number, b: Uint8Array, start: number, end: number, context: unknown, value: string): void {
     // bounded: a file of endless distinct values starts over
     if (this.entries.size >= MEMO_SIZE) this.entries.clear()
-    this.entries.set(h, {bytes: Uint8Array.prototype.slice.call(b, start, end), value, context}) // a copy: a view would hold the chunk
+    const m = {key: keyOf(Uint8Array.prototype.slice.call(b, start, end)), value, context} // a copy: a view would hold the chunk
+    this.entries.set(h, m)
+    this.last = m
   }
 }
 

@@ -4,15 +4,18 @@
 // aggregator's Map has already computed. Bounded: it starts over when full.
 import type {Keyed} from './aggregate.js'
 
-/** The fields a key may read (Keyed's), in the order they are mixed. */
-const FIELDS = ['family', 'proto', 'src', 'dst', 'sport', 'dport', 'ifname', 'pid', 'comm', 'uid', 'cgroup', 'container', 'runtime'] as const satisfies readonly (keyof Keyed)[]
-const bit = (name: (typeof FIELDS)[number]) => 1 << FIELDS.indexOf(name)
+// each field a key may read (Keyed's) has a bit: literals, so the checks in text() cost nothing
+const enum Bit { family = 1, proto = 2, src = 4, dst = 8, sport = 16, dport = 32, ifname = 64, pid = 128, comm = 256, uid = 512, cgroup = 1024, container = 2048, runtime = 4096 }
+const BITS: Record<keyof Keyed, Bit> = {
+  family: Bit.family, proto: Bit.proto, src: Bit.src, dst: Bit.dst, sport: Bit.sport, dport: Bit.dport, ifname: Bit.ifname,
+  pid: Bit.pid, comm: Bit.comm, uid: Bit.uid, cgroup: Bit.cgroup, container: Bit.container, runtime: Bit.runtime,
+}
 
-/** Most distinct key tuples (and field strings) kept before starting over. */
-export const KEY_TEXTS_MAX = 1 << 16
+/** Most distinct key tuples (and field strings) kept before starting over: the keys of many packets in a row, a few MB at most. */
+export const KEY_TEXTS_MAX = 8192
 
 interface Entry {
-  parts: Float64Array
+  parts: number[]
   text: string
   /** Another tuple with the same hash. */
   next: Entry | undefined
@@ -38,9 +41,8 @@ export class KeyTexts {
   constructor(reads: readonly string[], private readonly make: (r: Keyed) => string, private readonly max = KEY_TEXTS_MAX) {
     let use = 0
     for (const name of reads) {
-      const i = (FIELDS as readonly string[]).indexOf(name)
-      if (i < 0) throw new Error(`key-texts: ${name} is not a key field`)
-      use |= 1 << i
+      if (!Object.hasOwn(BITS, name)) throw new Error(`key-texts: ${name} is not a key field`)
+      use |= BITS[name as keyof Keyed]
     }
     this.use = use
     this.count = new Set(reads).size
@@ -54,19 +56,19 @@ export class KeyTexts {
     this.odd = false
     const u = this.use
     // named reads: a record's fields are read as fast as its shape allows
-    if (u & bit('family')) this.put(r.family)
-    if (u & bit('proto')) this.put(r.proto)
-    if (u & bit('src')) this.put(r.src)
-    if (u & bit('dst')) this.put(r.dst)
-    if (u & bit('sport')) this.put(r.sport)
-    if (u & bit('dport')) this.put(r.dport)
-    if (u & bit('ifname')) this.put(r.ifname)
-    if (u & bit('pid')) this.put(r.pid)
-    if (u & bit('comm')) this.put(r.comm)
-    if (u & bit('uid')) this.put(r.uid)
-    if (u & bit('cgroup')) this.put(r.cgroup)
-    if (u & bit('container')) this.put(r.container)
-    if (u & bit('runtime')) this.put(r.runtime)
+    if (u & Bit.family) this.put(r.family)
+    if (u & Bit.proto) this.put(r.proto)
+    if (u & Bit.src) this.put(r.src)
+    if (u & Bit.dst) this.put(r.dst)
+    if (u & Bit.sport) this.put(r.sport)
+    if (u & Bit.dport) this.put(r.dport)
+    if (u & Bit.ifname) this.put(r.ifname)
+    if (u & Bit.pid) this.put(r.pid)
+    if (u & Bit.comm) this.put(r.comm)
+    if (u & Bit.uid) this.put(r.uid)
+    if (u & Bit.cgroup) this.put(r.cgroup)
+    if (u & Bit.container) this.put(r.container)
+    if (u & Bit.runtime) this.put(r.runtime)
     if (this.odd) return this.make(r)
     const parts = this.parts
     const first = this.entries.get(this.hash)
@@ -82,7 +84,7 @@ export class KeyTexts {
       this.ids.clear()
       return text
     }
-    this.entries.set(this.hash, {parts: parts.slice(), text, next: first})
+    this.entries.set(this.hash, {parts: Array.from(parts), text, next: first}) // an array of doubles: smaller than a typed array
     return text
   }
 
