@@ -80,6 +80,8 @@ interface Key {
   bytes: Uint8Array
   length: number
   words: Int32Array
+  /** words.length (a typed array's length is a getter: slower in the loop) */
+  count: number
   tail: number
   tailMask: number
   /** The bytes a word-wise compare reads: the key's length rounded up to a word. */
@@ -95,22 +97,23 @@ function keyOf(bytes: Uint8Array): Key {
   }
   const rest = bytes.length & 3
   return {
-    bytes, length: bytes.length, words: Int32Array.from({length: whole}, (_, j) => word(4 * j, 4)),
+    bytes, length: bytes.length, words: Int32Array.from({length: whole}, (_, j) => word(4 * j, 4)), count: whole,
     tail: rest ? word(4 * whole, rest) : 0, tailMask: rest ? (1 << (8 * rest)) - 1 : 0, span: (whole + (rest ? 1 : 0)) * 4,
   }
 }
 
-/** Whether `key` is at b[at] (view: b's DataView). */
-function keyAt(b: Uint8Array, view: DataView, at: number, key: Key): boolean {
+/** Whether `key` is at b[at] (view: b's DataView, size: b's length). */
+function keyAt(b: Uint8Array, view: DataView, size: number, at: number, key: Key): boolean {
   // a word read past the buffer would throw: compare the bytes there
-  if (at + key.span > b.length) {
+  if (at + key.span > size) {
     const k = key.bytes
-    for (let i = 0; i < k.length; i++) if (b[at + i] !== k[i]) return false
+    for (let i = 0; i < key.length; i++) if (b[at + i] !== k[i]) return false
     return true
   }
   const w = key.words
+  const n = key.count
   let i = 0
-  for (; i < w.length; i++) if (view.getInt32(at + 4 * i, true) !== w[i]) return false
+  for (; i < n; i++) if (view.getInt32(at + 4 * i, true) !== w[i]) return false
   return key.tailMask === 0 || (view.getInt32(at + 4 * i, true) & key.tailMask) === key.tail
 }
 
@@ -187,7 +190,8 @@ export class PacketScanner {
       this.viewOf = b
     }
     const view = this.view
-    if (end - start < PREFIX.length + 3 || b[end - 1] !== CLOSE || !keyAt(b, view, start, PREFIX)) return undefined
+    const size = b.length
+    if (end - start < PREFIX.length + 3 || b[end - 1] !== CLOSE || !keyAt(b, view, size, start, PREFIX)) return undefined
     // every wanted field in place (undefined when the line has none): one shape for all records
     const record: Writable = this.bare ? this.template : {...this.template}
     // the address rules read the family: the sidecar writes it before any address
@@ -201,12 +205,12 @@ export class PacketScanner {
     for (;;) {
       // ,"name": where the sidecar writes its fields in one order: the field after the previous one, most likely
       let index = this.next[previous]
-      if (index < 0 || !keyAt(b, view, p, FIELDS[index].key)) {
+      if (index < 0 || !keyAt(b, view, size, p, FIELDS[index].key)) {
         if (b[p] !== COMMA || b[p + 1] !== QUOTE) return undefined
         let q = p + 2
         while (q < last && b[q] !== QUOTE) q++
         index = BY_HASH.get(hashOf(b, p + 2, q)) ?? -1
-        if (index < 0 || !keyAt(b, view, p, FIELDS[index].key)) return undefined
+        if (index < 0 || !keyAt(b, view, size, p, FIELDS[index].key)) return undefined
         this.next[previous] = index
       }
       const f = FIELDS[index]
@@ -230,7 +234,7 @@ export class PacketScanner {
         const memo = this.memos[index]
         // most often the field's value on the line before: compared a word at a time, not scanned
         const again = memo.last
-        if (again !== undefined && again.context === context && keyAt(b, view, vs, again.key)) {
+        if (again !== undefined && again.context === context && keyAt(b, view, size, vs, again.key)) {
           p = vs + again.key.length
           value = again.value
         } else {
