@@ -71,7 +71,7 @@ interface Field {
   /** A string's shortest length (its only rule when textRule is false). */
   minLength: number
   write: (r: Writable, v: unknown) => void
-  /** `,"name":` as it appears after the value before it, for matchKey. */
+  /** `,"name":` as it appears after the value before it, for keyAt. */
   key: Key
 }
 
