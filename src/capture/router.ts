@@ -5,6 +5,9 @@ import {PacketScanner} from '../sidecar/packet-scan.js'
 import {PACKET_PREFIX, parseRecord, RecordError} from '../sidecar/records.js'
 import type {PacketRecord, SidecarRecord} from '../sidecar/records.js'
 
+/** Raw pieces handed to the sink one by one; more are joined into one write. */
+const RAW_PIECES = 4
+
 export interface PacketSink {
   /** Raw packet lines, newline-terminated, untouched (no parsing needed). */
   rawPackets?(text: string | Buffer): void
@@ -133,7 +136,9 @@ export class RecordRouter {
     const batch = this.batch
     this.raw = []
     this.batch = []
-    if (raw.length) this.sink.rawPackets!(raw.length === 1 ? raw[0] : raw.every((r) => typeof r === 'string') ? raw.join('') : Buffer.concat(raw.map((r) => (typeof r === 'string' ? Buffer.from(r) : r))))
+    if (raw.length > RAW_PIECES) this.sink.rawPackets!(raw.every((r) => typeof r === 'string') ? raw.join('') : Buffer.concat(raw.map((r) => (typeof r === 'string' ? Buffer.from(r) : r))))
+    // a few pieces (a file's chunk: its first line, joined across chunks, then the rest) go as they are, not copied into one
+    else for (const r of raw) this.sink.rawPackets!(r)
     if (batch.length) this.sink.packets?.(batch)
   }
 }

@@ -12,7 +12,6 @@ import type {FieldRule, FieldType, PacketRecord} from './records.js'
 const enum Kind { Str, Int, Num, Null, True, False }
 
 const QUOTE = 0x22
-const COLON = 0x3a
 const COMMA = 0x2c
 const CLOSE = 0x7d
 const BACKSLASH = 0x5c
@@ -36,8 +35,28 @@ function kindsOf(type: FieldType): number {
   }
 }
 
+type PacketField = Exclude<keyof PacketRecord, 'v' | 'type'>
+type Writable = {-readonly [K in PacketField]?: unknown}
+
+// One writer a field: a store of a named property is fast where a store by a computed
+// name is not (a tenth of the scan). The type makes the list the contract's, exactly.
+const WRITE: {[K in PacketField]-?: (r: Writable, v: unknown) => void} = {
+  ts: (r, v) => { r.ts = v }, ifindex: (r, v) => { r.ifindex = v }, ifname: (r, v) => { r.ifname = v }, dir: (r, v) => { r.dir = v },
+  family: (r, v) => { r.family = v }, proto: (r, v) => { r.proto = v }, len: (r, v) => { r.len = v }, src: (r, v) => { r.src = v },
+  dst: (r, v) => { r.dst = v }, sport: (r, v) => { r.sport = v }, dport: (r, v) => { r.dport = v }, flags: (r, v) => { r.flags = v },
+  icmp_type: (r, v) => { r.icmp_type = v }, icmp_code: (r, v) => { r.icmp_code = v }, frag: (r, v) => { r.frag = v }, vlan: (r, v) => { r.vlan = v },
+  truncated: (r, v) => { r.truncated = v }, ethertype: (r, v) => { r.ethertype = v }, paylen: (r, v) => { r.paylen = v },
+  malformed: (r, v) => { r.malformed = v }, unwalked: (r, v) => { r.unwalked = v }, llc_dsap: (r, v) => { r.llc_dsap = v },
+  llc_ssap: (r, v) => { r.llc_ssap = v }, smac: (r, v) => { r.smac = v }, dmac: (r, v) => { r.dmac = v }, arp_op: (r, v) => { r.arp_op = v },
+  arp_sha: (r, v) => { r.arp_sha = v }, arp_spa: (r, v) => { r.arp_spa = v }, arp_tpa: (r, v) => { r.arp_tpa = v },
+  inner_dst: (r, v) => { r.inner_dst = v }, inner_proto: (r, v) => { r.inner_proto = v }, inner_dport: (r, v) => { r.inner_dport = v },
+  nd_target: (r, v) => { r.nd_target = v }, data: (r, v) => { r.data = v }, pid: (r, v) => { r.pid = v }, comm: (r, v) => { r.comm = v },
+  uid: (r, v) => { r.uid = v }, cgroup: (r, v) => { r.cgroup = v }, container: (r, v) => { r.container = v }, runtime: (r, v) => { r.runtime = v },
+  peer_pid: (r, v) => { r.peer_pid = v }, peer_comm: (r, v) => { r.peer_comm = v },
+}
+
 interface Field {
-  name: string
+  name: PacketField
   type: FieldType
   bytes: Uint8Array
   kinds: number
@@ -47,9 +66,60 @@ interface Field {
   min: number
   max: number
   enum: readonly unknown[] | undefined
+  /** A string's text matters to its rule (an enum, a pattern, an address): checked once per text, in the memo. */
+  textRule: boolean
+  /** A string's shortest length (its only rule when textRule is false). */
+  minLength: number
+  write: (r: Writable, v: unknown) => void
+  /** `,"name":` as it appears after the value before it, for keyAt. */
+  key: Key
 }
 
-const PREFIX = Buffer.from(PACKET_PREFIX, 'latin1')
+/** Bytes compared four at a time: whole little-endian words, then the last 1-3 bytes under a mask. */
+interface Key {
+  bytes: Uint8Array
+  length: number
+  words: Int32Array
+  /** words.length (a typed array's length is a getter: slower in the loop) */
+  count: number
+  tail: number
+  tailMask: number
+  /** The bytes a word-wise compare reads: the key's length rounded up to a word. */
+  span: number
+}
+
+function keyOf(bytes: Uint8Array): Key {
+  const whole = bytes.length >> 2
+  const word = (at: number, n: number) => {
+    let w = 0
+    for (let i = n - 1; i >= 0; i--) w = (w << 8) | bytes[at + i]
+    return w | 0
+  }
+  const rest = bytes.length & 3
+  return {
+    bytes, length: bytes.length, words: Int32Array.from({length: whole}, (_, j) => word(4 * j, 4)), count: whole,
+    tail: rest ? word(4 * whole, rest) : 0, tailMask: rest ? (1 << (8 * rest)) - 1 : 0, span: (whole + (rest ? 1 : 0)) * 4,
+  }
+}
+
+/** Whether `key` is at b[at] (view: b's DataView, size: b's length). */
+function keyAt(b: Uint8Array, view: DataView, size: number, at: number, key: Key): boolean {
+  // a word read past the buffer would throw: compare the bytes there
+  if (at + key.span > size) {
+    const k = key.bytes
+    for (let i = 0; i < key.length; i++) if (b[at + i] !== k[i]) return false
+    return true
+  }
+  const w = key.words
+  const n = key.count
+  let i = 0
+  for (; i < n; i++) if (view.getInt32(at + 4 * i, true) !== w[i]) return false
+  return key.tailMask === 0 || (view.getInt32(at + 4 * i, true) & key.tailMask) === key.tail
+}
+
+// the prefix without its comma: each field's key starts with one
+if (!PACKET_PREFIX.endsWith(',')) throw new Error('packet-scan: the packet prefix ends with a comma')
+const PREFIX = keyOf(Buffer.from(PACKET_PREFIX.slice(0, -1), 'latin1'))
 // v and type are in the prefix; a second one later is parseRecord's to judge
 const FIELDS: Field[] = (['required', 'optional'] as const).flatMap((which) =>
   Object.entries(RECORD_FIELDS.packet[which])
@@ -57,14 +127,25 @@ const FIELDS: Field[] = (['required', 'optional'] as const).flatMap((which) =>
     .map(([name, type]): Field => {
       const rule = FIELD_RULES[name]
       return {
-        name, type, bytes: Buffer.from(name, 'latin1'), kinds: kindsOf(type), required: which === 'required', rule,
+        name: name as PacketField, type, bytes: Buffer.from(name, 'latin1'), kinds: kindsOf(type), required: which === 'required', rule,
         min: rule?.minimum ?? Number.NEGATIVE_INFINITY, max: rule?.maximum ?? Number.POSITIVE_INFINITY, enum: rule?.enum,
+        textRule: rule !== undefined && (rule.enum !== undefined || rule.pattern !== undefined || rule.address === true),
+        minLength: rule?.minLength ?? 0, write: WRITE[name as PacketField], key: keyOf(Buffer.from(`,"${name}":`, 'latin1')),
       }
     }),
 )
+// the fields a line has are bits in two words; the required ones come first, all in the first
+if (FIELDS.length > 64) throw new Error('packet-scan: more than 64 packet fields')
 const REQUIRED = FIELDS.filter((f) => f.required).length
+if (FIELDS.findIndex((f) => !f.required) !== REQUIRED || REQUIRED > 31) throw new Error('packet-scan: the required fields come first, at most 31')
+const REQUIRED_BITS = (1 << REQUIRED) - 1
 const FAMILY = FIELDS.findIndex((f) => f.name === 'family')
 if (!FIELDS[FAMILY]?.required) throw new Error('packet-scan: the address rules need a required family')
+// a rule on a string that the scan does not know (a new keyword) would go unchecked: make it a textRule
+for (const f of FIELDS) {
+  const known = new Set(['minimum', 'maximum', 'enum', 'minLength', 'pattern', 'address'])
+  for (const k of Object.keys(f.rule ?? {})) if (!known.has(k)) throw new Error(`packet-scan: ${f.name}'s rule ${k} is not checked here`)
+}
 
 const hashOf = (bytes: Uint8Array, start: number, end: number) => {
   let h = end - start
@@ -83,9 +164,11 @@ for (const [i, f] of FIELDS.entries()) {
 export class PacketScanner {
   private readonly wanted: Uint8Array
   private readonly template: Record<string, unknown>
-  // per field: the line it was last seen on (a name twice is parseRecord's to judge)
-  private readonly seenAt = new Float64Array(FIELDS.length).fill(-1)
-  private lines = 0
+  // no field wanted: every accepted line is the same record, not made again
+  private readonly bare: boolean
+  // the DataView of the last buffer scanned (lines come a chunk at a time)
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0))
+  private viewOf: Uint8Array | undefined
   // per field (and the prefix, last): the field that followed it on the last line
   private readonly next = new Int16Array(FIELDS.length + 1).fill(-1)
   // per field: recent strings decoded and checked: a value seen again is not decoded again
@@ -96,63 +179,87 @@ export class PacketScanner {
     for (const n of names) if (!FIELDS.some((f) => f.name === n)) throw new Error(`packet-scan: ${n} is not a packet field`)
     this.wanted = Uint8Array.from(FIELDS, (f) => (names.has(f.name) ? 1 : 0))
     this.template = {v: SCHEMA_VERSION, type: 'packet', ...Object.fromEntries(FIELDS.filter((f) => names.has(f.name)).map((f) => [f.name, undefined]))}
+    this.bare = names.size === 0
+    if (this.bare) Object.freeze(this.template)
   }
 
   /** The packet on bytes [start, end) (no newline), with the wanted fields; undefined: ask parseRecord. */
   scan(b: Uint8Array, start: number, end: number): PacketRecord | undefined {
-    const plen = PREFIX.length
-    if (end - start < plen + 2 || b[end - 1] !== CLOSE) return undefined
-    for (let i = 0; i < plen; i++) if (b[start + i] !== PREFIX[i]) return undefined
-    const line = ++this.lines
+    if (b !== this.viewOf) {
+      this.view = new DataView(b.buffer, b.byteOffset, b.byteLength)
+      this.viewOf = b
+    }
+    const view = this.view
+    const size = b.length
+    if (end - start < PREFIX.length + 3 || b[end - 1] !== CLOSE || !keyAt(b, view, size, start, PREFIX)) return undefined
     // every wanted field in place (undefined when the line has none): one shape for all records
-    const record: Record<string, unknown> = {...this.template}
+    const record: Writable = this.bare ? this.template : {...this.template}
     // the address rules read the family: the sidecar writes it before any address
     let family: number | undefined
-    let required = 0
+    // the fields seen on this line (a name twice is parseRecord's to judge)
+    let low = 0
+    let high = 0
     let previous = FIELDS.length // the prefix
-    let p = start + plen
+    let p = start + PREFIX.length
     const last = end - 1
     for (;;) {
-      // "name":
-      if (b[p] !== QUOTE) return undefined
-      const ks = ++p
-      // the sidecar writes its fields in one order: the field after the previous one, most likely
+      // ,"name": where the sidecar writes its fields in one order: the field after the previous one, most likely
       let index = this.next[previous]
-      if (index < 0 || !nameAt(b, ks, FIELDS[index].bytes)) {
-        while (p < last && b[p] !== QUOTE) p++
-        index = BY_HASH.get(hashOf(b, ks, p)) ?? -1
-        if (index < 0 || !nameAt(b, ks, FIELDS[index].bytes)) return undefined
+      if (index < 0 || !keyAt(b, view, size, p, FIELDS[index].key)) {
+        if (b[p] !== COMMA || b[p + 1] !== QUOTE) return undefined
+        let q = p + 2
+        while (q < last && b[q] !== QUOTE) q++
+        index = BY_HASH.get(hashOf(b, p + 2, q)) ?? -1
+        if (index < 0 || !keyAt(b, view, size, p, FIELDS[index].key)) return undefined
         this.next[previous] = index
       }
       const f = FIELDS[index]
       previous = index
-      if (this.seenAt[index] === line) return undefined
-      this.seenAt[index] = line
-      if (f.required) required++
-      p = ks + f.bytes.length + 2
+      if (index < 32) {
+        if (low & (1 << index)) return undefined
+        low |= 1 << index
+      } else {
+        if (high & (1 << (index - 32))) return undefined
+        high |= 1 << (index - 32)
+      }
+      p += f.key.length
       // the value: read, typed and held to its rule as it is scanned
       const vs = p
       let value: unknown
       const c = b[p]
       if (c === QUOTE) {
         if (!(f.kinds & (1 << Kind.Str))) return undefined
-        let h = 0
-        let ch = b[++p]
-        while (ch !== QUOTE) {
-          if (ch < 0x20 || ch >= 0x80 || ch === BACKSLASH || p >= last) return undefined
-          h = (Math.imul(h, 31) + ch) | 0
-          ch = b[++p]
-        }
-        p++
         const context = f.rule?.address ? family : 0 // only an address's verdict depends on the family
         if (context === undefined) return undefined
         const memo = this.memos[index]
-        value = memo.find(h, b, vs, p, context)
-        if (value === undefined) {
-          const text = latin1(b, vs + 1, p - 1)
-          if (f.rule && ruleProblem(text, f.type, f.rule, family) !== undefined) return undefined
-          memo.add(h, b, vs, p, context, text)
-          value = text
+        // most often the field's value on the line before: compared a word at a time, not scanned
+        const again = memo.last
+        if (again !== undefined && again.context === context && keyAt(b, view, size, vs, again.key)) {
+          p = vs + again.key.length
+          value = again.value
+        } else {
+          let h = 0
+          let ch = b[++p]
+          while (ch !== QUOTE) {
+            // a byte past the buffer is undefined, and stops it as a control character would
+            if (!(ch >= 0x20 && ch < 0x80) || ch === BACKSLASH) return undefined
+            h = (Math.imul(h, 31) + ch) | 0
+            ch = b[++p]
+          }
+          if (p >= last) return undefined
+          p++
+          value = memo.find(h, b, vs, p, context)
+          if (value === undefined) {
+            if (!f.textRule && this.wanted[index] === 0 && p - vs > MEMO_LONGEST) {
+              // a long text only its length matters for (a payload's hex): not kept
+              if (p - vs - 2 < f.minLength) return undefined
+            } else {
+              const text = latin1(b, vs + 1, p - 1)
+              if (f.rule && ruleProblem(text, f.type, f.rule, family) !== undefined) return undefined
+              memo.add(h, b, vs, p, context, text)
+              value = text
+            }
+          }
         }
       } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
         const negative = c === MINUS
@@ -174,12 +281,14 @@ export class PacketScanner {
         } else if (!(f.kinds & (1 << Kind.Int))) return undefined
         // exponents are not the sidecar's: parseRecord judges them. Below 2^53 the digits and
         // the scale are exact doubles, so n / scale is the correctly rounded value JSON.parse gives
-        if (n > Number.MAX_SAFE_INTEGER) n = Number(latin1(b, vs, p))
-        else {
+        if (n > Number.MAX_SAFE_INTEGER) {
+          n = Number(latin1(b, vs, p))
+          if (!Number.isFinite(n)) return undefined
+        } else {
           if (scale !== 1) n /= scale
           if (negative) n = -n
         }
-        if (!Number.isFinite(n) || !(n >= f.min && n <= f.max) || (f.enum !== undefined && !f.enum.includes(n))) return undefined
+        if (!(n >= f.min && n <= f.max) || (f.enum !== undefined && !f.enum.includes(n))) return undefined
         if (index === FAMILY) family = n
         value = n
       } else {
@@ -198,27 +307,21 @@ export class PacketScanner {
         } else return undefined
         if (f.enum !== undefined && !f.enum.includes(value)) return undefined
       }
-      if (this.wanted[index]) record[f.name] = value
+      if (this.wanted[index] !== 0) f.write(record, value)
       if (p === last) break
-      if (b[p] !== COMMA) return undefined
-      p++
     }
-    if (required !== REQUIRED) return undefined
+    if ((low & REQUIRED_BITS) !== REQUIRED_BITS) return undefined
     return record as unknown as PacketRecord
   }
 }
 
-/** Whether the field name `name` and its closing quote and colon start at b[at]. */
-function nameAt(b: Uint8Array, at: number, name: Uint8Array): boolean {
-  const n = name.length
-  for (let i = 0; i < n; i++) if (b[at + i] !== name[i]) return false
-  return b[at + n] === QUOTE && b[at + n + 1] === COLON
-}
-
 const MEMO_SIZE = 4096
+/** The longest string (quotes included) kept when only its length matters. */
+const MEMO_LONGEST = 130
 
 interface Memo {
-  bytes: Uint8Array
+  /** The value's bytes, quotes included. */
+  key: Key
   value: string
   context: unknown
 }
@@ -226,24 +329,26 @@ interface Memo {
 /** A field's recent string values (checked under a context: the family, for an address), by a hash of their bytes. */
 class StringMemo {
   private readonly entries = new Map<number, Memo>()
-  private last: Memo | undefined
-  private lastHash = 0
+  /** The value found or added last. */
+  last: Memo | undefined
 
   /** The string at b[start, end) (quotes included), whose characters hash to h. */
   find(h: number, b: Uint8Array, start: number, end: number, context: unknown): string | undefined {
-    // most often the value of the line before
-    const m = h === this.lastHash && this.last !== undefined ? this.last : this.entries.get(h)
-    if (m === undefined || m.context !== context || m.bytes.length !== end - start) return undefined
-    for (let i = 0; i < m.bytes.length; i++) if (b[start + i] !== m.bytes[i]) return undefined
+    const m = this.entries.get(h)
+    const n = end - start
+    if (m === undefined || m.context !== context || m.key.length !== n) return undefined
+    const bytes = m.key.bytes
+    for (let i = 0; i < n; i++) if (b[start + i] !== bytes[i]) return undefined
     this.last = m
-    this.lastHash = h
     return m.value
   }
 
   add(h: number, b: Uint8Array, start: number, end: number, context: unknown, value: string): void {
     // bounded: a file of endless distinct values starts over
     if (this.entries.size >= MEMO_SIZE) this.entries.clear()
-    this.entries.set(h, {bytes: Uint8Array.prototype.slice.call(b, start, end), value, context}) // a copy: a view would hold the chunk
+    const m = {key: keyOf(Uint8Array.prototype.slice.call(b, start, end)), value, context} // a copy: a view would hold the chunk
+    this.entries.set(h, m)
+    this.last = m
   }
 }
 

@@ -1,6 +1,7 @@
 // Adds up packet and flow records per key (--by), in bounded memory, and ranks
 // the keys (--sort, --top). Pure: no I/O, no clock.
 import type {FlowRecord, PacketRecord} from '../sidecar/records.js'
+import {KeyTexts} from './key-texts.js'
 import {MinHeap} from './min-heap.js'
 
 export const GROUP_BY = ['flow', 'pair', 'src', 'dst', 'sport', 'dport', 'proto', 'iface', 'process', 'comm', 'user', 'cgroup', 'container'] as const
@@ -248,6 +249,8 @@ export class Aggregator {
   readonly by: GroupBy
   readonly maxKeys: number
   private readonly entries = new Map<string, Entry>()
+  // keyText of records whose key fields were seen before, without building it again
+  private readonly keyTexts: KeyTexts
   /** Built when the cap is first reached: the entry with the fewest bytes on top. */
   private heap: MinHeap<Entry> | undefined
   private packets = 0
@@ -262,6 +265,8 @@ export class Aggregator {
   constructor(options: AggregatorOptions) {
     this.by = options.by
     this.maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS
+    const by = this.by
+    this.keyTexts = new KeyTexts(KEY_READS[by], (r) => keyText(by, r))
     if (!(Number.isInteger(this.maxKeys) && this.maxKeys >= 1)) throw new RangeError(`maxKeys must be a whole number of 1 or more, got ${this.maxKeys}`)
   }
 
@@ -277,7 +282,7 @@ export class Aggregator {
 
   /** Counts packets and bytes seen between first and last under r's key. */
   add(r: Keyed, packets: number, bytes: number, first: number, last: number): void {
-    this.addText(keyText(this.by, r), packets, bytes, first, last)
+    this.addText(this.keyTexts.text(r), packets, bytes, first, last)
   }
 
   /** As add(), for a key already in text form (keyText). */
