@@ -477,6 +477,42 @@ static __always_inline int egress_tuple(struct __sk_buff *skb, struct sw_event *
 	return 0;
 }
 
+/* An unconnected UDP socket of ours (a sendto per datagram, to any number of
+ * peers): its local port's entry answers for all its datagrams and their
+ * replies (the filter falls back to it), so the learner writes that one
+ * entry, not a tuple per peer, and marks the socket as it marks a connected
+ * one; its next datagrams return at once. Only for a port the kernel chose
+ * (no bind): that entry outlives the socket by the grace period, as its
+ * tuples would have, while a bound port's goes at the release (a server's
+ * replies keep their tuples). Nor when another live socket holds the port.
+ * True when done. */
+static __always_inline bool egress_port(struct __sk_buff *skb, struct bpf_sock *full, struct owner_sock *st,
+					__u64 netns, __u64 version)
+{
+	struct sw_owner_entry *ent, *known;
+	struct sw_owner_key k;
+	__u64 cookie;
+
+	if (!st)
+		return false;
+	cookie = bpf_get_socket_cookie(skb);
+	ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
+	/* a bound port's entry goes at the release: its peers keep tuples */
+	if (!ent || ent->bound_port)
+		return false;
+	port_key(&k, netns, IPPROTO_UDP, full->src_port);
+	known = bpf_map_lookup_elem(&owner_tuples, &k);
+	if (known && known->cookie != cookie && owner_live_tuple(known, bpf_ktime_get_ns()))
+		return false;
+	if (!known || known->cookie != cookie || !same_owner(&known->o, &ent->o) || known->released_ns) {
+		if (bpf_map_update_elem(&owner_tuples, &k, ent, BPF_ANY))
+			return false;
+		owner_changed();
+	}
+	st->learnt = version + 1;
+	return true;
+}
+
 SEC("cgroup_skb/egress")
 int sw_egress(struct __sk_buff *skb)
 {
@@ -506,6 +542,12 @@ int sw_egress(struct __sk_buff *skb)
 	if (full && full->dst_port) {
 		st = bpf_sk_storage_get(&owner_socks, full, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (st && st->learnt == version + 1)
+			return 1;
+	} else if (full && full->protocol == IPPROTO_UDP && full->src_port && netns == tap_netns) {
+		st = bpf_sk_storage_get(&owner_socks, full, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (st && st->learnt == version + 1)
+			return 1;
+		if (egress_port(skb, full, st, netns, version))
 			return 1;
 	}
 	__builtin_memset(&e, 0, sizeof(e));
