@@ -72,11 +72,15 @@ struct {
  * filter run can tell whether its CPU's last answer (owner_memo) still holds. */
 __u64 owner_version = 0;
 
-/* Per CPU: the last packet's tuple and what the maps said for it. A flood or
- * a bulk transfer repeats its tuple, and each packet then costs a compare
- * instead of two to four hash lookups. Trusted only while no map write
- * happened since (owner_version) and for OWNER_MEMO_NS at most (only the
- * passing of the grace period changes an answer without a write). */
+/* Per CPU, a slot per tuple hash: the last tuple seen there and what the
+ * maps said for it. A flood or a bulk transfer repeats its tuple, and each
+ * packet then costs a compare instead of two to four hash lookups; several
+ * interleaved flows (a server's clients, a sender to many peers) each keep
+ * their slot. Trusted only while no map write happened since (owner_version)
+ * and for OWNER_MEMO_NS at most (only the passing of the grace period changes
+ * an answer without a write). */
+#define OWNER_MEMO_BITS 8 /* 256 slots a CPU, 32 KiB */
+
 struct owner_memo {
 	__u64 version;
 	__u64 at_ns;
@@ -93,7 +97,7 @@ struct owner_memo {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 1 << OWNER_MEMO_BITS);
 	__type(key, __u32);
 	__type(value, struct owner_memo);
 } owner_memos SEC(".maps");
@@ -381,18 +385,30 @@ static __always_inline bool memo_holds(const struct owner_memo *m, const struct 
 	       m->saddr[0] == s[0] && m->saddr[1] == s[1] && m->daddr[0] == d[0] && m->daddr[1] == d[1];
 }
 
+/* A tuple's memo slot: a multiplicative hash of addresses, ports, protocol
+ * and direction. */
+static __always_inline __u32 memo_slot(const struct sw_event *e)
+{
+	const __u32 *s = (const __u32 *)e->saddr, *d = (const __u32 *)e->daddr;
+	__u32 h = s[0] ^ s[1] ^ s[2] ^ s[3] ^ d[0] ^ d[1] ^ d[2] ^ d[3];
+
+	h ^= ((__u32)e->sport << 16 | e->dport) ^ ((__u32)e->proto << 8 | e->dir);
+	return (h * 2654435761u) >> (32 - OWNER_MEMO_BITS);
+}
+
 static __always_inline void owner_resolve(struct sw_event *e, bool loopback)
 {
 	struct owner_memo *m;
 	__u64 now, version;
-	__u32 zero = 0;
+	__u32 slot;
 
 	if (!owner_on || !has_tuple(e))
 		return;
 	/* read before the lookups: a write during them makes the memo stale */
 	version = *(volatile __u64 *)&owner_version;
 	now = bpf_ktime_get_ns();
-	m = bpf_map_lookup_elem(&owner_memos, &zero);
+	slot = memo_slot(e);
+	m = bpf_map_lookup_elem(&owner_memos, &slot);
 	if (m && memo_holds(m, e, loopback, version, now)) {
 		e->who = m->who;
 		return;
@@ -461,6 +477,42 @@ static __always_inline int egress_tuple(struct __sk_buff *skb, struct sw_event *
 	return 0;
 }
 
+/* An unconnected UDP socket of ours (a sendto per datagram, to any number of
+ * peers): its local port's entry answers for all its datagrams and their
+ * replies (the filter falls back to it), so the learner writes that one
+ * entry, not a tuple per peer, and marks the socket as it marks a connected
+ * one; its next datagrams return at once. Only for a port the kernel chose
+ * (no bind): that entry outlives the socket by the grace period, as its
+ * tuples would have, while a bound port's goes at the release (a server's
+ * replies keep their tuples). Nor when another live socket holds the port.
+ * True when done. */
+static __always_inline bool egress_port(struct __sk_buff *skb, struct bpf_sock *full, struct owner_sock *st,
+					__u64 netns, __u64 version)
+{
+	struct sw_owner_entry *ent, *known;
+	struct sw_owner_key k;
+	__u64 cookie;
+
+	if (!st)
+		return false;
+	cookie = bpf_get_socket_cookie(skb);
+	ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
+	/* a bound port's entry goes at the release: its peers keep tuples */
+	if (!ent || ent->bound_port)
+		return false;
+	port_key(&k, netns, IPPROTO_UDP, full->src_port);
+	known = bpf_map_lookup_elem(&owner_tuples, &k);
+	if (known && known->cookie != cookie && owner_live_tuple(known, bpf_ktime_get_ns()))
+		return false;
+	if (!known || known->cookie != cookie || !same_owner(&known->o, &ent->o) || known->released_ns) {
+		if (bpf_map_update_elem(&owner_tuples, &k, ent, BPF_ANY))
+			return false;
+		owner_changed();
+	}
+	st->learnt = version + 1;
+	return true;
+}
+
 SEC("cgroup_skb/egress")
 int sw_egress(struct __sk_buff *skb)
 {
@@ -490,6 +542,12 @@ int sw_egress(struct __sk_buff *skb)
 	if (full && full->dst_port) {
 		st = bpf_sk_storage_get(&owner_socks, full, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (st && st->learnt == version + 1)
+			return 1;
+	} else if (full && full->protocol == IPPROTO_UDP && full->src_port && netns == tap_netns) {
+		st = bpf_sk_storage_get(&owner_socks, full, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (st && st->learnt == version + 1)
+			return 1;
+		if (egress_port(skb, full, st, netns, version))
 			return 1;
 	}
 	__builtin_memset(&e, 0, sizeof(e));

@@ -40,6 +40,7 @@ static int grow(struct ifnames *n)
 		if (n->slots[i].ifindex)
 			bigger.slots[slot_of(&bigger, n->slots[i].ifindex)] = n->slots[i];
 	bigger.used = n->used;
+	bigger.changes = n->changes;
 	free(n->slots);
 	*n = bigger;
 	return 0;
@@ -60,6 +61,7 @@ int ifnames_set(struct ifnames *n, unsigned int ifindex, const char *name)
 		n->used++;
 	}
 	s->deleted = false;
+	n->changes++;
 	strncpy(s->name, name, IF_NAMESIZE - 1);
 	s->name[IF_NAMESIZE - 1] = 0;
 	return 0;

@@ -19,6 +19,7 @@ struct ifnames {
 	struct ifname_slot *slots;
 	size_t cap; /* a power of two */
 	size_t used;
+	unsigned long changes; /* bumped by every ifnames_set: a writer's memo of a name is stale */
 };
 
 int ifnames_init(struct ifnames *n);

@@ -31,6 +31,30 @@ static void out_ts(struct out *o, const struct sw_clock *clock, uint64_t stamp_n
 	out_mem(o, frac, 6);
 }
 
+/* out_ts for packet records: the seconds' digits are made once a second */
+static void out_ts_memo(struct ndjson_writer *w, uint64_t stamp_ns)
+{
+	struct out *o = w->out;
+	uint64_t ns = stamp_ns - w->clock->offset_ns, sec = ns / 1000000000;
+	uint64_t us = ns / 1000 % 1000000;
+	size_t start;
+	char frac[7];
+
+	if (!w->ts_len || w->ts_sec != sec) {
+		start = o->len;
+		out_u64(o, sec);
+		out_ch(o, '.');
+		w->ts_len = o->len - start;
+		memcpy(w->ts, o->buf + start, w->ts_len);
+		w->ts_sec = sec;
+	} else {
+		out_mem(o, w->ts, w->ts_len);
+	}
+	for (int i = 5; i >= 0; i--, us /= 10)
+		frac[i] = '0' + us % 10;
+	out_mem(o, frac, 6);
+}
+
 /* ,"name":value — key is written with its leading comma and quotes */
 static void out_kv(struct out *o, const char *key, uint64_t v)
 {
@@ -208,6 +232,41 @@ static void out_l3(const struct ndjson_writer *w, __u32 ifindex, __u8 dir, __u8 
 	}
 }
 
+/* out_l3 for packet records, made again only when the interface, its name,
+ * the addresses or the ports change: a flow's packets copy it. */
+static void out_l3_memo(struct ndjson_writer *w, const struct sw_event *e)
+{
+	struct out *o = w->out;
+	struct nd_l3_key k = { 0 };
+	size_t start = o->len, n;
+
+	memcpy(k.saddr, e->saddr, 16);
+	memcpy(k.daddr, e->daddr, 16);
+	k.ifindex = e->ifindex;
+	k.ethertype = e->ethertype;
+	k.sport = e->sport;
+	k.dport = e->dport;
+	k.dir = e->dir;
+	k.family = e->family;
+	k.proto = e->proto;
+	k.llc = !!(e->flags & SW_EV_LLC);
+	k.ports = !!(e->flags & SW_EV_PORTS);
+	if (w->l3_len && w->l3_names == w->names->changes && !memcmp(&k, &w->l3_key, sizeof(k))) {
+		out_mem(o, w->l3, w->l3_len);
+		return;
+	}
+	out_l3(w, e->ifindex, e->dir, e->family, e->proto, e->ethertype, k.llc, e->saddr, e->daddr, k.ports,
+	       e->sport, e->dport);
+	n = o->len - start;
+	w->l3_len = 0;
+	if (n <= sizeof(w->l3)) {
+		memcpy(w->l3, o->buf + start, n);
+		w->l3_key = k;
+		w->l3_names = w->names->changes;
+		w->l3_len = n;
+	}
+}
+
 /* An ifname's value: the resolver's name, or if<N> for an index it never saw. */
 static void out_ifname(const struct ndjson_writer *w, unsigned int ifindex)
 {
@@ -316,9 +375,8 @@ static void nd_packet(void *ctx, const struct sw_event *e, const __u8 *data, __u
 		return;
 
 	out_str(o, SW_REC_HEAD_PACKET ",\"ts\":");
-	out_ts(o, w->clock, e->ts_ns);
-	out_l3(w, e->ifindex, e->dir, e->family, e->proto, e->ethertype, e->flags & SW_EV_LLC, e->saddr,
-	       e->daddr, e->flags & SW_EV_PORTS, e->sport, e->dport);
+	out_ts_memo(w, e->ts_ns);
+	out_l3_memo(w, e);
 	out_kv(o, ",\"len\":", e->len);
 	if (e->flags & SW_EV_PAYLEN)
 		out_kv(o, ",\"paylen\":", e->paylen);

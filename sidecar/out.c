@@ -101,17 +101,6 @@ int out_flush(struct out *o)
 	return o->len ? -EAGAIN : 0;
 }
 
-void out_mem(struct out *o, const char *s, size_t n)
-{
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-}
-
-void out_str(struct out *o, const char *s)
-{
-	out_mem(o, s, strlen(s));
-}
-
 void out_u64(struct out *o, uint64_t v)
 {
 	char tmp[20];

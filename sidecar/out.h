@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Kept free for control records (ready with 64 interfaces: ~9 KiB; a burst of
  * link records), which are written whenever they happen. */
@@ -42,8 +43,19 @@ static inline size_t out_free_space(const struct out *o)
 	return o->cap - o->len;
 }
 
-void out_str(struct out *o, const char *s);
-void out_mem(struct out *o, const char *s, size_t n);
+/* inline: a literal's length is then known when compiling (the per-packet
+ * path writes some twenty a record) */
+static inline void out_mem(struct out *o, const char *s, size_t n)
+{
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static inline void out_str(struct out *o, const char *s)
+{
+	out_mem(o, s, strlen(s));
+}
+
 void out_u64(struct out *o, uint64_t v);
 /* A JSON string, quotes included: escaped, a byte that is not UTF-8 as U+FFFD,
  * at most `max` bytes between the quotes, never cutting a character in two. */

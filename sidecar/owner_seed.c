@@ -3,11 +3,17 @@
  * Sockets opened before the start have passed their cgroup hooks already:
  * give them owners from the socket tables (sock_diag: cookie, tuple, inode)
  * and /proc (which process holds the inode). Entries the hooks wrote since
- * the attach are newer and kept (BPF_NOEXIST).
+ * the attach are newer and kept (BPF_NOEXIST). With far peers on, the other
+ * network namespaces' sockets too (a listener over there started before us
+ * owns the connections it accepts), each namespace listed from a socket a
+ * thread makes inside it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +30,17 @@
 
 #define MAX_SOCKETS 65536  /* sockets seeded at most */
 #define MAX_PROCS 65536    /* /proc entries looked at */
+#define MAX_NETNS 64       /* other network namespaces seeded at most */
+#define MAX_NS_SEEN 1024   /* distinct namespace inodes looked at */
 #define TCP_LISTEN 10
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 struct seed_sock {
 	uint64_t cookie;
+	uint64_t netns;
 	uint32_t inode;
 	uint32_t uid;
 	uint8_t proto;
@@ -42,8 +55,44 @@ struct seed {
 	size_t n;
 };
 
-/* One dump of one family and protocol, appended to seed. */
-static int dump(struct seed *sd, int family, int proto)
+struct ns_socket {
+	int nsfd, domain, type, proto;
+	int fd; /* or -errno */
+};
+
+static void *socket_there(void *arg)
+{
+	struct ns_socket *a = arg;
+
+	if (setns(a->nsfd, CLONE_NEWNET))
+		a->fd = -errno;
+	else if ((a->fd = socket(a->domain, a->type | SOCK_CLOEXEC, a->proto)) < 0)
+		a->fd = -errno;
+	return NULL;
+}
+
+/* A socket in the namespace nsfd names (ours when -1): made by a thread that
+ * enters it, since setns changes only the calling thread's namespace and a
+ * socket stays in the one it was made in. An fd, or -errno. */
+static int socket_in(int nsfd, int domain, int type, int proto)
+{
+	struct ns_socket a = { .nsfd = nsfd, .domain = domain, .type = type, .proto = proto, .fd = -EINVAL };
+	pthread_t t;
+	int err;
+
+	if (nsfd < 0) {
+		a.fd = socket(domain, type | SOCK_CLOEXEC, proto);
+		return a.fd < 0 ? -errno : a.fd;
+	}
+	err = pthread_create(&t, NULL, socket_there, &a);
+	if (err)
+		return -err;
+	pthread_join(t, NULL);
+	return a.fd;
+}
+
+/* One dump of one family and protocol in one namespace, appended to seed. */
+static int dump(struct seed *sd, int nsfd, uint64_t netns, int family, int proto)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -57,9 +106,9 @@ static int dump(struct seed *sd, int family, int proto)
 	int fd, err = 0;
 	bool done = false;
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	fd = socket_in(nsfd, AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (send(fd, &msg, sizeof(msg), 0) < 0) {
 		err = -errno;
 		goto cleanup;
@@ -85,6 +134,7 @@ static int dump(struct seed *sd, int family, int proto)
 			s = &sd->s[sd->n++];
 			memset(s, 0, sizeof(*s));
 			s->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 | m->id.idiag_cookie[0];
+			s->netns = netns;
 			s->inode = m->idiag_inode;
 			s->uid = m->idiag_uid;
 			s->proto = proto;
@@ -147,6 +197,79 @@ static void find_pids(struct seed *sd)
 	closedir(proc);
 }
 
+/* The namespace cookie of the one nsfd names; 0 when unknown. */
+static uint64_t cookie_of(int nsfd)
+{
+	socklen_t len = sizeof(uint64_t);
+	uint64_t cookie = 0;
+	int fd = socket_in(nsfd, AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+		cookie = 0;
+	close(fd);
+	return cookie;
+}
+
+struct far_ns {
+	int fd[MAX_NETNS];
+	uint64_t cookie[MAX_NETNS];
+	int n;
+};
+
+/* One candidate namespace file: kept when it is a namespace not seen yet and not ours. */
+static void far_candidate(struct far_ns *far, ino_t *seen, int *n_seen, const char *path, uint64_t ours)
+{
+	struct stat st;
+	uint64_t cookie;
+	int fd;
+
+	if (far->n >= MAX_NETNS || *n_seen >= MAX_NS_SEEN || stat(path, &st))
+		return;
+	for (int i = 0; i < *n_seen; i++)
+		if (seen[i] == st.st_ino)
+			return;
+	seen[(*n_seen)++] = st.st_ino;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	cookie = cookie_of(fd);
+	if (!cookie || cookie == ours) {
+		close(fd);
+		return;
+	}
+	far->fd[far->n] = fd;
+	far->cookie[far->n++] = cookie;
+}
+
+/* Every other network namespace a process is in, or /run/netns names (ip netns), bounded. */
+static void far_namespaces(struct far_ns *far, uint64_t ours)
+{
+	ino_t *seen = calloc(MAX_NS_SEEN, sizeof(*seen));
+	const char *dirs[] = { "/proc", "/run/netns" };
+	char path[320];
+	int n_seen = 0, looked = 0;
+	struct dirent *d;
+	DIR *dir;
+
+	if (!seen)
+		return;
+	for (int i = 0; i < 2; i++) {
+		dir = opendir(dirs[i]);
+		if (!dir)
+			continue;
+		while ((d = readdir(dir)) && looked++ < MAX_PROCS) {
+			if (d->d_name[0] == '.' || (i == 0 && !strtoul(d->d_name, NULL, 10)))
+				continue;
+			snprintf(path, sizeof(path), i == 0 ? "/proc/%s/ns/net" : "/run/netns/%s", d->d_name);
+			far_candidate(far, seen, &n_seen, path, ours);
+		}
+		closedir(dir);
+	}
+	free(seen);
+}
+
 /* A process's comm and cgroup v2 id; false when it is gone. */
 static bool process_owner(const struct cgroups *cg, uint32_t pid, struct sw_owner *o)
 {
@@ -185,6 +308,7 @@ long owner_seed(struct engine *e)
 	int cookies = bpf_map__fd(e->skel->maps.owner_cookies);
 	int tuples = bpf_map__fd(e->skel->maps.owner_tuples);
 	struct seed sd = { 0 };
+	struct far_ns far = { .n = 0 };
 	long seeded = 0;
 	int err = 0;
 
@@ -193,14 +317,23 @@ long owner_seed(struct engine *e)
 		return -ENOMEM;
 	for (int f = 0; f < 2 && !err; f++)
 		for (int p = 0; p < 2 && !err; p++)
-			err = dump(&sd, families[f], protos[p]);
+			err = dump(&sd, -1, ow->netns, families[f], protos[p]);
 	if (err)
 		goto cleanup;
+	if (ow->far)
+		far_namespaces(&far, ow->netns);
+	/* a namespace that went meanwhile, or refuses us, is skipped */
+	for (int i = 0; i < far.n; i++)
+		for (int f = 0; f < 2; f++)
+			for (int p = 0; p < 2; p++)
+				dump(&sd, far.fd[i], far.cookie[i], families[f], protos[p]);
 	find_pids(&sd);
 	for (size_t i = 0; i < sd.n; i++) {
 		struct seed_sock *s = &sd.s[i];
 		struct sw_owner_entry ent = { .cookie = s->cookie };
-		struct sw_owner_key k = { .netns = ow->netns, .proto = s->proto, .lport = s->lport };
+		/* a port by its own namespace; another namespace's connection
+		 * under 0, "another local namespace" (bpf/owner.bpf.h's FAR_NETNS) */
+		struct sw_owner_key k = { .netns = s->netns, .proto = s->proto, .lport = s->lport };
 
 		if (!s->pid || !process_owner(&ow->cg, s->pid, &ent.o))
 			continue;
@@ -212,6 +345,7 @@ long owner_seed(struct engine *e)
 		}
 		bpf_map_update_elem(cookies, &s->cookie, &ent, BPF_NOEXIST);
 		if (s->rport) {
+			k.netns = s->netns == ow->netns ? ow->netns : 0;
 			memcpy(k.laddr, s->laddr, 16);
 			memcpy(k.raddr, s->raddr, 16);
 			k.rport = s->rport;
@@ -224,6 +358,8 @@ long owner_seed(struct engine *e)
 	if (seeded)
 		__atomic_fetch_add(&e->skel->bss->owner_version, 1, __ATOMIC_SEQ_CST);
 cleanup:
+	for (int i = 0; i < far.n; i++)
+		close(far.fd[i]);
 	free(sd.s);
 	return err ? err : seeded;
 }

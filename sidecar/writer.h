@@ -92,6 +92,14 @@ enum sw_rec_kind {
 	SW_W_CONTROL = SW_W_READY | SW_W_STATS | SW_W_LINK | SW_W_ERROR,
 };
 
+/* What a packet record's text from "ifindex" to the ports depends on (ndjson.c) */
+struct nd_l3_key {
+	__u8 saddr[16], daddr[16];
+	__u32 ifindex;
+	__u16 ethertype, sport, dport;
+	__u8 dir, family, proto, llc, ports, pad[3];
+};
+
 /* The NDJSON writer: records as docs/events.md describes them, into an out. */
 struct ndjson_writer {
 	struct out *out;
@@ -104,6 +112,15 @@ struct ndjson_writer {
 	uint64_t last_cgroup_gen;
 	size_t last_len;
 	char last[1536];
+	/* the same for the interface, addresses and ports, and for the whole
+	 * seconds of the time stamp (a flood's records repeat both) */
+	struct nd_l3_key l3_key;
+	unsigned long l3_names;
+	size_t l3_len;
+	char l3[384];
+	uint64_t ts_sec;
+	size_t ts_len;
+	char ts[24];
 	unsigned int kinds; /* enum sw_rec_kind: the records it writes */
 	/* --data: packet records carry their bytes from the network-layer
 	 * header on (what tcpdump -X shows), in hex */

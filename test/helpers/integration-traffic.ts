@@ -67,7 +67,7 @@ export function ping(host: string, count: number, netns?: string): void {
 }
 
 /** UDP from inside a namespace (the sender runs there); port 'sink' sends to a bound receiver, 'sinks:N' to N of them. */
-export function sendUdpFrom(netns: string, host: string, port: number | 'sink' | `sinks:${number}`, count: number, size: number): {sport: number; dport: number} {
-  const out = execFileSync('ip', ['netns', 'exec', netns, process.execPath, UDP_SEND, host, String(port), String(count), String(size)], {encoding: 'utf8'})
+export function sendUdpFrom(netns: string, host: string, port: number | 'sink' | `sinks:${number}`, count: number, size: number, sport?: number): {sport: number; dport: number} {
+  const out = execFileSync('ip', ['netns', 'exec', netns, process.execPath, UDP_SEND, host, String(port), String(count), String(size), ...(sport ? [String(sport)] : [])], {encoding: 'utf8'})
   return JSON.parse(out)
 }

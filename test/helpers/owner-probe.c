@@ -11,7 +11,9 @@
  * of another namespace ({"case":…,"learnt":…}). Run it as root, in a network
  * namespace of its own (its loopback must be ifindex 1).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -167,7 +169,15 @@ int main(void)
 	socklen_t len = sizeof(__u64);
 	__u64 netns = 0;
 	int fd, tuples, cookies, prog_fd, err = 1;
+	cpu_set_t one;
 
+	/* the filter's memo is per CPU: every test run on the same one */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		perror("owner-probe: sched_setaffinity");
+		return 1;
+	}
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &netns, &len)) {
 		perror("owner-probe: SO_NETNS_COOKIE");
@@ -224,6 +234,20 @@ int main(void)
 	put_owner(tuples, cookies, netns, 50100, 40100, 3001, 3001, 0);
 	skel->bss->owner_version++;
 	if (run_one(prog_fd, rb, "memo: after the owner changed", 40100, 50100))
+		goto cleanup;
+	/* Interleaved flows keep a memo slot each: A, then B, then A again
+	 * answers from A's slot. A's entry is rewritten between without a
+	 * version bump, which no real writer does, so the answer shows whether
+	 * the slot held (the old owner, 5000) or B took it (5001). */
+	put_owner(tuples, cookies, netns, 50200, 40200, 5000, 5000, 0);
+	put_owner(tuples, cookies, netns, 40200, 50200, 5100, 5100, 0);
+	put_owner(tuples, cookies, netns, 50300, 40300, 6000, 6000, 0);
+	put_owner(tuples, cookies, netns, 40300, 50300, 6100, 6100, 0);
+	skel->bss->owner_version++;
+	if (run_one(prog_fd, rb, "memo: flow A", 40200, 50200) || run_one(prog_fd, rb, "memo: flow B", 40300, 50300))
+		goto cleanup;
+	put_owner(tuples, cookies, netns, 50200, 40200, 5001, 5000, 0);
+	if (run_one(prog_fd, rb, "memo: flow A after B", 40200, 50200))
 		goto cleanup;
 	if (learn_foreign(skel, netns))
 		goto cleanup;

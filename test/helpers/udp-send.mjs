@@ -3,10 +3,11 @@
 // then prints {"sport":N,"dport":N}. Used inside network namespaces (ip netns exec).
 // PORT "sink" binds a receiver on HOST first and sends to it, so no ICMP error
 // comes back; "sinks:N" binds N receivers and sends COUNT to each: N flows.
-// Usage: udp-send.mjs HOST PORT|sink|sinks:N COUNT SIZE
+// SPORT, when given, is the source port (the same flow across calls).
+// Usage: udp-send.mjs HOST PORT|sink|sinks:N COUNT SIZE [SPORT]
 import dgram from 'node:dgram'
 
-const [host, portArg, count, size] = process.argv.slice(2)
+const [host, portArg, count, size, sportArg] = process.argv.slice(2)
 const type = host.includes(':') ? 'udp6' : 'udp4'
 const socket = dgram.createSocket(type)
 const payload = Buffer.alloc(Number(size), 0x61)
@@ -19,7 +20,7 @@ for (let i = 0; i < nSinks; i++) {
 }
 const ports = nSinks ? sinks.map((s) => s.address().port) : [Number(portArg)]
 const port = ports[0]
-socket.bind(0, () => {
+socket.bind(Number(sportArg ?? 0), () => {
   let left = Number(count) * ports.length
   const next = () => {
     if (left-- === 0) {

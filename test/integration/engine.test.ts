@@ -190,12 +190,13 @@ engine('engine :: a rename shows at once; a deleted interface keeps its last nam
   try {
     const ipA = (...args: string[]) => execFileSync('ip', ['-n', pair.nsA, ...args])
     const run = await startSidecar(['--filter', 'udp'], pair.nsA)
-    sendUdpFrom(pair.nsB, pair.addrA, 7777, 2, 100)
+    // one flow before and after: the writer's copy of its interface-to-ports text must not outlive the name
+    sendUdpFrom(pair.nsB, pair.addrA, 7777, 2, 100, 7778)
     await run.proc.waitFor('stdout', (l) => l.includes('"type":"packet"'))
     ipA('link', 'set', pair.ifA, 'down')
     ipA('link', 'set', pair.ifA, 'name', 'swrenamed')
     ipA('link', 'set', 'swrenamed', 'up')
-    sendUdpFrom(pair.nsB, pair.addrA, 7777, 3, 100)
+    sendUdpFrom(pair.nsB, pair.addrA, 7777, 3, 100, 7778)
     await run.proc.waitFor('stdout', (l) => l.includes('"ifname":"swrenamed"'))
     const ifindex = JSON.parse(run.proc.stdout.find((l) => l.includes('"type":"packet"'))!).ifindex
     pair.remove() // deletes both namespaces, and the veth with them

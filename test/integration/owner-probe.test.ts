@@ -5,7 +5,8 @@
 // - the peer's socket released on another CPU after the filter read its clock (the
 //   peer missing from about 1 in 10,000 burst packets in attribution.test.ts);
 // - the end of the 60 s grace period;
-// - the per-CPU memo of the last answer, which must follow a change to the maps at once;
+// - the per-CPU memo of recent answers, which must follow a change to the maps at once,
+//   and keep a slot per flow when flows interleave;
 // - the egress learner on another namespace's packet (a source port one of the capture
 //   namespace's listeners also has): it must learn nothing.
 import {suite} from 'uvu'
@@ -38,6 +39,11 @@ for (const [name, pid, peer] of [
   ['released 61 s ago', 2003, 0],
   ['memo: first packet', 3000, 3100],
   ['memo: after the owner changed', 3001, 3100],
+  ['memo: flow A', 5000, 5100],
+  ['memo: flow B', 6000, 6100],
+  // A's entry was rewritten without the version bump every real writer makes: the
+  // old owner shows that A's slot held while B was looked up (one memo a CPU: 5001)
+  ['memo: flow A after B', 5000, 5100],
 ] as const) {
   probe(`owner-probe :: ${name}: owner ${pid}, peer ${peer || 'none'}`, () => {
     const r = rows.get(name)
