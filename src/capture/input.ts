@@ -145,6 +145,13 @@ export interface InputOptions {
   direct?: {count?: number}
   /** A capture file: the packets that pass go to this capture file instead of records (with `direct`). */
   save?: {path: string; pcap: boolean}
+  /** A capture file: packet records carry their MAC addresses (the reader's --macs, for -e). */
+  macs?: boolean
+  /**
+   * A capture file read as text (with `direct`): the reader writes tcpdump-like lines itself
+   * (sidecar/text.c, the live capture's writer): how many -t, and -X/-A.
+   */
+  text?: {stamp: number; dump?: 'hex' | 'ascii'}
 }
 
 export interface OpenedInput {
@@ -224,6 +231,8 @@ async function readCaptureFile(path: string, stdin: Readable | undefined, option
   const direct = options.direct
   const args = [
     ...(options.filter ? ['--filter', options.filter] : []), ...(options.data ? ['--data'] : []),
+    ...(options.macs ? ['--macs'] : []),
+    ...(direct && options.text ? ['--text', '--stamp', String(options.text.stamp), ...(options.text.dump ? ['--dump', options.text.dump] : [])] : []),
     ...(direct ? ['--stats-fd', '3', ...(direct.count === undefined ? [] : ['--count', String(direct.count)])] : []),
     ...(options.save ? ['-w', options.save.path, ...(options.save.pcap ? ['--pcap'] : [])] : []),
     stdin ? '-' : path,

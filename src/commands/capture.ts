@@ -120,12 +120,15 @@ export default class Capture extends BaseCommand {
         // a saved 'capture --json' stream has records: the filter applies to their fields
         // --json of a capture file: the reader writes the stream to our stdout itself
         // -w of a capture file: the reader writes the packets that pass to the new file (tcpdump -r in -w out)
+        // text of a capture file: the reader writes the lines too (text.c, as live); not --flows
+        const readText = format === 'text' && flowsMs === undefined && save === undefined
         const {input, kind} = await openRecords(flags.read, process.stdin, {
-          filter: filter === '' ? undefined : filter, data: dump !== undefined,
-          direct: format === 'json' || save ? {count: flags.count} : undefined,
+          filter: filter === '' ? undefined : filter, data: dump !== undefined, macs: text.link,
+          direct: format === 'json' || save || readText ? {count: flags.count} : undefined,
           save: save && {path: save.path, pcap: save.format === 'pcap'},
+          text: readText ? {stamp: text.stamp, dump} : undefined,
         })
-        if (kind !== 'ndjson' && (format === 'json' || save)) {
+        if (kind !== 'ndjson' && (format === 'json' || save || readText)) {
           const written = await directWritten(input)
           await io.flushed()
           this.logToStderr(replayClosingLine({read: written, skipped: 0, dropped: null, flows: 0}))

@@ -15,6 +15,7 @@ import {gzipSync} from 'node:zlib'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {PacketRecord} from '../../src/sidecar/records.js'
+import {textFormatter} from '../../src/output/text.js'
 import {CLI, ROOT, inNetns, pcapLengths, startTcpdump} from '../helpers/integration-capture.js'
 import {macOf, makeNetns, makeVethPair, type VethPair} from '../helpers/integration-netns.js'
 import {ping, sendUdpFrom} from '../helpers/integration-traffic.js'
@@ -204,6 +205,29 @@ for (const [flag, kind] of [['-X', 'pcap'], ['-A', 'pcap'], ['-X', 'sll2'], ['-A
     const theirs = execFileSync('tcpdump', ['-r', ctx.files[kind], '-nn', flag, DUMPED], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28, env: {...process.env, TZ: 'UTC'}})
     assert.ok((theirs.match(/^\d\d:/gm) ?? []).length >= 50, 'at least 50 packets dumped')
     assert.is(bytesOnly(ours.stdout), bytesOnly(theirs))
+  })
+}
+
+/** Each packet line's (-tt) first "MAC > MAC," (-e; a tunnel's inner frame may add another), in order. */
+const macPairs = (text: string) => text.split('\n').filter((l) => /^\d+\.\d{6} /.test(l)).map((l) => /([0-9a-f]{2}(?::[0-9a-f]{2}){5} > [0-9a-f]{2}(?::[0-9a-f]{2}){5}),/.exec(l)?.[1])
+
+for (const kind of ['pcap', 'pcapng', 'sll2'] as const) {
+  rf(`read files :: capture -r ${kind} -e -tt in text (the reader writes the lines): the CLI formatter's lines over the --json -e records, and tcpdump -r -e's MAC addresses`, () => {
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'capture', '-r', ctx.files[kind], ...args, 'udp'], {encoding: 'utf8', maxBuffer: 1 << 28, env: {...process.env, TZ: 'UTC'}})
+    const text = run(['-e', '-tt'])
+    const json = run(['-e', '--json'])
+    assert.is(text.status, 0, text.stderr)
+    assert.is(json.status, 0, json.stderr)
+    const packets = json.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as PacketRecord)
+    assert.ok(packets.length >= 10, 'at least 10 UDP packets')
+    const line = textFormatter({stamp: 2, link: true})
+    assert.is(text.stdout, packets.map((p) => `${line(p)}\n`).join(''))
+    assert.is(text.stderr, json.stderr, 'the same closing line')
+    if (kind !== 'sll2') {
+      const theirs = execFileSync('tcpdump', ['-r', ctx.files[kind], '-nn', '-e', '-tt', 'udp'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28})
+      assert.equal(macPairs(text.stdout), macPairs(theirs))
+      assert.is(macPairs(text.stdout).length, packets.length, 'every line has its MAC addresses')
+    }
   })
 }
 
