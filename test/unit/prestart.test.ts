@@ -27,8 +27,13 @@ const forms: [string[], ReturnType<typeof prestartable>][] = [
   [['-i', 'lo', 'udp', 'port', '53', '--json'], {interfaces: ['lo'], filter: 'udp port 53'}],
   [['--json', 'tcp[tcpflags] & tcp-syn != 0'], {interfaces: [], filter: 'tcp[tcpflags] & tcp-syn != 0'}],
   [['--json', ' '], {interfaces: [], filter: undefined}],
-  [[], undefined], // the table or text: the CLI reads the packets
-  [['-i', 'lo'], undefined],
+  [[], {interfaces: [], filter: undefined, text: true}], // text, unless stdout is a terminal (prestart's test)
+  [['-i', 'lo', 'udp'], {interfaces: ['lo'], filter: 'udp', text: true}],
+  [['-i', 'lo', '-c', '2'], {interfaces: ['lo'], filter: undefined, count: 2, text: true}],
+  [['-i', 'lo', '-tt'], undefined], // text's other flags: the command decides
+  [['-i', 'lo', '-e'], undefined],
+  [['-i', 'lo', '-X'], undefined],
+  [['--pcap'], undefined],
   [['-i', 'lo', '--json', '-v'], undefined], // any other flag: the command decides
   [['-i', 'lo', '--json', '-c', '3'], {interfaces: ['lo'], filter: undefined, count: 3}],
   [['--count', '12', '--duration', '2s', '--json', 'udp'], {interfaces: [], filter: 'udp', count: 12, duration: '2s'}],
@@ -110,9 +115,10 @@ const out = join(dir, 'out.pcap')
 const ways: [string, string[], string[]][] = [
   ['--json', ['--json'], ['--format', 'json']],
   ['-w FILE --pcap', ['-w', out, '--pcap'], [`--write=${out}`, '--pcap']],
+  ['text', [], ['--format', 'text']],
 ]
 for (const c of cases) for (const [way, quickFlags, oclifFlags] of ways) {
-  if (way !== '--json' && !['packets, then the final stats', 'a bad filter (caret)', 'an interface gone (partial counts)', 'no sidecar', '-c 2', 'a bad duration'].includes(c.name)) continue
+  if (way !== '--json' && way !== 'text' && !['packets, then the final stats', 'a bad filter (caret)', 'an interface gone (partial counts)', 'no sidecar', '-c 2', 'a bad duration'].includes(c.name)) continue
   quick(`prestart :: ${way}: ${c.name}: as the capture command, without oclif`, () => {
     const fast = run([...c.argv, ...quickFlags], c.env)
     const slow = run([...c.argv, ...oclifFlags], c.env)
@@ -133,6 +139,7 @@ const argvs: [string[], string[]][] = [
   [['-w', out], ['-w', out, '--snaplen', '262144', '--pcap', '--stats-interval', '0', '--control', '3']], // classic pcap by its name
   [['-i', 'lo', '-c', '5', '-d', '1.5s', '--json'], ['-i', 'lo', '-c', '5', '-d', '1.5', '--stats-interval', '0', '--control', '3']],
   [['-w', join(dir, 'x.pcapng'), '--pcap'], ['-w', join(dir, 'x.pcapng'), '--snaplen', '262144', '--pcap', '--stats-interval', '0', '--control', '3']],
+  [['-i', 'lo', 'udp'], ['-i', 'lo', '--filter', 'udp', '--text', '--stats-interval', '0', '--control', '3']],
 ]
 for (const [argv, want] of argvs) {
   quick(`prestart :: sockwatch capture ${argv.join(' ')} starts one sidecar with ${want.join(' ')}`, () => {
