@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /* open → configure → load: the skeleton, its rodata and map sizes. */
+#define _GNU_SOURCE /* memfd_create */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "engine.h"
 #include "filter.h"
@@ -81,13 +85,35 @@ static int build_filter(struct engine *e, struct sw_filter_code *code, unsigned 
 	return 0;
 }
 
+/* A BTF with no types, in a memfd: what libbpf reads as the target kernel's
+ * when nothing loaded has a CO-RE relocation to resolve; -1 when it cannot. */
+static int empty_btf_fd(void)
+{
+	struct btf *btf = btf__new_empty();
+	const void *raw;
+	__u32 size;
+	int fd;
+
+	if (libbpf_get_error(btf))
+		return -1;
+	raw = btf__raw_data(btf, &size);
+	fd = memfd_create("sockwatch-empty-btf", MFD_CLOEXEC);
+	if (fd >= 0 && (!raw || write(fd, raw, size) != (ssize_t)size)) {
+		close(fd);
+		fd = -1;
+	}
+	btf__free(btf);
+	return fd;
+}
+
 int engine_load(struct engine *e)
 {
 	const struct sw_opts *o = &e->opts;
 	struct sw_filter_code code = { 0 };
 	struct sw_inject inj = { 0 };
 	unsigned int fixed = linktypes_fixed(e);
-	int err, handler = 0;
+	int err, handler = 0, empty_btf = -1;
+	char btf_path[64];
 
 	if (o->filter) {
 		err = build_filter(e, &code, fixed);
@@ -110,6 +136,13 @@ int engine_load(struct engine *e)
 	}
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kernel_log_buf = e->verifier_log,
 		    .kernel_log_size = VERIFIER_LOG);
+	/* libbpf parses the kernel's BTF (~11 ms, 5 MB) for an object with CO-RE
+	 * relocations; only the fentry/kprobe route's programs have any, and off
+	 * that route they are not loaded (nor relocated): an empty BTF stands in */
+	if (!owner_route_may_fall_back(e) && (empty_btf = empty_btf_fd()) >= 0) {
+		snprintf(btf_path, sizeof(btf_path), "/proc/self/fd/%d", empty_btf);
+		open_opts.btf_custom_path = btf_path;
+	}
 	e->skel = sockwatch_bpf__open_opts(&open_opts);
 	if (!e->skel) {
 		err = engine_fail(e, EXIT_RUNTIME, "open_failed", NULL, "could not open the eBPF object: %s",
@@ -131,7 +164,7 @@ int engine_load(struct engine *e)
 	e->skel->rodata->snaplen = o->snaplen;
 	err = owner_configure(e);
 	if (err)
-		return err;
+		goto cleanup;
 	/* what a switch leaves off still exists, at its smallest */
 	err = bpf_map__set_max_entries(e->skel->maps.events, o->packets ? o->ring_size : 4096);
 	if (err) {
@@ -174,6 +207,8 @@ int engine_load(struct engine *e)
 				  strerror(-err));
 	}
 cleanup:
+	if (empty_btf >= 0)
+		close(empty_btf);
 	inject_unregister(handler);
 	inject_free(&inj);
 	filter_free(&code);

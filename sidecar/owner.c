@@ -120,7 +120,7 @@ int owner_configure(struct engine *e)
 
 	ow->cgroup_fd = -1;
 	ow->asked = !o->no_process;
-	err = cgroups_init(&ow->cg);
+	err = ow->cg_err; /* owner_route_may_fall_back looked, before the object was opened */
 	if (ow->asked) {
 		if (!owner_route_choose(e, !err))
 			; /* off_why says why */

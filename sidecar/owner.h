@@ -30,6 +30,7 @@ struct owners {
 	uint64_t netns;      /* the capture's network namespace cookie */
 	bool far;            /* peers in other local namespaces are looked up (far_peers) */
 	unsigned long seeded; /* sockets from before the start given an owner */
+	int cg_err;          /* cgroups_init's answer: 0 with a cgroup v2 mount to hook */
 };
 
 /* Before load: decide on or off, turn the hook programs' autoload off when
@@ -47,6 +48,9 @@ void owner_of_flow(const struct engine *e, const struct sw_flow_key *k, struct s
  * else fentry where the kernel can attach it, else kprobe); false with off_why
  * set when the route forced cannot run. */
 bool owner_route_choose(struct engine *e, bool cgroup2);
+/* Before open: find the cgroup v2 mount (cg_err), and say whether the fentry/kprobe
+ * route may be taken, the only programs whose CO-RE relocations need the kernel's BTF. */
+bool owner_route_may_fall_back(struct engine *e);
 /* Before load, once on/off is settled: only the route taken loads its programs. */
 void owner_route_autoload(struct engine *e);
 /* After load: attach the fentry/kprobe route's programs; -errno, off_why set. */

@@ -239,6 +239,27 @@ engine('engine :: an interface with ifindex 5000 costs no socket or ioctl call a
   }
 })
 
+// libbpf parses the kernel's BTF (5 MB, ~11 ms of a 20 ms start) for an object with CO-RE
+// relocations; only the fentry/kprobe route's programs have them, so only that route reads it
+engine('engine :: the kernel\'s BTF is read on the fentry/kprobe route only: not on the cgroup route, nor with --no-process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sockwatch-btf-'))
+  try {
+    const cases: [string[], boolean][] = [[[], false], [['--no-process'], false], [['--owner-route', 'cgroup'], false], [['--owner-route', 'kprobe'], true]]
+    for (const [args, reads] of cases) {
+      const trace = join(dir, 'trace')
+      const [cmd, argv] = inNetns(ns.name, 'strace', ['-f', '-e', 'trace=openat', '-o', trace, SIDECAR, '-i', 'lo', '-d', '0.05', '--stats-interval', '0', ...args])
+      const out = execFileSync(cmd, argv, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+      const ready = JSON.parse(out.split('\n')[0]) as {type: string; process: boolean; process_route?: string}
+      assert.is(ready.type, 'ready')
+      // the routes this kernel can take attribute; the kprobe route here loads and fails to attach (no kprobes)
+      if (args.length === 0 || args[1] === 'cgroup') assert.equal([ready.process, ready.process_route], [true, 'cgroup'], args.join(' '))
+      assert.is(readFileSync(trace, 'utf8').includes('/sys/kernel/btf/vmlinux'), reads, `${args.join(' ') || 'default'}: the kernel's BTF read: ${!reads}`)
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
 engine('engine :: an interface name that is not UTF-8 still makes valid UTF-8 JSON', async () => {
   // "sw", a byte that is never UTF-8, and a 2-byte lead cut off: only bash can pass such an argv
   const BAD = `"$(printf 'sw\\xff\\xc3')"`
