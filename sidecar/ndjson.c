@@ -154,19 +154,8 @@ static void out_arp(struct out *o, const struct sw_event *e)
 static void out_data(struct out *o, const struct sw_event *e, const __u8 *d, __u32 caplen, __u32 skip)
 {
 	static const char hex[] = "0123456789abcdef";
-	__u32 at = skip, i;
+	__u32 at = sw_net_offset(e, d, caplen, skip), i;
 
-	if (e->flags & SW_EV_ETH) {
-		at += 12;
-		for (i = 0; i <= SW_MAX_VLAN_TAGS && at + 4 <= caplen; i++) {
-			__u16 t = (__u16)d[at] << 8 | d[at + 1];
-
-			if (t != 0x8100 && t != 0x88a8 && t != 0x9100)
-				break;
-			at += 4;
-		}
-		at += 2;
-	}
 	out_str(o, ",\"data\":\"");
 	for (i = at; i < caplen; i++) {
 		out_ch(o, hex[d[i] >> 4]);

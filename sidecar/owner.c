@@ -49,20 +49,6 @@ static bool has_cap(int cap)
 }
 
 /* The network namespace this process (and so its packet sockets) is in. */
-static uint64_t netns_cookie(void)
-{
-	socklen_t len = sizeof(uint64_t);
-	uint64_t cookie = 0;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
-		cookie = 0;
-	close(fd);
-	return cookie;
-}
-
 /* --pid, --comm, --cgroup, --container into the kernel's filter. */
 static int proc_filter(struct engine *e, struct sw_proc_filter *f)
 {
@@ -131,7 +117,7 @@ int owner_configure(struct engine *e)
 			snprintf(ow->off_why, sizeof(ow->off_why),
 				 "this process lacks CAP_PERFMON, which the %s programs attribution takes without "
 				 "a cgroup v2 mount need", sw_route_names[ow->route]);
-		else if (!(ow->netns = netns_cookie()))
+		else if (!(ow->netns = owner_netns_cookie(-1)))
 			snprintf(ow->off_why, sizeof(ow->off_why),
 				 "this kernel has no network namespace cookies (SO_NETNS_COOKIE, Linux 5.14)");
 	}

@@ -58,5 +58,7 @@ int owner_route_attach(struct engine *e);
 void owner_route_close(struct owners *ow);
 /* owner_seed.c: sockets open before the start, from sock_diag and /proc. */
 long owner_seed(struct engine *e);
+/* The cookie of the network namespace nsfd names (-1: ours); 0 when unknown. */
+uint64_t owner_netns_cookie(int nsfd);
 
 #endif

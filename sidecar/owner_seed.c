@@ -197,8 +197,7 @@ static void find_pids(struct seed *sd)
 	closedir(proc);
 }
 
-/* The namespace cookie of the one nsfd names; 0 when unknown. */
-static uint64_t cookie_of(int nsfd)
+uint64_t owner_netns_cookie(int nsfd)
 {
 	socklen_t len = sizeof(uint64_t);
 	uint64_t cookie = 0;
@@ -234,7 +233,7 @@ static void far_candidate(struct far_ns *far, ino_t *seen, int *n_seen, const ch
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	cookie = cookie_of(fd);
+	cookie = owner_netns_cookie(fd);
 	if (!cookie || cookie == ours) {
 		close(fd);
 		return;

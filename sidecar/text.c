@@ -552,19 +552,8 @@ static void out_ascii(struct out *o, const __u8 *b, __u32 n)
  * past a cooked header, and past an Ethernet header and its VLAN tags). */
 static void out_dump(const struct text_writer *w, const struct sw_event *e, const __u8 *d, __u32 caplen)
 {
-	__u32 at = w->data_skip, i;
+	__u32 at = sw_net_offset(e, d, caplen, w->data_skip);
 
-	if (e->flags & SW_EV_ETH) {
-		at += 12;
-		for (i = 0; i <= SW_MAX_VLAN_TAGS && at + 4 <= caplen; i++) {
-			__u16 t = (__u16)d[at] << 8 | d[at + 1];
-
-			if (t != 0x8100 && t != 0x88a8 && t != 0x9100)
-				break;
-			at += 4;
-		}
-		at += 2;
-	}
 	if (at >= caplen)
 		return;
 	if (w->dump == TEXT_DUMP_HEX)

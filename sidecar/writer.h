@@ -20,6 +20,27 @@
 #include "pcapng.h"
 #include "savefile.h"
 
+/* Where a packet's network-layer header starts in its bytes, as tcpdump -X
+ * dumps them: past a cooked header (skip), and past an Ethernet header and its
+ * in-band VLAN tags. May be caplen or more: nothing to show. */
+static inline __u32 sw_net_offset(const struct sw_event *e, const __u8 *d, __u32 caplen, __u32 skip)
+{
+	__u32 at = skip;
+
+	if (e->flags & SW_EV_ETH) {
+		at += 12;
+		for (__u32 i = 0; i <= SW_MAX_VLAN_TAGS && at + 4 <= caplen; i++) {
+			__u16 t = (__u16)d[at] << 8 | d[at + 1];
+
+			if (t != 0x8100 && t != 0x88a8 && t != 0x9100)
+				break;
+			at += 4;
+		}
+		at += 2;
+	}
+	return at;
+}
+
 struct sw_iface {
 	unsigned int ifindex;
 	const char *name;
