@@ -260,8 +260,10 @@ static int timeout_ms(const struct engine *e, bool busy)
 	uint64_t t = now_ms(), at[3] = { e->drain_due_ms, 0, 0 };
 	int64_t wait = -1;
 
-	/* asked to end since the last pass (stdout failed in flush()): detach now */
-	if (busy || (e->exiting && !e->detached))
+	/* asked to end since the last pass (stdout failed in flush()): detach now;
+	 * a report cut short by full writers that the flush has since emptied goes
+	 * on now (no wake-up would come: nothing waits on stdout any more) */
+	if (busy || (e->exiting && !e->detached) || (e->report.pending && writers_room(e)))
 		return 0;
 	if (!e->exiting) {
 		at[1] = e->deadline_ms;

@@ -98,9 +98,11 @@ function kernelAllows(route: string): boolean {
   return true
 }
 
-async function finish(proc: Proc): Promise<Run> {
-  const {code} = await proc.stop('SIGTERM')
-  assert.is(code, 0, proc.stderr.join('\n'))
+async function finish(proc: Proc, name = ''): Promise<Run> {
+  const t0 = Date.now()
+  const {code, signal} = await proc.stop('SIGTERM')
+  // a signal here: SIGKILL is the stop's 10 s bound; say which capture, and how long it took
+  assert.equal({code, signal}, {code: 0, signal: null}, `${name}: stopped in ${Date.now() - t0} ms; stderr: ${proc.stderr.join('\n')}`)
   const records = proc.stdout.filter(Boolean).map((l) => JSON.parse(l) as SidecarRecord)
   const stats = records.filter((r): r is StatsRecord => r.type === 'stats')
   return {
@@ -152,7 +154,7 @@ async function setup() {
   // a last datagram: once the unfiltered capture has it, every capture has all before it
   execFileSync(...inNs(ns, 'python3', ['-c', `import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'end', ('127.0.0.1', ${PORT + 1}))`]))
   for (const r of ROUTES) await procs[r.run as keyof typeof procs].waitFor('stdout', (l) => l.includes(`"dport":${PORT + 1}`))
-  for (const [k, p] of Object.entries(procs)) ctx.runs[k] = await finish(p)
+  for (const [k, p] of Object.entries(procs)) ctx.runs[k] = await finish(p, k)
   assert.is((await summary.stop('SIGINT')).code, 0, summary.stderr.join('\n'))
   ctx.summaryRows = summary.stdout.filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'row')
 

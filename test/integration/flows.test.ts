@@ -3,13 +3,17 @@
 // on the same traffic, and against known totals; a tiny table shows eviction
 // accounted for, never hidden.
 import {execFileSync} from 'node:child_process'
+import {closeSync, mkdtempSync, openSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {FlowRecord, PacketRecord} from '../../src/sidecar/records.js'
-import {startSidecar, type SidecarRun} from '../helpers/integration-capture.js'
+import {inNetns, SIDECAR, startSidecar, type SidecarRun} from '../helpers/integration-capture.js'
 import {makeNetns} from '../helpers/integration-netns.js'
 import {preflight} from '../helpers/integration-preflight.js'
+import {startProc} from '../helpers/integration-proc.js'
 import {assertSchema} from '../helpers/integration-schema.js'
 import {sendUdpFrom} from '../helpers/integration-traffic.js'
 
@@ -114,6 +118,30 @@ fl('flows mode :: a table too small for the flood: evicted flows show as matched
   assert.ok(read < run.final.matched, `read ${read} of ${run.final.matched}: nothing was evicted?`)
   assert.ok(flowsOf(run).length <= 64 * 2, `${flowsOf(run).length} flows read from a 64-entry table`)
   console.log(`    64-entry table: ${read} of ${run.final.matched} packets read as flows, ${run.final.matched - read} unattributed`)
+})
+
+// A final report bigger than the writer's buffer goes out in turns. Into a regular file each
+// flush empties the buffer at once and nothing waits on stdout, so the next turn must not
+// wait for a wake-up that never comes (the sidecar slept in epoll_wait until the SIGKILL).
+fl('flows mode :: 5000 flows in the final report, stdout a file: every flow written, the sidecar exits at once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sockwatch-flows-'))
+  const out = join(dir, 'flows.ndjson')
+  const fd = openSync(out, 'w')
+  try {
+    const proc = startProc(...inNetns(ctx.ns.name, SIDECAR, ['-i', 'lo', '--flows', '--no-packets', '--interval', '600000', '--stats-interval', '0']), {stdio: ['ignore', fd, 'pipe']})
+    for (let i = 0; i < 400 && !readFileSync(out, 'utf8').includes('"type":"ready"'); i++) await new Promise((r) => setTimeout(r, 25))
+    const {sport} = sendUdpFrom(ctx.ns.name, '127.0.0.1', 'sinks:5000', 1, 10)
+    const t0 = Date.now()
+    const {code, signal} = await proc.stop('SIGTERM', 10_000)
+    assert.equal({code, signal}, {code: 0, signal: null}, `stopped in ${Date.now() - t0} ms; stderr: ${proc.stderr.join(' | ')}`)
+    const records = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as {type: string; sport?: number; final?: boolean})
+    assert.is(records.filter((r) => r.type === 'flow' && r.sport === sport).length, 5000)
+    assert.is(records.at(-1)!.type, 'stats')
+    assert.is(records.at(-1)!.final, true)
+  } finally {
+    closeSync(fd)
+    rmSync(dir, {recursive: true, force: true})
+  }
 })
 
 fl.run()
