@@ -154,7 +154,13 @@ async function setup() {
   // a last datagram: once the unfiltered capture has it, every capture has all before it
   execFileSync(...inNs(ns, 'python3', ['-c', `import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'end', ('127.0.0.1', ${PORT + 1}))`]))
   for (const r of ROUTES) await procs[r.run as keyof typeof procs].waitFor('stdout', (l) => l.includes(`"dport":${PORT + 1}`))
-  for (const [k, p] of Object.entries(procs)) ctx.runs[k] = await finish(p, k)
+  // every capture stopped before any failure is thrown: a failed setup leaves none running
+  const finished: [string, Run | Error][] = []
+  for (const [k, p] of Object.entries(procs)) finished.push([k, await finish(p, k).catch((error: Error) => error)])
+  for (const [k, r] of finished) {
+    if (r instanceof Error) throw r
+    ctx.runs[k] = r
+  }
   assert.is((await summary.stop('SIGINT')).code, 0, summary.stderr.join('\n'))
   ctx.summaryRows = summary.stdout.filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'row')
 
