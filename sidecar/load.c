@@ -139,9 +139,12 @@ int engine_load(struct engine *e)
 	/* libbpf parses the kernel's BTF (~11 ms, 5 MB) for an object with CO-RE
 	 * relocations; only the fentry/kprobe route's programs have any, and off
 	 * that route they are not loaded (nor relocated): an empty BTF stands in */
+	e->owners.cg_err = cgroups_init(&e->owners.cg); /* which route: owner_configure */
 	if (!owner_route_may_fall_back(e) && (empty_btf = empty_btf_fd()) >= 0) {
 		snprintf(btf_path, sizeof(btf_path), "/proc/self/fd/%d", empty_btf);
-		open_opts.btf_custom_path = btf_path;
+		/* libbpf opens it by name at load: without /proc, the kernel's BTF after all */
+		if (!access(btf_path, R_OK))
+			open_opts.btf_custom_path = btf_path;
 	}
 	e->skel = sockwatch_bpf__open_opts(&open_opts);
 	if (!e->skel) {

@@ -253,6 +253,17 @@ static bool flush(struct engine *e)
 	return true;
 }
 
+/* Says once, with an error record, that stdout failed (not the reader leaving,
+ * which is no error); true when it said so now. */
+static bool say_stdout_failed(struct engine *e)
+{
+	if (!e->out_errno || e->out_errno == EPIPE || e->out_said)
+		return false;
+	e->out_said = true;
+	engine_fail(e, EXIT_RUNTIME, "output", NULL, "cannot write to standard output: %s", strerror(e->out_errno));
+	return true;
+}
+
 /* How long epoll may sleep: not at all while busy, else until the next drain,
  * deadline or report is due; with none due, until something happens (-1). */
 static int timeout_ms(const struct engine *e, bool busy)
@@ -382,13 +393,13 @@ int engine_run(struct engine *e)
 					return e->exit_code;
 			}
 			/* stdout failed (not the reader leaving): said after the final stats */
-			if (ended && e->out_errno && e->out_errno != EPIPE && !e->out_said) {
-				e->out_said = true;
-				engine_fail(e, EXIT_RUNTIME, "output", NULL, "cannot write to standard output: %s",
-					    strerror(e->out_errno));
-			}
+			if (ended)
+				say_stdout_failed(e);
 		}
 		if (!flush(e))
+			return e->exit_code;
+		/* a failure only this flush met (a socket's stdout after EAGAIN): said, and sent */
+		if (ended && say_stdout_failed(e) && !flush(e))
 			return e->exit_code;
 		if (ended && (e->out.len || e->ctl.len))
 			ended = false; /* the readers have not taken it all yet */

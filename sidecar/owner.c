@@ -48,7 +48,6 @@ static bool has_cap(int cap)
 	return data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
 }
 
-/* The network namespace this process (and so its packet sockets) is in. */
 /* --pid, --comm, --cgroup, --container into the kernel's filter. */
 static int proc_filter(struct engine *e, struct sw_proc_filter *f)
 {
@@ -106,7 +105,7 @@ int owner_configure(struct engine *e)
 
 	ow->cgroup_fd = -1;
 	ow->asked = !o->no_process;
-	err = ow->cg_err; /* owner_route_may_fall_back looked, before the object was opened */
+	err = ow->cg_err; /* engine_load looked, before the object was opened */
 	if (ow->asked) {
 		if (!owner_route_choose(e, !err))
 			; /* off_why says why */

@@ -48,9 +48,9 @@ void owner_of_flow(const struct engine *e, const struct sw_flow_key *k, struct s
  * else fentry where the kernel can attach it, else kprobe); false with off_why
  * set when the route forced cannot run. */
 bool owner_route_choose(struct engine *e, bool cgroup2);
-/* Before open: find the cgroup v2 mount (cg_err), and say whether the fentry/kprobe
- * route may be taken, the only programs whose CO-RE relocations need the kernel's BTF. */
-bool owner_route_may_fall_back(struct engine *e);
+/* Before open, after cgroups_init (cg_err): whether the fentry/kprobe route may
+ * be taken, the only programs whose CO-RE relocations need the kernel's BTF. */
+bool owner_route_may_fall_back(const struct engine *e);
 /* Before load, once on/off is settled: only the route taken loads its programs. */
 void owner_route_autoload(struct engine *e);
 /* After load: attach the fentry/kprobe route's programs; -errno, off_why set. */

@@ -111,15 +111,13 @@ static bool kprobes_exist(void)
 	       !access("/sys/kernel/debug/tracing/kprobe_events", F_OK);
 }
 
-bool owner_route_may_fall_back(struct engine *e)
+bool owner_route_may_fall_back(const struct engine *e)
 {
-	struct owners *ow = &e->owners;
 	int route = e->opts.owner_route;
 
-	ow->cg_err = cgroups_init(&ow->cg);
 	if (e->opts.no_process)
 		return false;
-	return route == SW_ROUTE_FENTRY || route == SW_ROUTE_KPROBE || (route == SW_ROUTE_AUTO && ow->cg_err);
+	return route == SW_ROUTE_FENTRY || route == SW_ROUTE_KPROBE || (route == SW_ROUTE_AUTO && e->owners.cg_err);
 }
 
 bool owner_route_choose(struct engine *e, bool cgroup2)
