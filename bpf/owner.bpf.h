@@ -47,7 +47,10 @@ struct {
 	__type(value, struct sw_owner_entry);
 } owner_tuples SEC(".maps");
 
-/* Per socket, with the socket (no hashing, freed with it). `learnt`:
+/* Per socket, with the socket (no hashing, freed with it), and copied into
+ * the connections a listener accepts (BPF_F_CLONE): an accepted socket is owned
+ * by its own listener's owner, which the port alone cannot tell when several
+ * processes listen on it (SO_REUSEPORT). `learnt`:
  * owner_version + 1 when the egress learner last confirmed a connected
  * socket's tuple entry, 0 when never; its packets skip the learner's parse and
  * lookups until the owner maps change (a connected socket's tuple cannot
@@ -55,17 +58,11 @@ struct {
  * the owner a connect/sendmsg/recvmsg hook last confirmed in owner_cookies, so
  * a sendto or recvfrom on an unconnected UDP socket (a hook run each) by the
  * same process costs a compare. */
-struct owner_sock {
-	__u64 learnt;
-	__u64 claimed;
-	struct sw_owner o;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
 	__type(key, int);
-	__type(value, struct owner_sock);
+	__type(value, struct sw_owner_sock);
 } owner_socks SEC(".maps");
 
 /* Bumped by every write to the owner maps that can change an answer, so a
@@ -142,13 +139,42 @@ static __always_inline bool owner_live_tuple(const struct sw_owner_entry *ent, _
 	return !sock || owner_live(sock, now);
 }
 
-/* The key of a socket's local port alone (listeners, unconnected UDP). */
-static __always_inline void port_key(struct sw_owner_key *k, __u64 netns, __u8 proto, __u16 lport)
+/* The key of a socket's local port (listeners, unconnected UDP): the address
+ * it is bound to (NULL or zero: any), and the port. */
+static __always_inline void port_key(struct sw_owner_key *k, __u64 netns, __u8 proto, const __u8 *laddr,
+				     __u16 lport)
 {
 	__builtin_memset(k, 0, sizeof(*k));
 	k->netns = netns;
 	k->proto = proto;
 	k->lport = lport;
+	if (laddr)
+		__builtin_memcpy(k->laddr, laddr, 16);
+}
+
+static __always_inline bool same_addr(const __u8 *a, const __u8 *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+/* An address as the tuple keys hold it: IPv4 in the first 4 bytes, an IPv6
+ * socket's v4-mapped address (::ffff:a.b.c.d, which sends IPv4) too. */
+static __always_inline void key_addr(__u8 *out, const __u32 *a6, __u32 a4, bool v6)
+{
+	__u32 *o = (__u32 *)out;
+
+	o[0] = a4;
+	o[1] = o[2] = o[3] = 0;
+	if (v6 && !(a6[0] == 0 && a6[1] == 0 && a6[2] == bpf_htonl(0xffff))) {
+		o[0] = a6[0];
+		o[1] = a6[1];
+		o[2] = a6[2];
+		o[3] = a6[3];
+	} else if (v6) {
+		o[0] = a6[3];
+	}
 }
 
 static __always_inline bool owned_proto(__u32 proto)
@@ -164,13 +190,44 @@ static __always_inline bool same_owner(const struct sw_owner *a, const struct sw
 	       ca[1] == cb[1];
 }
 
-/* The calling process now owns the socket: its cookie entry, and with `bound`
- * its local port's. Process context only. addr_hook: a connect/sendmsg/recvmsg
- * hook (its sk can carry storage); connect: the socket's tuple may change. */
-static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool addr_hook, bool connect, bool bound)
+/* Whether the socket behind an entry is still open (its own entry says so;
+ * an evicted one is taken as open). */
+static __always_inline bool holder_open(const struct sw_owner_entry *ent)
 {
+	struct sw_owner_entry *sock;
+	__u64 cookie = ent->cookie;
+
+	if (ent->released_ns)
+		return false;
+	sock = bpf_map_lookup_elem(&owner_cookies, &cookie);
+	return !sock || !sock->released_ns;
+}
+
+/* Writes a bound port's entry (k: port_key). When another open socket of
+ * another owner holds the same address and port (SO_REUSEPORT), the entry is
+ * shared from then on. True when it wrote. */
+static __always_inline bool port_claim(struct sw_owner_key *k, struct sw_owner_entry *ent)
+{
+	struct sw_owner_entry *old = bpf_map_lookup_elem(&owner_tuples, k);
+
+	ent->shared = old && holder_open(old) &&
+		      (old->shared || (old->cookie != ent->cookie && !same_owner(&old->o, &ent->o)));
+	if (old && old->cookie == ent->cookie && !old->released_ns && old->shared == ent->shared &&
+	    same_owner(&old->o, &ent->o))
+		return false;
+	return !bpf_map_update_elem(&owner_tuples, k, ent, BPF_ANY);
+}
+
+/* The calling process now owns the socket: its cookie entry, and with a
+ * bound address (baddr, key_addr's form) its local port's. Process context
+ * only. addr_hook: a connect/sendmsg/recvmsg hook; connect: the socket's tuple
+ * may change. */
+static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool addr_hook, bool connect,
+					const __u8 *baddr)
+{
+	bool bound = baddr != NULL;
 	struct sw_owner_entry ent, *old;
-	struct owner_sock *st = NULL;
+	struct sw_owner_sock *st = NULL;
 	struct sw_owner_key k;
 	__u64 netns, cookie, version;
 
@@ -181,8 +238,10 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool add
 		return; /* its packets never reach our interfaces */
 	version = *(volatile __u64 *)&owner_version;
 	owner_current(&ent, 0);
-	if (addr_hook) {
+	/* a listener's owner, in its storage, is copied into its connections */
+	if (addr_hook || bound)
 		st = bpf_sk_storage_get(&owner_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (addr_hook) {
 		if (st && connect)
 			st->learnt = 0; /* a new tuple: the learner confirms it again */
 		/* confirmed since the maps last changed (an eviction is a change) */
@@ -195,16 +254,19 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool add
 	if (old && !bound && same_owner(&old->o, &ent.o) && !old->released_ns)
 		goto confirmed; /* the same owner again: an LRU rewrite costs a node */
 	if (old) {
+		__builtin_memcpy(ent.bound_addr, old->bound_addr, 16);
 		ent.bound_port = old->bound_port;
 		ent.bound_proto = old->bound_proto;
 	}
 	if (st)
 		st->learnt = 0; /* a new owner: its tuples too */
 	if (bound && owned_proto(sk->protocol) && sk->src_port) {
+		__builtin_memcpy(ent.bound_addr, baddr, 16);
 		ent.bound_port = sk->src_port;
 		ent.bound_proto = sk->protocol;
-		port_key(&k, netns, sk->protocol, sk->src_port);
-		bpf_map_update_elem(&owner_tuples, &k, &ent, BPF_ANY);
+		port_key(&k, netns, sk->protocol, baddr, sk->src_port);
+		port_claim(&k, &ent);
+		ent.shared = 0; /* the cookie entry is the socket's own */
 	}
 	bpf_map_update_elem(&owner_cookies, &cookie, &ent, BPF_ANY);
 	owner_changed();
@@ -218,21 +280,30 @@ confirmed:
 SEC("cgroup/sock_create")
 int sw_sock_create(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, false, false, false);
+	owner_claim(sk, sk, false, false, NULL);
 	return 1;
 }
 
+/* (each bind hook may read only its own family's address) */
 SEC("cgroup/post_bind4")
 int sw_post_bind4(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, false, false, true);
+	__u32 none[4] = {};
+	__u8 addr[16];
+
+	key_addr(addr, none, sk->src_ip4, false);
+	owner_claim(sk, sk, false, false, addr);
 	return 1;
 }
 
 SEC("cgroup/post_bind6")
 int sw_post_bind6(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, false, false, true);
+	__u32 a6[4] = { sk->src_ip6[0], sk->src_ip6[1], sk->src_ip6[2], sk->src_ip6[3] };
+	__u8 addr[16];
+
+	key_addr(addr, a6, 0, true);
+	owner_claim(sk, sk, false, false, addr);
 	return 1;
 }
 
@@ -241,42 +312,42 @@ int sw_post_bind6(struct bpf_sock *sk)
 SEC("cgroup/connect4")
 int sw_connect4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, true, false);
+	owner_claim(ctx, ctx->sk, true, true, NULL);
 	return 1;
 }
 
 SEC("cgroup/connect6")
 int sw_connect6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, true, false);
+	owner_claim(ctx, ctx->sk, true, true, NULL);
 	return 1;
 }
 
 SEC("cgroup/sendmsg4")
 int sw_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, false, false);
+	owner_claim(ctx, ctx->sk, true, false, NULL);
 	return 1;
 }
 
 SEC("cgroup/sendmsg6")
 int sw_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, false, false);
+	owner_claim(ctx, ctx->sk, true, false, NULL);
 	return 1;
 }
 
 SEC("cgroup/recvmsg4")
 int sw_recvmsg4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, false, false);
+	owner_claim(ctx, ctx->sk, true, false, NULL);
 	return 1;
 }
 
 SEC("cgroup/recvmsg6")
 int sw_recvmsg6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, false, false);
+	owner_claim(ctx, ctx->sk, true, false, NULL);
 	return 1;
 }
 
@@ -301,7 +372,7 @@ int sw_sock_release(struct bpf_sock *sk)
 	ent->released_ns = bpf_ktime_get_ns();
 	if (!ent->bound_port)
 		return 1;
-	port_key(&k, netns, ent->bound_proto, ent->bound_port);
+	port_key(&k, netns, ent->bound_proto, ent->bound_addr, ent->bound_port);
 	port = bpf_map_lookup_elem(&owner_tuples, &k);
 	if (port && port->cookie == cookie) {
 		bpf_map_delete_elem(&owner_tuples, &k);
@@ -333,7 +404,8 @@ static __always_inline void tuple_key(struct sw_owner_key *k, const struct sw_ev
 }
 
 /* The owner of the local socket at one end of the packet: its connection,
- * else its port. */
+ * else its port as the kernel finds a socket for it: bound to the packet's
+ * local address, else to any. A shared port answers nobody. */
 static __always_inline bool owner_by_tuple(const struct sw_event *e, bool local_is_src, __u64 now,
 					   struct sw_owner *out)
 {
@@ -343,10 +415,15 @@ static __always_inline bool owner_by_tuple(const struct sw_event *e, bool local_
 	tuple_key(&k, e, tap_netns, local_is_src);
 	ent = bpf_map_lookup_elem(&owner_tuples, &k);
 	if (!ent || !owner_live_tuple(ent, now)) {
-		port_key(&k, tap_netns, e->proto, local_is_src ? e->sport : e->dport);
+		__builtin_memset(k.raddr, 0, 16);
+		k.rport = 0;
 		ent = bpf_map_lookup_elem(&owner_tuples, &k);
 	}
-	if (!ent || !owner_live_tuple(ent, now))
+	if (!ent || !owner_live_tuple(ent, now)) {
+		__builtin_memset(k.laddr, 0, 16);
+		ent = bpf_map_lookup_elem(&owner_tuples, &k);
+	}
+	if (!ent || !owner_live_tuple(ent, now) || ent->shared)
 		return false;
 	*out = ent->o;
 	return true;
@@ -486,7 +563,7 @@ static __always_inline int egress_tuple(struct __sk_buff *skb, struct sw_event *
  * tuples would have, while a bound port's goes at the release (a server's
  * replies keep their tuples). Nor when another live socket holds the port.
  * True when done. */
-static __always_inline bool egress_port(struct __sk_buff *skb, struct bpf_sock *full, struct owner_sock *st,
+static __always_inline bool egress_port(struct __sk_buff *skb, struct bpf_sock *full, struct sw_owner_sock *st,
 					__u64 netns, __u64 version)
 {
 	struct sw_owner_entry *ent, *known;
@@ -500,7 +577,7 @@ static __always_inline bool egress_port(struct __sk_buff *skb, struct bpf_sock *
 	/* a bound port's entry goes at the release: its peers keep tuples */
 	if (!ent || ent->bound_port)
 		return false;
-	port_key(&k, netns, IPPROTO_UDP, full->src_port);
+	port_key(&k, netns, IPPROTO_UDP, NULL, full->src_port); /* unbound: any address */
 	known = bpf_map_lookup_elem(&owner_tuples, &k);
 	if (known && known->cookie != cookie && owner_live_tuple(known, bpf_ktime_get_ns()))
 		return false;
@@ -517,10 +594,10 @@ SEC("cgroup_skb/egress")
 int sw_egress(struct __sk_buff *skb)
 {
 	struct sw_owner_entry *ent, *known, child;
-	struct bpf_sock *sk, *full = NULL;
+	struct bpf_sock *sk, *full = NULL, *lsk;
 	struct sw_owner_key k;
 	struct sw_event e;
-	struct owner_sock *st = NULL;
+	struct sw_owner_sock *st = NULL, *lst = NULL;
 	__u64 cookie, version, netns;
 
 	/* The fast path: a connected socket whose tuple entry was confirmed
@@ -556,17 +633,33 @@ int sw_egress(struct __sk_buff *skb)
 	cookie = bpf_get_socket_cookie(skb);
 	ent = cookie ? bpf_map_lookup_elem(&owner_cookies, &cookie) : NULL;
 	if (!ent) {
-		port_key(&k, netns, e.proto, e.sport);
-		ent = bpf_map_lookup_elem(&owner_tuples, &k);
-		if (!ent || !owner_live(ent, bpf_ktime_get_ns()))
-			return 1;
+		/* an accepted connection (or its request socket, sending the
+		 * SYN-ACK): its own listener's owner, from the listener's storage
+		 * (copied into the accepted socket's); else the port's, unless
+		 * shared, bound to this address, else to any */
+		if (full)
+			lst = st ?: bpf_sk_storage_get(&owner_socks, full, 0, 0);
+		else if (sk && (lsk = bpf_get_listener_sock(sk)))
+			lst = bpf_sk_storage_get(&owner_socks, lsk, 0, 0);
+		__builtin_memset(&child, 0, sizeof(child));
+		if (lst && lst->o.pid) {
+			child.o = lst->o;
+		} else {
+			port_key(&k, netns, e.proto, e.saddr, e.sport);
+			ent = bpf_map_lookup_elem(&owner_tuples, &k);
+			if (!ent || !owner_live(ent, bpf_ktime_get_ns())) {
+				port_key(&k, netns, e.proto, NULL, e.sport);
+				ent = bpf_map_lookup_elem(&owner_tuples, &k);
+			}
+			if (!ent || !owner_live(ent, bpf_ktime_get_ns()) || ent->shared)
+				return 1;
+			child.o = ent->o;
+		}
+		child.cookie = cookie;
+		ent = &child;
 		/* an accepted connection's own socket: an entry of its own, so
 		 * its release ends it (not a request socket's, which never has one) */
 		if (full && cookie && full->state != 12 /* TCP_NEW_SYN_RECV */) {
-			child = *ent;
-			child.cookie = cookie;
-			child.bound_port = 0;
-			child.released_ns = 0;
 			if (!bpf_map_update_elem(&owner_cookies, &cookie, &child, BPF_NOEXIST))
 				owner_changed();
 			ent = bpf_map_lookup_elem(&owner_cookies, &cookie);

@@ -28,14 +28,26 @@ struct sw_owner_entry {
 	struct sw_owner o;
 	__u64 cookie;
 	__u64 released_ns;
-	__u16 bound_port; /* cookie entries: the port its post_bind gave it, to free at release */
+	__u8 bound_addr[16]; /* cookie entries: the address and port its bind gave it, to free at release */
+	__u16 bound_port;
 	__u8 bound_proto;
-	__u8 pad[5];
+	__u8 shared; /* port entries: live sockets of different owners hold this address and port
+		      * (SO_REUSEPORT), and the kernel picks one per connection or datagram after the
+		      * tap: it answers nobody rather than the wrong one */
+};
+
+/* A socket's storage (owner_socks): see bpf/owner.bpf.h. The sidecar writes
+ * one into a listener from before the start, so its connections are its own. */
+struct sw_owner_sock {
+	__u64 learnt;
+	__u64 claimed;
+	struct sw_owner o;
 };
 
 /* The tuple map's key, from the local socket's side. A connected socket's
  * entry has every field; a bound listener's or unconnected UDP socket's has
- * proto, netns and lport only (addresses and rport zero). */
+ * proto, netns, lport and the address it is bound to (zero: any; an IPv6
+ * socket's v4-mapped address as IPv4), raddr and rport zero. */
 struct sw_owner_key {
 	__u64 netns;     /* network namespace cookie */
 	__u8 laddr[16];  /* IPv4 in the first 4 bytes; network order */

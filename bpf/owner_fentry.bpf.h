@@ -113,6 +113,18 @@ static __always_inline bool sock_tuple(struct sock___sw *sk, __u16 family, struc
 	return true;
 }
 
+/* The address the socket is bound to, key_addr's form (zero: any). */
+static __always_inline void sock_bound_addr(struct sock___sw *sk, __u16 family, __u8 *out)
+{
+	__u32 a6[4] = {}, a4 = 0;
+
+	if (family == SW_AF_INET6)
+		BPF_CORE_READ_INTO(&a6, sk, __sk_common.skc_v6_rcv_saddr);
+	else
+		a4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+	key_addr(out, a6, a4, family == SW_AF_INET6);
+}
+
 /* The calling process now owns the socket: its identity's entry, with
  * CLAIM_CONNECTED its connection's, with CLAIM_BOUND its port's. Writes only
  * what changes (an LRU rewrite takes a node), and says so (owner_version). */
@@ -138,14 +150,17 @@ static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool f
 	owner_current(&ent, id);
 	old = bpf_map_lookup_elem(&owner_cookies, &id);
 	if (old) {
+		__builtin_memcpy(ent.bound_addr, old->bound_addr, 16);
 		ent.bound_port = old->bound_port;
 		ent.bound_proto = old->bound_proto;
 	}
 	if (how & CLAIM_BOUND && lport) {
+		sock_bound_addr(sk, family, ent.bound_addr);
 		ent.bound_port = lport;
 		ent.bound_proto = proto;
 	}
-	if (!old || old->released_ns || !same_owner(&old->o, &ent.o) || old->bound_port != ent.bound_port) {
+	if (!old || old->released_ns || !same_owner(&old->o, &ent.o) || old->bound_port != ent.bound_port ||
+	    !same_addr(old->bound_addr, ent.bound_addr)) {
 		bpf_map_update_elem(&owner_cookies, &id, &ent, BPF_ANY);
 		wrote = true;
 	}
@@ -162,12 +177,8 @@ static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool f
 		}
 	}
 	if (how & CLAIM_BOUND && lport) {
-		port_key(&k, netns, proto, lport);
-		old = bpf_map_lookup_elem(&owner_tuples, &k);
-		if (!old || old->cookie != id || old->released_ns || !same_owner(&old->o, &ent.o)) {
-			bpf_map_update_elem(&owner_tuples, &k, &ent, BPF_ANY);
-			wrote = true;
-		}
+		port_key(&k, netns, proto, ent.bound_addr, lport);
+		wrote |= port_claim(&k, &ent);
 	}
 	if (wrote)
 		owner_changed();
@@ -193,7 +204,7 @@ static __always_inline void fallback_release(struct sock___sw *sk, bool fentry)
 	ent->released_ns = bpf_ktime_get_ns();
 	if (!ent->bound_port)
 		return;
-	port_key(&k, netns, ent->bound_proto, ent->bound_port);
+	port_key(&k, netns, ent->bound_proto, ent->bound_addr, ent->bound_port);
 	port = bpf_map_lookup_elem(&owner_tuples, &k);
 	if (port && port->cookie == id) {
 		bpf_map_delete_elem(&owner_tuples, &k);

@@ -51,7 +51,7 @@ unsigned long long budget_flow_table_bytes(unsigned long long entries, size_t ke
 unsigned long long budget_hash_bytes(unsigned long long entries, size_t key_size, size_t value_size)
 {
 	/* the element header, the key and the value inline, and the bucket array
-	 * (the owner maps: 128 and 168 bytes an entry, as bpftool reports) */
+	 * (the owner maps: 144 and 184 bytes an entry, as bpftool reports) */
 	const unsigned long long elem = 48 + round_up(key_size, 8) + round_up(value_size, 8);
 
 	return entries * elem + pow2_at_least(entries) * 16;

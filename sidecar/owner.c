@@ -244,14 +244,17 @@ static bool by_tuple(const struct engine *e, const struct sw_flow_key *f, bool l
 	memcpy(k.raddr, local_is_src ? f->daddr : f->saddr, 16);
 	k.lport = local_is_src ? f->sport : f->dport;
 	k.rport = local_is_src ? f->dport : f->sport;
-	for (int pass = 0; pass < (far ? 1 : 2); pass++) {
+	/* the connection; then the port bound to this address; then to any */
+	for (int pass = 0; pass < (far ? 1 : 3); pass++) {
 		if (!bpf_map_lookup_elem(tuples, &k, &ent) && live(&ent, now) &&
 		    (bpf_map_lookup_elem(cookies, &ent.cookie, &sock) || live(&sock, now))) {
+			if (ent.shared)
+				return false;
 			*out = ent.o;
 			return true;
 		}
-		/* then the local port alone */
-		memset(k.laddr, 0, sizeof(k.laddr));
+		if (pass)
+			memset(k.laddr, 0, sizeof(k.laddr));
 		memset(k.raddr, 0, sizeof(k.raddr));
 		k.rport = 0;
 	}

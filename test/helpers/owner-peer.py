@@ -11,6 +11,10 @@ Roles:
   burst PORT ADDR N        N short TCP connections, one exchange each
   exit-mid PORT ADDR       sends, then exits without closing (the kernel closes the socket)
   sink PORT ADDR           a UDP socket on PORT that only receives (no hook sees it send); runs until stdin closes
+  share PROTO PORT ADDR    one TCP listener or UDP socket on ADDR:PORT with SO_REUSEPORT (other processes may
+                           hold the same one); answers each connection or datagram with its own pid; until stdin closes
+  ask PROTO PORT ADDR N    N connections (TCP) or datagrams from N sockets (UDP); prints {"served":{port:pid}}:
+                           which server's pid answered each local port
 """
 import ctypes, json, os, socket, sys
 
@@ -119,3 +123,48 @@ elif role == 'sink':
     u.bind((addr, port))
     say(ready=os.getpid())
     sys.stdin.read()
+elif role == 'share':
+    import selectors
+    proto, port, addr = args[0], int(args[1]), args[2]
+    s = socket.socket(family(addr), socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind((addr, port))
+    if proto == 'tcp':
+        s.listen(1024)
+    sel = selectors.DefaultSelector()
+    sel.register(s, selectors.EVENT_READ, 'sock')
+    sel.register(sys.stdin, selectors.EVENT_READ, 'stdin')
+    me = str(os.getpid()).encode()
+    say(ready=os.getpid())
+    while True:
+        for key, _ in sel.select():
+            if key.data == 'stdin':
+                if not sys.stdin.readline():
+                    sys.exit(0)
+            elif proto == 'tcp':
+                conn, _ = s.accept()
+                conn.settimeout(5)
+                conn.sendall(me)
+                conn.recv(16)  # the client's "bye", then its FIN
+                conn.close()
+            else:
+                data, peer = s.recvfrom(2048)
+                s.sendto(me, peer)
+elif role == 'ask':
+    proto, port, addr, n = args[0], int(args[1]), args[2], int(args[3])
+    served = {}
+    for _ in range(n):
+        if proto == 'tcp':
+            c = socket.create_connection((addr, port), timeout=5)
+            pid = int(c.recv(16))
+            c.sendall(b'bye')
+        else:
+            c = socket.socket(family(addr), socket.SOCK_DGRAM)
+            c.settimeout(5)
+            c.sendto(b'who', (addr, port))
+            pid = int(c.recv(16))
+            c.sendto(b'again', (addr, port))  # a second datagram of the same flow
+            assert int(c.recv(16)) == pid
+        served[c.getsockname()[1]] = pid
+        c.close()
+    say(served=served, done=os.getpid())
