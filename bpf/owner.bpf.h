@@ -140,41 +140,39 @@ static __always_inline bool owner_live_tuple(const struct sw_owner_entry *ent, _
 }
 
 /* The key of a socket's local port (listeners, unconnected UDP): the address
- * it is bound to (NULL or zero: any), and the port. */
+ * it is bound to (NULL or zero: any), its family (4 or 6), and the port. */
 static __always_inline void port_key(struct sw_owner_key *k, __u64 netns, __u8 proto, const __u8 *laddr,
-				     __u16 lport)
+				     __u8 family, __u16 lport)
 {
 	__builtin_memset(k, 0, sizeof(*k));
 	k->netns = netns;
 	k->proto = proto;
+	k->family = family;
 	k->lport = lport;
 	if (laddr)
 		__builtin_memcpy(k->laddr, laddr, 16);
 }
 
-static __always_inline bool same_addr(const __u8 *a, const __u8 *b)
-{
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-
-	return x[0] == y[0] && x[1] == y[1];
-}
-
 /* An address as the tuple keys hold it: IPv4 in the first 4 bytes, an IPv6
- * socket's v4-mapped address (::ffff:a.b.c.d, which sends IPv4) too. */
-static __always_inline void key_addr(__u8 *out, const __u32 *a6, __u32 a4, bool v6)
+ * socket's v4-mapped address (::ffff:a.b.c.d, which sends IPv4) too. Its
+ * family: 4 or 6. */
+static __always_inline __u8 key_addr(__u8 *out, const __u32 *a6, __u32 a4, bool v6)
 {
 	__u32 *o = (__u32 *)out;
 
 	o[0] = a4;
 	o[1] = o[2] = o[3] = 0;
-	if (v6 && !(a6[0] == 0 && a6[1] == 0 && a6[2] == bpf_htonl(0xffff))) {
-		o[0] = a6[0];
-		o[1] = a6[1];
-		o[2] = a6[2];
-		o[3] = a6[3];
-	} else if (v6) {
+	if (!v6)
+		return 4;
+	if (a6[0] == 0 && a6[1] == 0 && a6[2] == bpf_htonl(0xffff)) {
 		o[0] = a6[3];
+		return 4;
 	}
+	o[0] = a6[0];
+	o[1] = a6[1];
+	o[2] = a6[2];
+	o[3] = a6[3];
+	return 6;
 }
 
 static __always_inline bool owned_proto(__u32 proto)
@@ -182,48 +180,130 @@ static __always_inline bool owned_proto(__u32 proto)
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }
 
-static __always_inline bool same_owner(const struct sw_owner *a, const struct sw_owner *b)
+static __always_inline bool same_comm(const struct sw_owner *a, const struct sw_owner *b)
 {
 	const __u64 *ca = (const __u64 *)a->comm, *cb = (const __u64 *)b->comm;
 
-	return a->pid == b->pid && a->uid == b->uid && a->cgroup_id == b->cgroup_id && ca[0] == cb[0] &&
-	       ca[1] == cb[1];
+	return ca[0] == cb[0] && ca[1] == cb[1];
 }
 
-/* Whether the socket behind an entry is still open (its own entry says so;
- * an evicted one is taken as open). */
-static __always_inline bool holder_open(const struct sw_owner_entry *ent)
+static __always_inline bool same_owner(const struct sw_owner *a, const struct sw_owner *b)
 {
-	struct sw_owner_entry *sock;
-	__u64 cookie = ent->cookie;
+	return a->pid == b->pid && a->uid == b->uid && a->cgroup_id == b->cgroup_id && same_comm(a, b);
+}
 
-	if (ent->released_ns)
-		return false;
-	sock = bpf_map_lookup_elem(&owner_cookies, &cookie);
+/* One process (its threads may have names of their own). */
+static __always_inline bool same_process(const struct sw_owner *a, const struct sw_owner *b)
+{
+	return a->pid == b->pid && a->cgroup_id == b->cgroup_id;
+}
+
+/* An open socket's entry (its own entry says so; an evicted one is taken as
+ * open). */
+static __always_inline bool cookie_open(__u64 cookie)
+{
+	struct sw_owner_entry *sock = bpf_map_lookup_elem(&owner_cookies, &cookie);
+
 	return !sock || !sock->released_ns;
 }
 
-/* Writes a bound port's entry (k: port_key). When another open socket of
- * another owner holds the same address and port (SO_REUSEPORT), the entry is
- * shared from then on. True when it wrote. */
-static __always_inline bool port_claim(struct sw_owner_key *k, struct sw_owner_entry *ent)
+/* A port entry some open socket still holds. */
+static __always_inline bool port_held(const struct sw_owner_entry *port)
 {
-	struct sw_owner_entry *old = bpf_map_lookup_elem(&owner_tuples, k);
+	if (port->port.holders)
+		return true;
+	/* an unbound socket's port (egress_port): its socket's */
+	return !port->released_ns && cookie_open(port->cookie);
+}
 
-	ent->shared = old && holder_open(old) &&
-		      (old->shared || (old->cookie != ent->cookie && !same_owner(&old->o, &ent->o)));
-	if (old && old->cookie == ent->cookie && !old->released_ns && old->shared == ent->shared &&
-	    same_owner(&old->o, &ent->o))
+/* A socket takes its bound port (once, at its bind, or at the first claim
+ * that finds it bound). The entry counts the open sockets holding the port
+ * (SO_REUSEPORT) and remembers the last two; holders of two processes make it
+ * shared: it names what they have in common (cgroup, uid and name, when they
+ * agree) with pid 0, which the filters by name and cgroup still match and
+ * the records show as null. ent: the socket's cookie entry. True when it wrote. */
+static __always_inline bool port_claim(struct sw_owner_key *k, const struct sw_owner_entry *ent)
+{
+	struct sw_owner_entry *old = bpf_map_lookup_elem(&owner_tuples, k), nw = *ent;
+
+	nw.port.other = 0;
+	nw.port.holders = 1;
+	nw.port.pad = 0;
+	nw.shared = 0;
+	if (old && port_held(old)) {
+		nw.port.holders = (old->port.holders ?: 1) + 1;
+		nw.port.other = old->cookie;
+		if (old->shared || !same_process(&old->o, &ent->o)) {
+			nw.shared = 1;
+			if (old->shared)
+				nw.port.other = old->port.other;
+			/* in common, or nothing */
+			nw.o = old->o;
+			nw.o.pid = 0;
+			if (old->o.cgroup_id != ent->o.cgroup_id || old->o.uid != ent->o.uid || !same_comm(&old->o, &ent->o))
+				__builtin_memset(&nw.o, 0, sizeof(nw.o));
+		}
+	}
+	return !bpf_map_update_elem(&owner_tuples, k, &nw, BPF_ANY);
+}
+
+/* A socket that holds its port alone has a new owner (a child it was handed
+ * to): so has the port. True when it wrote. */
+static __always_inline bool port_follow(struct sw_owner_key *k, const struct sw_owner_entry *ent)
+{
+	struct sw_owner_entry *port = bpf_map_lookup_elem(&owner_tuples, k);
+
+	if (!port || port->shared || port->cookie != ent->cookie || same_owner(&port->o, &ent->o))
 		return false;
-	return !bpf_map_update_elem(&owner_tuples, k, ent, BPF_ANY);
+	port->o = ent->o;
+	return true;
+}
+
+/* A holder of a port is released. The last one frees it. When one open
+ * holder is left of a shared port, it is the last holder or the other one
+ * remembered, if either is still open: it names that one again. A port whose
+ * last holder went keeps the other one remembered if open (else the released
+ * one, whose grace period then ends its answers). True when it wrote. */
+static __always_inline bool port_release(struct sw_owner_key *k, __u64 cookie)
+{
+	struct sw_owner_entry *port = bpf_map_lookup_elem(&owner_tuples, k), *c;
+	__u64 next;
+
+	if (!port)
+		return false;
+	if (port->port.holders <= 1) {
+		if (port->port.holders == 0 && port->cookie != cookie)
+			return false; /* another socket's (an unbound one's, before) */
+		bpf_map_delete_elem(&owner_tuples, k);
+		return true;
+	}
+	port->port.holders--;
+	if (port->shared && port->port.holders > 1)
+		return false; /* shared still, as far as it can tell */
+	if (!port->shared && port->cookie != cookie)
+		return false;
+	/* the one left: the last holder or the other one remembered, if open */
+	next = port->cookie == cookie ? port->port.other : port->cookie;
+	c = next ? bpf_map_lookup_elem(&owner_cookies, &next) : NULL;
+	if ((!c || c->released_ns) && port->shared && port->cookie != cookie && port->port.other) {
+		next = port->port.other;
+		c = bpf_map_lookup_elem(&owner_cookies, &next);
+	}
+	if (!c || c->released_ns)
+		return false;
+	port->o = c->o;
+	port->cookie = next;
+	port->port.other = 0;
+	port->shared = 0;
+	return true;
 }
 
 /* The calling process now owns the socket: its cookie entry, and with a
- * bound address (baddr, key_addr's form) its local port's. Process context
- * only. addr_hook: a connect/sendmsg/recvmsg hook; connect: the socket's tuple
- * may change. */
+ * bound address (baddr, key_addr's form, of family bfamily) its local
+ * port's. Process context only. addr_hook: a connect/sendmsg/recvmsg hook;
+ * connect: the socket's tuple may change. */
 static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool addr_hook, bool connect,
-					const __u8 *baddr)
+					const __u8 *baddr, __u8 bfamily)
 {
 	bool bound = baddr != NULL;
 	struct sw_owner_entry ent, *old;
@@ -257,16 +337,20 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool add
 		__builtin_memcpy(ent.bound_addr, old->bound_addr, 16);
 		ent.bound_port = old->bound_port;
 		ent.bound_proto = old->bound_proto;
+		ent.bound_family = old->bound_family;
 	}
 	if (st)
 		st->learnt = 0; /* a new owner: its tuples too */
-	if (bound && owned_proto(sk->protocol) && sk->src_port) {
+	if (bound && owned_proto(sk->protocol) && sk->src_port && !ent.bound_port) {
 		__builtin_memcpy(ent.bound_addr, baddr, 16);
 		ent.bound_port = sk->src_port;
 		ent.bound_proto = sk->protocol;
-		port_key(&k, netns, sk->protocol, baddr, sk->src_port);
+		ent.bound_family = bfamily;
+		port_key(&k, netns, sk->protocol, baddr, bfamily, sk->src_port);
 		port_claim(&k, &ent);
-		ent.shared = 0; /* the cookie entry is the socket's own */
+	} else if (ent.bound_port && old && !same_owner(&old->o, &ent.o)) {
+		port_key(&k, netns, ent.bound_proto, ent.bound_addr, ent.bound_family, ent.bound_port);
+		port_follow(&k, &ent);
 	}
 	bpf_map_update_elem(&owner_cookies, &cookie, &ent, BPF_ANY);
 	owner_changed();
@@ -280,7 +364,7 @@ confirmed:
 SEC("cgroup/sock_create")
 int sw_sock_create(struct bpf_sock *sk)
 {
-	owner_claim(sk, sk, false, false, NULL);
+	owner_claim(sk, sk, false, false, NULL, 0);
 	return 1;
 }
 
@@ -289,10 +373,10 @@ SEC("cgroup/post_bind4")
 int sw_post_bind4(struct bpf_sock *sk)
 {
 	__u32 none[4] = {};
-	__u8 addr[16];
+	__u8 addr[16], family;
 
-	key_addr(addr, none, sk->src_ip4, false);
-	owner_claim(sk, sk, false, false, addr);
+	family = key_addr(addr, none, sk->src_ip4, false);
+	owner_claim(sk, sk, false, false, addr, family);
 	return 1;
 }
 
@@ -300,10 +384,10 @@ SEC("cgroup/post_bind6")
 int sw_post_bind6(struct bpf_sock *sk)
 {
 	__u32 a6[4] = { sk->src_ip6[0], sk->src_ip6[1], sk->src_ip6[2], sk->src_ip6[3] };
-	__u8 addr[16];
+	__u8 addr[16], family;
 
-	key_addr(addr, a6, 0, true);
-	owner_claim(sk, sk, false, false, addr);
+	family = key_addr(addr, a6, 0, true);
+	owner_claim(sk, sk, false, false, addr, family);
 	return 1;
 }
 
@@ -312,42 +396,42 @@ int sw_post_bind6(struct bpf_sock *sk)
 SEC("cgroup/connect4")
 int sw_connect4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, true, NULL);
+	owner_claim(ctx, ctx->sk, true, true, NULL, 0);
 	return 1;
 }
 
 SEC("cgroup/connect6")
 int sw_connect6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, true, NULL);
+	owner_claim(ctx, ctx->sk, true, true, NULL, 0);
 	return 1;
 }
 
 SEC("cgroup/sendmsg4")
 int sw_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, false, NULL);
+	owner_claim(ctx, ctx->sk, true, false, NULL, 0);
 	return 1;
 }
 
 SEC("cgroup/sendmsg6")
 int sw_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, false, NULL);
+	owner_claim(ctx, ctx->sk, true, false, NULL, 0);
 	return 1;
 }
 
 SEC("cgroup/recvmsg4")
 int sw_recvmsg4(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, false, NULL);
+	owner_claim(ctx, ctx->sk, true, false, NULL, 0);
 	return 1;
 }
 
 SEC("cgroup/recvmsg6")
 int sw_recvmsg6(struct bpf_sock_addr *ctx)
 {
-	owner_claim(ctx, ctx->sk, true, false, NULL);
+	owner_claim(ctx, ctx->sk, true, false, NULL, 0);
 	return 1;
 }
 
@@ -358,7 +442,7 @@ int sw_recvmsg6(struct bpf_sock_addr *ctx)
 SEC("cgroup/sock_release")
 int sw_sock_release(struct bpf_sock *sk)
 {
-	struct sw_owner_entry *ent, *port;
+	struct sw_owner_entry *ent;
 	struct sw_owner_key k;
 	__u64 cookie, netns;
 
@@ -372,12 +456,9 @@ int sw_sock_release(struct bpf_sock *sk)
 	ent->released_ns = bpf_ktime_get_ns();
 	if (!ent->bound_port)
 		return 1;
-	port_key(&k, netns, ent->bound_proto, ent->bound_addr, ent->bound_port);
-	port = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (port && port->cookie == cookie) {
-		bpf_map_delete_elem(&owner_tuples, &k);
+	port_key(&k, netns, ent->bound_proto, ent->bound_addr, ent->bound_family, ent->bound_port);
+	if (port_release(&k, cookie))
 		owner_changed();
-	}
 	return 1;
 }
 
@@ -403,9 +484,19 @@ static __always_inline void tuple_key(struct sw_owner_key *k, const struct sw_ev
 	}
 }
 
+/* A port entry answers while a socket holds it, or for an unbound socket's
+ * port (no holders counted), as long as that socket's tuples would. */
+static __always_inline bool port_live(const struct sw_owner_entry *ent, __u64 now)
+{
+	return ent->port.holders || owner_live_tuple(ent, now);
+}
+
 /* The owner of the local socket at one end of the packet: its connection,
  * else its port as the kernel finds a socket for it: bound to the packet's
- * local address, else to any. A shared port answers nobody. */
+ * local address, else to any address of its family, else (IPv4) an IPv6
+ * socket bound to any, which takes IPv4 too unless IPV6_V6ONLY (the hooks
+ * cannot see that). A shared port names what its holders have in common,
+ * pid 0. */
 static __always_inline bool owner_by_tuple(const struct sw_event *e, bool local_is_src, __u64 now,
 					   struct sw_owner *out)
 {
@@ -414,19 +505,27 @@ static __always_inline bool owner_by_tuple(const struct sw_event *e, bool local_
 
 	tuple_key(&k, e, tap_netns, local_is_src);
 	ent = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (!ent || !owner_live_tuple(ent, now)) {
-		__builtin_memset(k.raddr, 0, 16);
-		k.rport = 0;
-		ent = bpf_map_lookup_elem(&owner_tuples, &k);
-	}
-	if (!ent || !owner_live_tuple(ent, now)) {
-		__builtin_memset(k.laddr, 0, 16);
-		ent = bpf_map_lookup_elem(&owner_tuples, &k);
-	}
-	if (!ent || !owner_live_tuple(ent, now) || ent->shared)
+	if (ent && owner_live_tuple(ent, now))
+		goto found;
+	__builtin_memset(k.raddr, 0, 16);
+	k.rport = 0;
+	k.family = e->family;
+	ent = bpf_map_lookup_elem(&owner_tuples, &k);
+	if (ent && port_live(ent, now))
+		goto found;
+	__builtin_memset(k.laddr, 0, 16);
+	ent = bpf_map_lookup_elem(&owner_tuples, &k);
+	if (ent && port_live(ent, now))
+		goto found;
+	if (e->family != 4)
 		return false;
+	k.family = 6;
+	ent = bpf_map_lookup_elem(&owner_tuples, &k);
+	if (!ent || !port_live(ent, now))
+		return false;
+found:
 	*out = ent->o;
-	return true;
+	return out->pid || out->cgroup_id;
 }
 
 /* The socket at one end, in another local namespace: its connection only (a
@@ -530,6 +629,7 @@ static __always_inline int egress_tuple(struct __sk_buff *skb, struct sw_event *
 
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) < 0 || ip.frag_off & bpf_htons(0x1fff))
 			return -1;
+		e->family = 4;
 		e->proto = ip.protocol;
 		__builtin_memcpy(e->saddr, &ip.saddr, 4);
 		__builtin_memcpy(e->daddr, &ip.daddr, 4);
@@ -539,6 +639,7 @@ static __always_inline int egress_tuple(struct __sk_buff *skb, struct sw_event *
 
 		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)) < 0)
 			return -1;
+		e->family = 6;
 		e->proto = ip6.nexthdr; /* extension headers: not learnt */
 		__builtin_memcpy(e->saddr, &ip6.saddr, 16);
 		__builtin_memcpy(e->daddr, &ip6.daddr, 16);
@@ -577,9 +678,10 @@ static __always_inline bool egress_port(struct __sk_buff *skb, struct bpf_sock *
 	/* a bound port's entry goes at the release: its peers keep tuples */
 	if (!ent || ent->bound_port)
 		return false;
-	port_key(&k, netns, IPPROTO_UDP, NULL, full->src_port); /* unbound: any address */
+	/* unbound: any address */
+	port_key(&k, netns, IPPROTO_UDP, NULL, full->family == 10 /* AF_INET6 */ ? 6 : 4, full->src_port);
 	known = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (known && known->cookie != cookie && owner_live_tuple(known, bpf_ktime_get_ns()))
+	if (known && known->cookie != cookie && port_live(known, bpf_ktime_get_ns()))
 		return false;
 	if (!known || known->cookie != cookie || !same_owner(&known->o, &ent->o) || known->released_ns) {
 		if (bpf_map_update_elem(&owner_tuples, &k, ent, BPF_ANY))
@@ -594,7 +696,7 @@ SEC("cgroup_skb/egress")
 int sw_egress(struct __sk_buff *skb)
 {
 	struct sw_owner_entry *ent, *known, child;
-	struct bpf_sock *sk, *full = NULL, *lsk;
+	struct bpf_sock *sk, *full = NULL;
 	struct sw_owner_key k;
 	struct sw_event e;
 	struct sw_owner_sock *st = NULL, *lst = NULL;
@@ -632,26 +734,36 @@ int sw_egress(struct __sk_buff *skb)
 		return 1;
 	cookie = bpf_get_socket_cookie(skb);
 	ent = cookie ? bpf_map_lookup_elem(&owner_cookies, &cookie) : NULL;
+	if (full && full->state == 10 /* TCP_LISTEN */ && ent) {
+		/* a SYN-ACK: the kernel hands this hook the listener, not its
+		 * request socket. Its owner goes into its storage, which the
+		 * connection it accepts next copies (a listener from before the
+		 * start has none yet; one whose owner changed, a stale one). */
+		lst = bpf_sk_storage_get(&owner_socks, full, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (lst && !same_owner(&lst->o, &ent->o))
+			lst->o = ent->o;
+	}
 	if (!ent) {
-		/* an accepted connection (or its request socket, sending the
-		 * SYN-ACK): its own listener's owner, from the listener's storage
-		 * (copied into the accepted socket's); else the port's, unless
-		 * shared, bound to this address, else to any */
+		/* an accepted connection: its own listener's owner, from the
+		 * storage it copied from the listener; else the port's (bound to
+		 * this address, else to any), unless shared */
 		if (full)
 			lst = st ?: bpf_sk_storage_get(&owner_socks, full, 0, 0);
-		else if (sk && (lsk = bpf_get_listener_sock(sk)))
-			lst = bpf_sk_storage_get(&owner_socks, lsk, 0, 0);
 		__builtin_memset(&child, 0, sizeof(child));
 		if (lst && lst->o.pid) {
 			child.o = lst->o;
 		} else {
-			port_key(&k, netns, e.proto, e.saddr, e.sport);
+			port_key(&k, netns, e.proto, e.saddr, e.family, e.sport);
 			ent = bpf_map_lookup_elem(&owner_tuples, &k);
-			if (!ent || !owner_live(ent, bpf_ktime_get_ns())) {
-				port_key(&k, netns, e.proto, NULL, e.sport);
+			if (!ent || !port_held(ent)) {
+				port_key(&k, netns, e.proto, NULL, e.family, e.sport);
 				ent = bpf_map_lookup_elem(&owner_tuples, &k);
 			}
-			if (!ent || !owner_live(ent, bpf_ktime_get_ns()) || ent->shared)
+			if ((!ent || !port_held(ent)) && e.family == 4) {
+				port_key(&k, netns, e.proto, NULL, 6, e.sport);
+				ent = bpf_map_lookup_elem(&owner_tuples, &k);
+			}
+			if (!ent || !port_held(ent) || ent->shared)
 				return 1;
 			child.o = ent->o;
 		}
@@ -683,7 +795,9 @@ static __always_inline bool proc_one(const struct sw_owner *o)
 {
 	bool pid = proc_filter.n_pids == 0, cgroup = proc_filter.n_cgroups == 0;
 
-	if (!o->pid)
+	/* pid 0 with a cgroup: a shared port's holders, who agree on all but
+	 * the pid (a --pid never matches it) */
+	if (!o->pid && !o->cgroup_id)
 		return false;
 #pragma unroll
 	for (int i = 0; i < SW_MAX_PROC_PIDS; i++)

@@ -25,19 +25,28 @@ struct sw_event_owner {
  * (bpf_ktime_get_ns), 0 while open; a released entry still answers for
  * SW_OWNER_GRACE_S, so FIN and TIME_WAIT packets resolve. */
 struct sw_owner_entry {
-	struct sw_owner o;
-	__u64 cookie;
+	struct sw_owner o; /* a shared port's: what its holders have in common (pid 0) */
+	__u64 cookie;      /* the socket's; a port's: its last holder's */
 	__u64 released_ns;
-	__u8 bound_addr[16]; /* cookie entries: the address and port its bind gave it, to free at release */
-	__u16 bound_port;
+	union {
+		__u8 bound_addr[16]; /* cookie entries: the address its bind gave it (key_addr's form) */
+		struct {             /* port entries */
+			__u64 other;    /* another holder's cookie (of another process, when shared) */
+			__u32 holders;  /* the open sockets that hold it; 0: an unbound socket's port */
+			__u32 pad;
+		} port;
+	};
+	__u16 bound_port;  /* cookie entries: with bound_addr and bound_family, the port to free at release */
 	__u8 bound_proto;
-	__u8 shared; /* port entries: live sockets of different owners hold this address and port
-		      * (SO_REUSEPORT), and the kernel picks one per connection or datagram after the
-		      * tap: it answers nobody rather than the wrong one */
+	__u8 bound_family; /* 4 or 6: the port key's family */
+	__u8 shared;       /* port entries: sockets of different processes hold this address and port
+			    * (SO_REUSEPORT), and the kernel picks one per connection or datagram after
+			    * the tap: it names nobody rather than the wrong one */
+	__u8 pad[3];
 };
 
-/* A socket's storage (owner_socks): see bpf/owner.bpf.h. The sidecar writes
- * one into a listener from before the start, so its connections are its own. */
+/* A socket's storage (owner_socks; see bpf/owner.bpf.h): a listener's is
+ * copied into the connections it accepts. */
 struct sw_owner_sock {
 	__u64 learnt;
 	__u64 claimed;
@@ -46,7 +55,7 @@ struct sw_owner_sock {
 
 /* The tuple map's key, from the local socket's side. A connected socket's
  * entry has every field; a bound listener's or unconnected UDP socket's has
- * proto, netns, lport and the address it is bound to (zero: any; an IPv6
+ * proto, netns, lport, its family and the address it is bound to (zero: any; an IPv6
  * socket's v4-mapped address as IPv4), raddr and rport zero. */
 struct sw_owner_key {
 	__u64 netns;     /* network namespace cookie */
@@ -55,7 +64,8 @@ struct sw_owner_key {
 	__u16 lport;     /* host order */
 	__u16 rport;
 	__u8 proto;
-	__u8 pad[3];
+	__u8 family;     /* a port's: 4 or 6, the bound socket's (an IPv6 socket bound to any takes IPv4 too); 0 in a connection's */
+	__u8 pad[2];
 };
 
 #define SW_OWNER_GRACE_S 60 /* TCP's TIME_WAIT */

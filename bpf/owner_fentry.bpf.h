@@ -113,8 +113,9 @@ static __always_inline bool sock_tuple(struct sock___sw *sk, __u16 family, struc
 	return true;
 }
 
-/* The address the socket is bound to, key_addr's form (zero: any). */
-static __always_inline void sock_bound_addr(struct sock___sw *sk, __u16 family, __u8 *out)
+/* The address the socket is bound to, key_addr's form (zero: any); its
+ * family, 4 or 6. */
+static __always_inline __u8 sock_bound_addr(struct sock___sw *sk, __u16 family, __u8 *out)
 {
 	__u32 a6[4] = {}, a4 = 0;
 
@@ -122,7 +123,7 @@ static __always_inline void sock_bound_addr(struct sock___sw *sk, __u16 family, 
 		BPF_CORE_READ_INTO(&a6, sk, __sk_common.skc_v6_rcv_saddr);
 	else
 		a4 = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-	key_addr(out, a6, a4, family == SW_AF_INET6);
+	return key_addr(out, a6, a4, family == SW_AF_INET6);
 }
 
 /* The calling process now owns the socket: its identity's entry, with
@@ -134,7 +135,7 @@ static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool f
 	struct sw_owner_key k;
 	__u64 netns, id;
 	__u16 family, proto, lport;
-	bool wrote = false;
+	bool wrote = false, newly;
 
 	if (!sk)
 		return;
@@ -153,14 +154,17 @@ static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool f
 		__builtin_memcpy(ent.bound_addr, old->bound_addr, 16);
 		ent.bound_port = old->bound_port;
 		ent.bound_proto = old->bound_proto;
+		ent.bound_family = old->bound_family;
 	}
-	if (how & CLAIM_BOUND && lport) {
-		sock_bound_addr(sk, family, ent.bound_addr);
+	/* the port is taken once: its address as bound then (a UDP connect
+	 * later gives the socket a local address of its own) */
+	newly = how & CLAIM_BOUND && lport && !ent.bound_port;
+	if (newly) {
+		ent.bound_family = sock_bound_addr(sk, family, ent.bound_addr);
 		ent.bound_port = lport;
 		ent.bound_proto = proto;
 	}
-	if (!old || old->released_ns || !same_owner(&old->o, &ent.o) || old->bound_port != ent.bound_port ||
-	    !same_addr(old->bound_addr, ent.bound_addr)) {
+	if (!old || old->released_ns || !same_owner(&old->o, &ent.o) || old->bound_port != ent.bound_port) {
 		bpf_map_update_elem(&owner_cookies, &id, &ent, BPF_ANY);
 		wrote = true;
 	}
@@ -176,9 +180,12 @@ static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool f
 			wrote = true;
 		}
 	}
-	if (how & CLAIM_BOUND && lport) {
-		port_key(&k, netns, proto, ent.bound_addr, lport);
+	if (newly) {
+		port_key(&k, netns, proto, ent.bound_addr, ent.bound_family, lport);
 		wrote |= port_claim(&k, &ent);
+	} else if (ent.bound_port && old && !same_owner(&old->o, &ent.o)) {
+		port_key(&k, netns, ent.bound_proto, ent.bound_addr, ent.bound_family, ent.bound_port);
+		wrote |= port_follow(&k, &ent);
 	}
 	if (wrote)
 		owner_changed();
@@ -188,7 +195,7 @@ static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool f
  * connections answer for the grace period. */
 static __always_inline void fallback_release(struct sock___sw *sk, bool fentry)
 {
-	struct sw_owner_entry *ent, *port;
+	struct sw_owner_entry *ent;
 	struct sw_owner_key k;
 	__u64 netns, id;
 
@@ -204,12 +211,9 @@ static __always_inline void fallback_release(struct sock___sw *sk, bool fentry)
 	ent->released_ns = bpf_ktime_get_ns();
 	if (!ent->bound_port)
 		return;
-	port_key(&k, netns, ent->bound_proto, ent->bound_addr, ent->bound_port);
-	port = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (port && port->cookie == id) {
-		bpf_map_delete_elem(&owner_tuples, &k);
+	port_key(&k, netns, ent->bound_proto, ent->bound_addr, ent->bound_family, ent->bound_port);
+	if (port_release(&k, id))
 		owner_changed();
-	}
 }
 
 /* A UDP send or receive: the port always (an unconnected socket's datagrams

@@ -232,31 +232,48 @@ static bool live(const struct sw_owner_entry *ent, uint64_t now)
 	       now - ent->released_ns < (uint64_t)SW_OWNER_GRACE_S * 1000000000ULL;
 }
 
-/* bpf/owner.bpf.h's owner_by_tuple (far: owner_far), from user space. */
+static bool socket_live(int cookies, uint64_t cookie, uint64_t now)
+{
+	struct sw_owner_entry sock;
+
+	return bpf_map_lookup_elem(cookies, &cookie, &sock) || live(&sock, now);
+}
+
+/* bpf/owner.bpf.h's owner_by_tuple (far: owner_far), from user space: the
+ * connection; then the port bound to this address, to any of its family, and
+ * (IPv4) to any IPv6. A shared port's pid is 0: no owner here. */
 static bool by_tuple(const struct engine *e, const struct sw_flow_key *f, bool local_is_src, bool far, uint64_t now,
 		     struct sw_owner *out)
 {
 	int tuples = bpf_map__fd(e->skel->maps.owner_tuples), cookies = bpf_map__fd(e->skel->maps.owner_cookies);
 	struct sw_owner_key k = { .netns = far ? 0 : e->owners.netns, .proto = f->proto };
-	struct sw_owner_entry ent, sock;
+	struct sw_owner_entry ent;
 
 	memcpy(k.laddr, local_is_src ? f->saddr : f->daddr, 16);
 	memcpy(k.raddr, local_is_src ? f->daddr : f->saddr, 16);
 	k.lport = local_is_src ? f->sport : f->dport;
 	k.rport = local_is_src ? f->dport : f->sport;
-	/* the connection; then the port bound to this address; then to any */
-	for (int pass = 0; pass < (far ? 1 : 3); pass++) {
-		if (!bpf_map_lookup_elem(tuples, &k, &ent) && live(&ent, now) &&
-		    (bpf_map_lookup_elem(cookies, &ent.cookie, &sock) || live(&sock, now))) {
-			if (ent.shared)
+	for (int pass = 0; pass < (far ? 1 : 4); pass++) {
+		if (pass == 1) {
+			memset(k.raddr, 0, sizeof(k.raddr));
+			k.rport = 0;
+			k.family = f->family;
+		} else if (pass == 2) {
+			memset(k.laddr, 0, sizeof(k.laddr));
+		} else if (pass == 3) {
+			if (f->family != 4)
+				break;
+			k.family = 6;
+		}
+		if (bpf_map_lookup_elem(tuples, &k, &ent))
+			continue;
+		/* a port answers while held (bpf/owner.bpf.h's port_live) */
+		if ((pass && ent.port.holders) || (live(&ent, now) && socket_live(cookies, ent.cookie, now))) {
+			if (!ent.o.pid)
 				return false;
 			*out = ent.o;
 			return true;
 		}
-		if (pass)
-			memset(k.laddr, 0, sizeof(k.laddr));
-		memset(k.raddr, 0, sizeof(k.raddr));
-		k.rport = 0;
 	}
 	return false;
 }

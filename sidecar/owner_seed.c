@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -46,10 +45,10 @@ struct seed_sock {
 	uint32_t uid;
 	uint8_t proto;
 	uint8_t listen;
+	uint8_t family; /* 4 or 6, as the owner keys have it (a v4-mapped address is IPv4) */
 	uint16_t lport, rport;
 	uint8_t laddr[16], raddr[16];
 	uint32_t pid;
-	int fd; /* the pid's descriptor of it */
 };
 
 struct seed {
@@ -95,7 +94,7 @@ static int socket_in(int nsfd, int domain, int type, int proto)
 
 /* An address as the owner keys hold it (bpf/owner.bpf.h's key_addr): IPv4
  * in the first 4 bytes, an IPv6 socket's v4-mapped address too. */
-static void key_addr(uint8_t *out, const __be32 *a, int family)
+static uint8_t key_addr(uint8_t *out, const __be32 *a, int family)
 {
 	bool mapped = family == AF_INET6 && !a[0] && !a[1] && a[2] == htonl(0xffff);
 
@@ -104,6 +103,7 @@ static void key_addr(uint8_t *out, const __be32 *a, int family)
 		memcpy(out, &a[mapped ? 3 : 0], 4);
 	else
 		memcpy(out, a, 16);
+	return family == AF_INET || mapped ? 4 : 6;
 }
 
 /* One dump of one family and protocol in one namespace, appended to seed. */
@@ -156,7 +156,7 @@ static int dump(struct seed *sd, int nsfd, uint64_t netns, int family, int proto
 			s->listen = proto == IPPROTO_TCP && m->idiag_state == TCP_LISTEN;
 			s->lport = ntohs(m->id.idiag_sport);
 			s->rport = ntohs(m->id.idiag_dport);
-			key_addr(s->laddr, m->id.idiag_src, family);
+			s->family = key_addr(s->laddr, m->id.idiag_src, family);
 			key_addr(s->raddr, m->id.idiag_dst, family);
 		}
 	}
@@ -204,10 +204,8 @@ static void find_pids(struct seed *sd)
 			if (sscanf(link, "socket:[%u]", &key.inode) != 1)
 				continue;
 			s = bsearch(&key, sd->s, sd->n, sizeof(*sd->s), by_inode);
-			if (s && !s->pid) {
+			if (s && !s->pid)
 				s->pid = pid;
-				s->fd = atoi(f->d_name);
-			}
 		}
 		closedir(fds);
 	}
@@ -317,51 +315,41 @@ static bool process_owner(const struct cgroups *cg, uint32_t pid, struct sw_owne
 	return true;
 }
 
-/* bpf/owner.bpf.h's port_claim for a socket from before the start: a port
- * another open socket of another owner holds is shared (SO_REUSEPORT); one
- * whose holder is closed is taken over; a hook's entry for this socket, or
- * another of this owner's, is newer and kept. */
-static void port_seed(int tuples, int cookies, const struct sw_owner_key *k, const struct sw_owner_entry *ent)
+static bool same_process(const struct sw_owner *a, const struct sw_owner *b)
 {
-	struct sw_owner_entry old, sock;
-	bool open;
-
-	if (bpf_map_lookup_elem(tuples, k, &old)) {
-		bpf_map_update_elem(tuples, k, ent, BPF_NOEXIST);
-		return;
-	}
-	if (old.cookie == ent->cookie || (!memcmp(&old.o, &ent->o, sizeof(old.o)) && !old.released_ns))
-		return;
-	open = !old.released_ns && (bpf_map_lookup_elem(cookies, &old.cookie, &sock) || !sock.released_ns);
-	if (!open) {
-		bpf_map_update_elem(tuples, k, ent, BPF_ANY);
-	} else if (!old.shared) {
-		old.shared = 1;
-		bpf_map_update_elem(tuples, k, &old, BPF_ANY);
-	}
+	return a->pid == b->pid && a->cgroup_id == b->cgroup_id;
 }
 
-/* A listener from before the start: its owner in its storage, as a bind hook
- * would have put it, so that the connections it accepts are its own even
- * when other processes listen on the port too (SO_REUSEPORT). Written through
- * a copy of the process's descriptor (pidfd_getfd: needs leave to ptrace it;
- * without, its connections go by the port, and by nobody when it is shared). */
-static void listener_storage(int socks, const struct seed_sock *s, const struct sw_owner *o)
+/* bpf/owner.bpf.h's port_claim, for a socket from before the start: one more
+ * holder of the port; holders of two processes make it shared (named by what
+ * they have in common, pid 0). A port no open socket holds is taken over. */
+static void port_seed(int tuples, int cookies, const struct sw_owner_key *k, const struct sw_owner_entry *ent)
 {
-	struct sw_owner_sock val = { .o = *o };
-	struct stat st;
-	int pidfd, fd;
+	struct sw_owner_entry old, sock, nw = *ent;
+	bool held;
 
-	pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
-	if (pidfd < 0)
-		return;
-	fd = (int)syscall(SYS_pidfd_getfd, pidfd, s->fd, 0);
-	/* the same socket still (the process may have closed and reused the number) */
-	if (fd >= 0 && !fstat(fd, &st) && st.st_ino == s->inode)
-		bpf_map_update_elem(socks, &fd, &val, BPF_NOEXIST);
-	if (fd >= 0)
-		close(fd);
-	close(pidfd);
+	memset(&nw.port, 0, sizeof(nw.port));
+	nw.port.holders = 1;
+	nw.shared = 0;
+	if (!bpf_map_lookup_elem(tuples, k, &old)) {
+		held = old.port.holders ||
+		       (!old.released_ns && (bpf_map_lookup_elem(cookies, &old.cookie, &sock) || !sock.released_ns));
+		if (held) {
+			nw.port.holders = (old.port.holders ? old.port.holders : 1) + 1;
+			nw.port.other = old.cookie;
+			if (old.shared || !same_process(&old.o, &ent->o)) {
+				nw.shared = 1;
+				if (old.shared)
+					nw.port.other = old.port.other;
+				nw.o = old.o;
+				nw.o.pid = 0;
+				if (old.o.cgroup_id != ent->o.cgroup_id || old.o.uid != ent->o.uid ||
+				    memcmp(old.o.comm, ent->o.comm, sizeof(old.o.comm)))
+					memset(&nw.o, 0, sizeof(nw.o));
+			}
+		}
+	}
+	bpf_map_update_elem(tuples, k, &nw, BPF_ANY);
 }
 
 long owner_seed(struct engine *e)
@@ -370,8 +358,6 @@ long owner_seed(struct engine *e)
 	static const int families[] = { AF_INET, AF_INET6 }, protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	int cookies = bpf_map__fd(e->skel->maps.owner_cookies);
 	int tuples = bpf_map__fd(e->skel->maps.owner_tuples);
-	/* the cgroup route's; the fallback's accept hook names the accepting process */
-	int socks = ow->route == SW_ROUTE_CGROUP ? bpf_map__fd(e->skel->maps.owner_socks) : -1;
 	struct seed sd = { 0 };
 	struct far_ns far = { .n = 0 };
 	long seeded = 0;
@@ -395,7 +381,7 @@ long owner_seed(struct engine *e)
 	find_pids(&sd);
 	for (size_t i = 0; i < sd.n; i++) {
 		struct seed_sock *s = &sd.s[i];
-		struct sw_owner_entry ent = { .cookie = s->cookie };
+		struct sw_owner_entry ent = { .cookie = s->cookie }, known;
 		/* a port by its own namespace; another namespace's connection
 		 * under 0, "another local namespace" (bpf/owner.bpf.h's FAR_NETNS) */
 		struct sw_owner_key k = { .netns = s->netns, .proto = s->proto, .lport = s->lport };
@@ -403,14 +389,18 @@ long owner_seed(struct engine *e)
 		if (!s->pid || !process_owner(&ow->cg, s->pid, &ent.o))
 			continue;
 		ent.o.uid = s->uid;
+		/* a socket a hook saw meanwhile is newer, and holds its port already */
+		if (!bpf_map_lookup_elem(cookies, &s->cookie, &known))
+			continue;
 		if (s->listen || (s->proto == IPPROTO_UDP && !s->rport)) {
 			memcpy(ent.bound_addr, s->laddr, 16);
 			ent.bound_port = s->lport;
 			ent.bound_proto = s->proto;
+			ent.bound_family = s->family;
 			memcpy(k.laddr, s->laddr, 16);
+			k.family = s->family;
 			port_seed(tuples, cookies, &k, &ent);
-			if (s->listen && socks >= 0)
-				listener_storage(socks, s, &ent.o);
+			k.family = 0;
 		}
 		bpf_map_update_elem(cookies, &s->cookie, &ent, BPF_NOEXIST);
 		if (s->rport) {

@@ -124,20 +124,41 @@ elif role == 'sink':
     say(ready=os.getpid())
     sys.stdin.read()
 elif role == 'share':
-    import selectors
-    proto, port, addr = args[0], int(args[1]), args[2]
-    s = socket.socket(family(addr), socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    s.bind((addr, port))
-    if proto == 'tcp':
-        s.listen(1024)
+    import selectors, threading
+    proto, port, addr, *opts = args[0], int(args[1]), args[2], *args[3:]
+    threads = int(next((o.split('=')[1] for o in opts if o.startswith('threads=')), '0'))
+
+    def bound():
+        s = socket.socket(family(addr), socket.SOCK_STREAM if proto == 'tcp' else socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if 'v6only' in opts:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, port))
+        if proto == 'tcp':
+            s.listen(1024)
+        return s
+
+    socks = []
+    if threads:
+        # one socket a thread, each bound by a thread with a name of its own (as envoy's workers)
+        def worker(i):
+            ctypes.CDLL(None).prctl(15, f'{name[:11]}-t{i}'.encode(), 0, 0, 0)
+            socks.append(bound())
+        for i in range(threads):
+            t = threading.Thread(target=worker, args=(i,))
+            t.start()
+            t.join()
+    else:
+        socks.append(bound())
     sel = selectors.DefaultSelector()
-    sel.register(s, selectors.EVENT_READ, 'sock')
+    for s in socks:
+        sel.register(s, selectors.EVENT_READ, 'sock')
     sel.register(sys.stdin, selectors.EVENT_READ, 'stdin')
     me = str(os.getpid()).encode()
     say(ready=os.getpid())
     while True:
         for key, _ in sel.select():
+            s = key.fileobj
             if key.data == 'stdin':
                 if not sys.stdin.readline():
                     sys.exit(0)
@@ -152,12 +173,13 @@ elif role == 'share':
                 s.sendto(me, peer)
 elif role == 'ask':
     proto, port, addr, n = args[0], int(args[1]), args[2], int(args[3])
-    served = {}
+    served, held = {}, []
     for _ in range(n):
         if proto == 'tcp':
             c = socket.create_connection((addr, port), timeout=5)
             pid = int(c.recv(16))
             c.sendall(b'bye')
+            c.recv(16)  # the server's FIN: the exchange is over
         else:
             c = socket.socket(family(addr), socket.SOCK_DGRAM)
             c.settimeout(5)
@@ -166,5 +188,7 @@ elif role == 'ask':
             c.sendto(b'again', (addr, port))  # a second datagram of the same flow
             assert int(c.recv(16)) == pid
         served[c.getsockname()[1]] = pid
-        c.close()
+        held.append(c)  # open until the end: no local port is used twice
     say(served=served, done=os.getpid())
+    for c in held:
+        c.close()

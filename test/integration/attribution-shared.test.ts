@@ -1,50 +1,75 @@
 // Ports that several sockets hold, as real servers hold them: SO_REUSEPORT groups of
-// different processes (nginx, envoy and DNS servers run one listener per worker), one port on
+// different processes (nginx, envoy and DNS servers run one listener per worker), a process
+// whose threads each bind one, a group one member leaves (a handover restart), one port on
 // two addresses held by two programs (a resolver on 127.0.0.53:53 beside another on
-// 127.0.0.1:53), and a dual-stack [::] listener with IPv4 clients. Each server answers with
-// its own pid, so the test knows which process the kernel gave every connection and
-// datagram to; every packet must name that one or nobody (docs/attribution.md, "Ports
-// several sockets hold"). Servers start before the capture (the sidecar seeds them from the
-// socket tables) and after it (its hooks see them bind).
+// 127.0.0.1:53), an IPv4 and a v6only IPv6 listener of two processes (Docker's proxy), and a
+// dual-stack [::] listener with IPv4 clients. Each server answers with its own pid, so the
+// test knows which process the kernel gave every connection and datagram to; every packet
+// must name that one or nobody, never another (docs/attribution.md, "How it works", steps 3,
+// 4 and 6). Servers start before the capture (the sidecar seeds them from the socket tables)
+// and after it (its hooks see them bind). A second capture filters by name in the kernel:
+// a shared port whose holders share a name keeps every packet.
 import {mkdirSync, rmdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {suite} from 'uvu'
 import * as assert from 'uvu/assert'
 import type {PacketRecord, SidecarRecord} from '../../src/sidecar/records.js'
-import {SIDECAR} from '../helpers/integration-capture.js'
+import {SIDECAR, inNetns} from '../helpers/integration-capture.js'
 import {cgroup2Root} from '../helpers/integration-cgroup.js'
+import {makeNetns} from '../helpers/integration-netns.js'
 import {preflight} from '../helpers/integration-preflight.js'
 import {startProc, type Proc} from '../helpers/integration-proc.js'
 
 const PEER = fileURLToPath(new URL('../helpers/owner-peer.py', import.meta.url))
-const BASE = 41000 + (process.pid % 1500) * 10 // this run's ports: BASE .. BASE+9
-const END = BASE + 9 // a last datagram here: once the capture has it, it has everything before it
+const BASE = 20000 // in a network namespace of the test's own: nothing else uses these
+const END = BASE + 99 // a last datagram here: once a capture has it, it has everything before it
+
+interface ServerSpec {
+  addr: string
+  /** share-role options: 'v6only', 'threads=N' */
+  opts?: string[]
+  /** the cgroup and name of another server of this case: one program's workers */
+  sameAs?: number
+}
 
 interface Case {
   name: string
   proto: 'tcp' | 'udp'
-  /** one server per address, each its own process; equal addresses make a SO_REUSEPORT group */
-  servers: string[]
+  servers: ServerSpec[]
   /** where the client sends (default: each server's address) */
   to?: string[]
   before: boolean
-  /** the port is shared by processes the kernel chooses between after the tap */
+  /** processes the kernel chooses between after the tap share the port */
   shared: boolean
+  /** server 0 leaves after a first round; a second round goes to the rest */
+  handover?: boolean
+  /** the name-filtered capture must keep every packet of this case */
+  byName?: boolean
 }
 
+const v4 = (n = 1): ServerSpec[] => Array.from({length: n}, () => ({addr: '127.0.0.1'}))
 const CASES: Case[] = [
-  {name: 'tcp reuseport, listening before the start', proto: 'tcp', servers: ['127.0.0.1', '127.0.0.1'], before: true, shared: true},
-  {name: 'tcp reuseport, listening after the start', proto: 'tcp', servers: ['127.0.0.1', '127.0.0.1'], before: false, shared: true},
-  {name: 'tcp reuseport on ::1', proto: 'tcp', servers: ['::1', '::1'], before: false, shared: true},
-  {name: 'udp reuseport, bound before the start', proto: 'udp', servers: ['127.0.0.1', '127.0.0.1'], before: true, shared: true},
-  {name: 'udp reuseport, bound after the start', proto: 'udp', servers: ['127.0.0.1', '127.0.0.1'], before: false, shared: true},
-  {name: 'udp, one port on two addresses, bound before', proto: 'udp', servers: ['127.0.0.1', '127.0.0.2'], before: true, shared: false},
-  {name: 'udp, one port on two addresses, bound after', proto: 'udp', servers: ['127.0.0.1', '127.0.0.2'], before: false, shared: false},
-  {name: 'tcp, one port on two addresses', proto: 'tcp', servers: ['127.0.0.1', '127.0.0.2'], before: false, shared: false},
-  {name: 'tcp dual-stack [::] listener, IPv4 clients, before', proto: 'tcp', servers: ['::'], to: ['127.0.0.1'], before: true, shared: false},
+  {name: 'tcp reuseport, listening before the start', proto: 'tcp', servers: v4(2), before: true, shared: true},
+  {name: 'tcp reuseport, listening after the start', proto: 'tcp', servers: v4(2), before: false, shared: true},
+  {name: 'tcp reuseport on ::1', proto: 'tcp', servers: [{addr: '::1'}, {addr: '::1'}], before: false, shared: true},
+  {name: 'udp reuseport, bound before the start', proto: 'udp', servers: v4(2), before: true, shared: true},
+  {name: 'udp reuseport, bound after the start', proto: 'udp', servers: v4(2), before: false, shared: true},
+  {name: 'tcp reuseport, one process, a socket per named thread', proto: 'tcp', servers: [{addr: '127.0.0.1', opts: ['threads=2']}], before: false, shared: false},
+  {name: 'tcp reuseport handover: one server leaves, the other is named again (hooks)', proto: 'tcp', servers: v4(2), before: false, shared: true, handover: true},
+  {name: 'tcp reuseport handover: one server leaves, the other is named again (seeded)', proto: 'tcp', servers: v4(2), before: true, shared: true, handover: true},
+  {name: 'udp reuseport of one program\'s two workers, kept whole by a filter on its name', proto: 'udp', servers: [{addr: '127.0.0.1'}, {addr: '127.0.0.1', sameAs: 0}], before: false, shared: true, byName: true},
+  {name: 'tcp reuseport of one program\'s two workers, kept whole by a filter on its name (seeded)', proto: 'tcp', servers: [{addr: '127.0.0.1'}, {addr: '127.0.0.1', sameAs: 0}], before: true, shared: true, byName: true},
+  {name: 'udp, one port on two addresses, bound before', proto: 'udp', servers: [{addr: '127.0.0.1'}, {addr: '127.0.0.2'}], before: true, shared: false},
+  {name: 'udp, one port on two addresses, bound after', proto: 'udp', servers: [{addr: '127.0.0.1'}, {addr: '127.0.0.2'}], before: false, shared: false},
+  {name: 'tcp, one port on two addresses', proto: 'tcp', servers: [{addr: '127.0.0.1'}, {addr: '127.0.0.2'}], before: false, shared: false},
+  {name: 'tcp, 0.0.0.0 and a v6only [::] of two processes (after)', proto: 'tcp', servers: [{addr: '0.0.0.0'}, {addr: '::', opts: ['v6only']}], to: ['127.0.0.1', '::1'], before: false, shared: false},
+  {name: 'tcp, 0.0.0.0 and a v6only [::] of two processes (seeded)', proto: 'tcp', servers: [{addr: '0.0.0.0'}, {addr: '::', opts: ['v6only']}], to: ['127.0.0.1', '::1'], before: true, shared: false},
+  {name: 'tcp dual-stack [::] listener, IPv4 clients, before', proto: 'tcp', servers: [{addr: '::'}], to: ['127.0.0.1'], before: true, shared: false},
+  {name: 'tcp dual-stack [::] listener, IPv4 clients, after', proto: 'tcp', servers: [{addr: '::'}], to: ['127.0.0.1'], before: false, shared: false},
 ]
-const ASKS = 24 // connections or client sockets per address asked
+const ASKS = 24 // connections or client sockets per address asked, per round
+const NAMED = 'sw-named' // the name of the byName cases' workers
 
 interface Server {
   proc: Proc
@@ -53,12 +78,19 @@ interface Server {
   cgroup: string
 }
 
+interface Flow {
+  server: number
+  client: number
+  round: number
+}
+
 const shared = suite('attribution-shared')
-const ctx = {root: '', base: '', servers: [] as Server[][], served: [] as Map<number, {server: number; client: number}>[], client: {cgroup: ''}, packets: [] as PacketRecord[]}
+const ctx = {root: '', base: '', ns: {name: '', remove: () => {}}, servers: [] as Server[][], flows: [] as Map<number, Flow>[], packets: [] as PacketRecord[], named: [] as PacketRecord[], dirs: new Set<string>()}
 
 async function start(cgroup: string, comm: string, role: string[]): Promise<{proc: Proc; said: Record<string, unknown>}> {
   mkdirSync(join(ctx.root, cgroup), {recursive: true})
-  const proc = startProc('/usr/bin/python3', [PEER, join(ctx.root, cgroup), comm, '0', ...role], {stdio: ['pipe', 'pipe', 'pipe']})
+  ctx.dirs.add(cgroup)
+  const proc = startProc(...inNetns(ctx.ns.name, '/usr/bin/python3', [PEER, join(ctx.root, cgroup), comm, '0', ...role]), {stdio: ['pipe', 'pipe', 'pipe']})
   const line = await proc.waitFor('stdout', (l) => l.includes('"ready"') || l.includes('"done"'), 15_000)
   return {proc, said: JSON.parse(line)}
 }
@@ -66,47 +98,70 @@ async function start(cgroup: string, comm: string, role: string[]): Promise<{pro
 async function startServers(i: number) {
   const c = CASES[i]
   ctx.servers[i] = []
-  for (const [j, addr] of c.servers.entries()) {
-    const cgroup = `${ctx.base}/c${i}s${j}`
-    const comm = `sw-sh${i}-${j}`
-    const {proc, said} = await start(cgroup, comm, ['share', c.proto, String(BASE + i), addr])
+  for (const [j, spec] of c.servers.entries()) {
+    const first = ctx.servers[i][spec.sameAs ?? -1]
+    const cgroup = first?.cgroup ?? `${ctx.base}/c${i}s${j}`
+    const comm = c.byName ? NAMED : `sw-sh${i}-${j}`
+    const {proc, said} = await start(cgroup, comm, ['share', c.proto, String(BASE + i), spec.addr, ...(spec.opts ?? [])])
     ctx.servers[i].push({proc, pid: said.ready as number, comm, cgroup})
   }
 }
 
+async function ask(i: number, round: number) {
+  const c = CASES[i]
+  for (const addr of c.to ?? [...new Set(c.servers.map((s) => s.addr))]) {
+    const {proc, said} = await start(`${ctx.base}/cli`, 'sw-asker', ['ask', c.proto, String(BASE + i), addr, String(ASKS)])
+    await proc.exited
+    for (const [port, pid] of Object.entries(said.served as Record<string, number>)) {
+      assert.not.ok(ctx.flows[i].has(Number(port)), `${c.name}: client port ${port} used twice`)
+      ctx.flows[i].set(Number(port), {server: pid, client: said.done as number, round})
+    }
+  }
+}
+
+/** Sends a last datagram from a process named comm, waits for the capture to have it, stops it. */
+async function endMarker(capture: Proc, comm: string) {
+  const py = `import ctypes, socket; ctypes.CDLL(None).prctl(15, b'${comm}', 0, 0, 0); socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'end', ('127.0.0.1', ${END}))`
+  const send = startProc(...inNetns(ctx.ns.name, '/usr/bin/python3', ['-c', py]))
+  assert.is((await send.exited).code, 0, send.stderr.join('\n'))
+  await capture.waitFor('stdout', (l) => l.includes(`"dport":${END}`))
+  const {code} = await capture.stop('SIGTERM')
+  assert.is(code, 0, capture.stderr.join('\n'))
+  return capture.stdout.filter(Boolean).map((l) => JSON.parse(l) as SidecarRecord).filter((r): r is PacketRecord => r.type === 'packet')
+}
+
 shared.before(async () => {
-  preflight(['python3'])
+  preflight(['python3', 'nsenter', 'ip'])
   ctx.root = cgroup2Root()
   ctx.base = `/sw-attrshare-${process.pid}`
+  ctx.ns = makeNetns('shr')
   for (const i of CASES.keys()) if (CASES[i].before) await startServers(i)
-  const sidecar = startProc(SIDECAR, ['--stats-interval', '0', '-i', 'lo', '--filter', `portrange ${BASE}-${END}`])
+  const range = ['--filter', `portrange ${BASE}-${END}`]
+  const all = startProc(...inNetns(ctx.ns.name, SIDECAR, ['--stats-interval', '0', '-i', 'lo', ...range]))
+  const named = startProc(...inNetns(ctx.ns.name, SIDECAR, ['--stats-interval', '0', '-i', 'lo', '--comm', NAMED, '--filter', `portrange ${BASE}-${END}`]))
   try {
-    await sidecar.waitFor('stdout', (l) => l.includes('"type":"ready"'))
+    await all.waitFor('stdout', (l) => l.includes('"type":"ready"'))
+    await named.waitFor('stdout', (l) => l.includes('"type":"ready"'))
     for (const i of CASES.keys()) if (!CASES[i].before) await startServers(i)
-    ctx.client.cgroup = `${ctx.base}/cli`
     for (const [i, c] of CASES.entries()) {
-      ctx.served[i] = new Map()
-      for (const addr of c.to ?? [...new Set(c.servers)]) {
-        const {proc, said} = await start(ctx.client.cgroup, 'sw-asker', ['ask', c.proto, String(BASE + i), addr, String(ASKS)])
-        await proc.exited
-        for (const [port, pid] of Object.entries(said.served as Record<string, number>)) ctx.served[i].set(Number(port), {server: pid, client: said.done as number})
+      ctx.flows[i] = new Map()
+      await ask(i, 0)
+      // a reuseport group the kernel never spread over its servers would test nothing
+      if (c.servers.length > 1 && c.shared) assert.is(new Set([...ctx.flows[i].values()].map((f) => f.server)).size, c.servers.length, `${c.name}: every server served`)
+      if (c.handover) {
+        const leaving = ctx.servers[i][0].proc
+        leaving.child.stdin?.end()
+        await leaving.exited
+        await ask(i, 1)
       }
-      // a reuseport group the kernel never spread over both servers would test nothing
-      if (c.servers.length > 1) assert.is(new Set([...ctx.served[i].values()].map((v) => v.server)).size, c.servers.length, `${c.name}: every server served`)
     }
   } catch (err) {
-    await sidecar.stop('SIGKILL')
+    await Promise.all([all.stop('SIGKILL'), named.stop('SIGKILL')])
     throw err
   }
-  // the end marker, from this process: a datagram nobody answers
-  const {createSocket} = await import('node:dgram')
-  const sock = createSocket('udp4')
-  await new Promise<void>((resolve, reject) => sock.send('end', END, '127.0.0.1', (err) => (err ? reject(err) : resolve())))
-  sock.close()
-  await sidecar.waitFor('stdout', (l) => l.includes(`"dport":${END}`))
-  const {code} = await sidecar.stop('SIGTERM')
-  assert.is(code, 0, sidecar.stderr.join('\n'))
-  ctx.packets = sidecar.stdout.filter(Boolean).map((l) => JSON.parse(l) as SidecarRecord).filter((r): r is PacketRecord => r.type === 'packet')
+  ctx.packets = await endMarker(all, 'sw-end')
+  // the named capture's end marker passes its --comm filter: sent by a process of that name
+  ctx.named = await endMarker(named, NAMED)
 })
 
 shared.after(async () => {
@@ -114,65 +169,81 @@ shared.after(async () => {
     s.proc.child.kill('SIGKILL')
     await s.proc.exited
   }
-  for (const [i, c] of CASES.entries()) {
-    for (const j of c.servers.keys()) {
-      try {
-        rmdirSync(join(ctx.root, `${ctx.base}/c${i}s${j}`))
-      } catch {
-        // never made
-      }
-    }
-  }
-  for (const dir of [`${ctx.base}/cli`, ctx.base]) {
+  ctx.ns.remove()
+  for (const dir of [...ctx.dirs].sort().reverse().concat(ctx.base)) {
     try {
       rmdirSync(join(ctx.root, dir))
     } catch {
-      // never made
+      // never made, or already gone
     }
   }
 })
 
+/** The packets of case i, each with what it must name: on loopback the tap's copy is the
+ * received one, so its owner is the receiver and its peer the sender. */
+function expectations(i: number, packets: PacketRecord[]) {
+  const c = CASES[i]
+  const port = BASE + i
+  const byPid = new Map(ctx.servers[i].map((s) => [s.pid, s]))
+  const seen = new Set<number>()
+  return packets.filter((p) => p.proto === c.proto && (p.dport === port || p.sport === port)).map((p) => {
+    const toServer = p.dport === port
+    const clientPort = toServer ? p.sport : p.dport
+    const flow = ctx.flows[i].get(clientPort)
+    const server = byPid.get(flow?.server ?? -1)
+    const first = toServer && !seen.has(clientPort)
+    if (toServer) seen.add(clientPort)
+    // what reaches a port shared by several processes first (a SYN; a flow's first
+    // datagram) has no owner yet, unless the round after a handover left one holder
+    const sharedNow = c.shared && !(c.handover && flow?.round === 1)
+    const mayBeNull = sharedNow && toServer && (c.proto === 'udp' ? first : p.flags === 'S')
+    return {p, flow, server, toServer, mayBeNull}
+  })
+}
+
 for (const [i, c] of CASES.entries()) {
-  shared(`attribution-shared :: ${c.name}: every packet names the process the kernel gave it to, or nobody, never another${c.shared ? '; nobody only for what reaches the shared port before a server answered' : '; always'}`, () => {
-    const port = BASE + i
-    const mine = ctx.packets.filter((p) => p.proto === c.proto && (p.dport === port || p.sport === port))
-    const byPid = new Map(ctx.servers[i].map((s) => [s.pid, s]))
-    const seenFlows = new Set<number>()
+  shared(`attribution-shared :: ${c.name}: every packet names the process the kernel gave it to${c.shared ? ', or nobody for what reaches the shared port first' : ''}; never another`, () => {
     const wrong: string[] = []
     const unnamed: string[] = []
     let expectedNull = 0
-    for (const p of mine) {
-      const toServer = p.dport === port
-      const clientPort = toServer ? p.sport : p.dport
-      const {server: serverPid = -1, client = -1} = ctx.served[i].get(clientPort) ?? {}
-      const server = byPid.get(serverPid)
-      if (!server) {
-        wrong.push(`no server served client port ${clientPort}: ${JSON.stringify(p)}`)
+    const rows = expectations(i, ctx.packets)
+    for (const {p, flow, server, toServer, mayBeNull} of rows) {
+      if (!flow || !server) {
+        wrong.push(`no server of this case served client port ${toServer ? p.sport : p.dport}: ${JSON.stringify(p)}`)
         continue
       }
-      // on loopback the tap's copy is the received one: its owner is the receiver, its peer the sender
-      const owner = toServer ? {pid: server.pid, comm: server.comm, cgroup: server.cgroup} : {pid: client, comm: 'sw-asker', cgroup: ctx.client.cgroup}
-      const peer = toServer ? {pid: client, comm: 'sw-asker'} : {pid: server.pid, comm: server.comm}
-      // what reaches a shared port first (a SYN; a flow's first datagram) has no owner yet
-      const first = toServer && !seenFlows.has(clientPort)
-      if (toServer) seenFlows.add(clientPort)
-      const mayBeNull = c.shared && toServer && (c.proto === 'udp' ? first : p.flags === 'S')
+      const threads = (c.servers[0].opts ?? []).some((o) => o.startsWith('threads='))
+      const owner = toServer ? {pid: server.pid, comm: server.comm, cgroup: server.cgroup} : {pid: flow.client, comm: 'sw-asker', cgroup: `${ctx.base}/cli`}
+      const peer = toServer ? {pid: flow.client, comm: 'sw-asker'} : {pid: server.pid, comm: server.comm}
+      // a thread names the socket it bound: its own name, the process's pid
+      const commOk = (got: string | null | undefined, want: string) => got === want || (threads && typeof got === 'string' && got.startsWith(want.slice(0, 11)))
       if (mayBeNull) expectedNull++
       if (p.pid === null) {
         if (!mayBeNull) unnamed.push(JSON.stringify(p))
-      } else if (p.pid !== owner.pid || p.comm !== owner.comm || p.cgroup !== owner.cgroup || p.uid !== 0) {
+      } else if (p.pid !== owner.pid || !commOk(p.comm, owner.comm) || p.cgroup !== owner.cgroup || p.uid !== 0) {
         wrong.push(`owner: ${JSON.stringify(p)}, expected ${JSON.stringify(owner)}`)
       } else if (mayBeNull) {
         wrong.push(`a packet to the shared port before any server answered named an owner: ${JSON.stringify(p)}`)
       }
-      if (p.peer_pid !== peer.pid || p.peer_comm !== peer.comm) wrong.push(`peer: ${JSON.stringify(p)}, expected ${JSON.stringify(peer)}`)
+      if (p.peer_pid !== peer.pid || !commOk(p.peer_comm, peer.comm)) wrong.push(`peer: ${JSON.stringify(p)}, expected ${JSON.stringify(peer)}`)
     }
-    const asked = ASKS * (c.to ?? [...new Set(c.servers)]).length
-    assert.is(seenFlows.size, asked, `${seenFlows.size} flows of ${asked} captured`)
-    assert.equal(wrong.slice(0, 3), [], `${wrong.length} of ${mine.length} packets name the wrong process`)
-    assert.equal(unnamed.slice(0, 3), [], `${unnamed.length} of ${mine.length} packets name nobody`)
-    if (c.shared) assert.ok(expectedNull >= asked, `${expectedNull} packets reached the shared port first`)
+    const flows = new Set(rows.map((r) => (r.toServer ? r.p.sport : r.p.dport)))
+    assert.is(flows.size, ctx.flows[i].size, `${flows.size} flows of ${ctx.flows[i].size} captured`)
+    assert.equal(wrong.slice(0, 3), [], `${wrong.length} of ${rows.length} packets name the wrong process`)
+    assert.equal(unnamed.slice(0, 3), [], `${unnamed.length} of ${rows.length} packets name nobody`)
+    if (c.shared) assert.ok(expectedNull >= ASKS, `${expectedNull} packets reached the shared port first`)
+    if (c.byName) {
+      // the kernel's --comm filter: every packet, the first ones included (they name the workers' common name, pid null)
+      const line = (p: PacketRecord) => `${p.sport}>${p.dport} ${p.flags ?? ''} ${p.len}`
+      assert.equal(expectations(i, ctx.named).map((r) => line(r.p)), rows.map((r) => line(r.p)), 'the --comm capture kept exactly this case\'s packets')
+    }
   })
 }
+
+shared('attribution-shared :: the --comm capture keeps nothing of the cases whose processes have other names', () => {
+  const others = ctx.named.filter((p) => p.dport !== END && !CASES.some((c, i) => c.byName && (p.sport === BASE + i || p.dport === BASE + i)))
+  assert.equal(others.slice(0, 3), [])
+  assert.ok(ctx.named.length > ASKS * 4, `${ctx.named.length} packets kept`)
+})
 
 shared.run()
