@@ -14,6 +14,7 @@ import {spawn} from 'node:child_process'
 import {closeSync, openSync, readSync} from 'node:fs'
 import {performance} from 'node:perf_hooks'
 import {$, fs, minimist, os, path} from 'zx'
+import {kernelCostRows} from './kernel-cost.mjs'
 import {idleRow, makeNetns, readRows, startupRows, writeSavedCapture} from './startup.mjs'
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
@@ -69,6 +70,8 @@ const HELP = `Usage: node bench/run.mjs [flags]     (make bench ARGS='...')
                    --version, --help), interleaved (default 9; 0: skip)
   --idle-seconds S the long idle row: capture --json with no traffic for S s (default 30; 0: skip)
   --read-n N       the -r rows: summary -r and capture -r --json of an N-record file (default 1000000; 0: skip)
+  --kernel-n N     the kernel row: ns a packet of the sidecar's programs with and without
+                   attribution (kernel.bpf_stats_enabled for those runs), N datagrams (default 300000; 0: skip)
   --keep           keep the tools' output files (printed at the end)
   --out DIR        where the JSON results go (default bench/results)
 `
@@ -78,12 +81,12 @@ const HELP = `Usage: node bench/run.mjs [flags]     (make bench ARGS='...')
 const args = minimist(process.argv.slice(2), {
   string: ['tools', 'ring-size', 'out'],
   boolean: ['ipv6', 'keep', 'idle', 'warmup', 'help'],
-  default: {n: 1_000_000, size: 64, repeats: 3, batch: 256, 'max-seconds': 60, 'cooldown-ms': 3000, 'quiet-wait': 180, idle: true, warmup: true, out: path.join(root, 'bench/results'), 'startup-repeats': 9, 'idle-seconds': 30, 'read-n': 1_000_000},
+  default: {n: 1_000_000, size: 64, repeats: 3, batch: 256, 'max-seconds': 60, 'cooldown-ms': 3000, 'quiet-wait': 180, idle: true, warmup: true, out: path.join(root, 'bench/results'), 'startup-repeats': 9, 'idle-seconds': 30, 'read-n': 1_000_000, 'kernel-n': 300_000},
   alias: {h: 'help'},
   unknown: (flag) => {
     if (!flag.startsWith('-')) fail(`unexpected argument '${flag}'; see --help`)
     const name = flag.replace(/^--?(no-)?/, '').replace(/=.*/, '')
-    if (!['n', 'size', 'repeats', 'batch', 'max-seconds', 'cooldown-ms', 'quiet-wait', 'tools', 'ring-size', 'out', 'ipv6', 'keep', 'idle', 'warmup', 'help', 'h', 'startup-repeats', 'idle-seconds', 'read-n'].includes(name)) {
+    if (!['n', 'size', 'repeats', 'batch', 'max-seconds', 'cooldown-ms', 'quiet-wait', 'tools', 'ring-size', 'out', 'ipv6', 'keep', 'idle', 'warmup', 'help', 'h', 'startup-repeats', 'idle-seconds', 'read-n', 'kernel-n'].includes(name)) {
       fail(`unknown flag '${flag}'; see --help`)
     }
     return true
@@ -115,6 +118,7 @@ let quietBudgetMs = wholeNumber('quiet-wait', 0, 3600) * 1000
 const STARTUP_REPEATS = wholeNumber('startup-repeats', 0, 100)
 const IDLE_SECONDS = wholeNumber('idle-seconds', 0, 3600)
 const READ_N = wholeNumber('read-n', 0, 100_000_000)
+const KERNEL_N = wholeNumber('kernel-n', 0, 100_000_000)
 const tools = args.tools ? String(args.tools).split(',').filter(Boolean) : TOOL_NAMES
 for (const t of tools) if (!TOOL_NAMES.includes(t)) fail(`--tools: '${t}' is not one of ${TOOL_NAMES.join(', ')}`)
 if (!tools.includes('alone')) tools.unshift('alone') // every ratio needs it
@@ -645,7 +649,7 @@ if (process.exitCode) process.exit()
 
 // start-up, a long idle and -r (issue 18), each capture in a namespace of its own
 async function extraRows() {
-  if (!STARTUP_REPEATS && !IDLE_SECONDS && !READ_N) return
+  if (!STARTUP_REPEATS && !IDLE_SECONDS && !READ_N && !KERNEL_N) return
   const netns = `swbench${process.pid}`
   const removeNetns = makeNetns(netns)
   try {
@@ -659,6 +663,11 @@ async function extraRows() {
       extra.idle = await idleRow({cli: CLI, netns, seconds: IDLE_SECONDS, clkTck: CLK_TCK})
       console.log(`  capture --json idle ${IDLE_SECONDS} s: CPU ${extra.idle.cpu} s, ${extra.idle.wakeups} wake-ups (CLI + sidecar, after start-up)`)
     }
+    if (KERNEL_N) {
+      await coolDown()
+      extra.kernel = await kernelCostRows({sidecar: SIDECAR, gen: GEN, netns, n: KERNEL_N})
+      console.log(`  kernel, ns a run, best of 3: ${kernelLine(extra.kernel)}`)
+    }
   } finally {
     removeNetns()
   }
@@ -669,6 +678,11 @@ async function extraRows() {
     extra.read = readRows({cli: CLI, file, n: READ_N, repeats: 3})
     for (const [name, r] of Object.entries(extra.read)) console.log(`  ${name} of ${READ_N} records, best of 3: ${r.wall} s, ${(r.perSecond / 1e6).toFixed(2)}M records/s, CPU ${r.cpu} s, max RSS ${r.rssMiB} MiB`)
   }
+}
+
+/** "sockwatch 480 (390 without), sw_egress 95, ...": each program's ns a run, with and without attribution. */
+function kernelLine(k) {
+  return Object.entries(k.attribution).map(([prog, v]) => `${prog} ${v.ns}${k['no-process'][prog] ? ` (${k['no-process'][prog].ns} without)` : ''}`).join(', ')
 }
 
 function describe(res) {
@@ -784,6 +798,31 @@ if (side) {
   target('sidecar alone writing NDJSON <= 0.3 s CPU per million', side.cpuPerM <= 0.3, `${fmt(side.cpuPerM, 2)} s/M (idle run: ${fmt(side.idleCpu, 2)} s)${small}`)
   const readyAll = median(runs.filter((r) => r.tool === 'sidecar').map((r) => r.readyMs))
   target('sidecar start to ready <= 300 ms', readyAll <= 300, `median ${fmt(readyAll, 1)} ms over every sidecar run`)
+}
+const noproc = medians['sidecar-noproc']
+if (side && noproc) {
+  // issue 16's aim: attribution adds no more than 10% CPU a packet. Three views: the sidecar's
+  // own (past its start-up), the whole host's (the sender, where the kernel programs run,
+  // plus the sidecar), and the sender's rate.
+  const own = (x) => x.cpu - x.idleCpu
+  const host = (tool) => median(runs.filter((r) => r.tool === tool && !r.idle).map((r) => (r.gen.cpu + r.cpu) / (r.gen.sent / 1e6)))
+  target('attribution: the sidecar\'s CPU a packet <= 1.1x without it (aim)', own(side) <= 1.1 * own(noproc),
+    `${fmt(own(side), 2)} s vs ${fmt(own(noproc), 2)} s past start-up: ${fmt(own(side) / own(noproc), 2)}x (records of ${fmt(side.outBytesPerPacket)} vs ${fmt(noproc.outBytesPerPacket)} bytes)`)
+  target('attribution: the host\'s CPU a packet (sender and kernel programs, plus the sidecar) <= 1.1x without it (aim)', host('sidecar') <= 1.1 * host('sidecar-noproc'),
+    `${fmt(host('sidecar'), 2)} vs ${fmt(host('sidecar-noproc'), 2)} s/M: ${fmt(host('sidecar') / host('sidecar-noproc'), 2)}x`)
+  target('attribution: the sender keeps >= 0.9x its rate without it (aim)', side.genVsAlone >= 0.9 * noproc.genVsAlone,
+    `${fmt(100 * side.genVsAlone)}% vs ${fmt(100 * noproc.genVsAlone)}% of alone`)
+}
+if (extra.kernel) {
+  const k = extra.kernel
+  const filter = k.attribution.sockwatch?.ns ?? 0
+  const without = k['no-process'].sockwatch?.ns ?? 0
+  const learner = k.attribution.sw_egress?.ns ?? 0
+  // against what a packet costs the sender alone (its CPU a datagram, no tap)
+  const alone = median(runs.filter((r) => r.tool === 'alone').map((r) => (1e9 * r.gen.cpu) / r.gen.sent))
+  const added = filter - without + learner
+  target('attribution: its kernel work a packet (reported, no target)', true,
+    `${added} ns: the socket filter ${filter} ns (${without} without), the egress learner ${learner} ns; ${fmt((100 * added) / alone, 1)}% of the sender's ${fmt(alone)} ns a datagram alone (bpf_stats adds ~20 ns a run); ${kernelLine(k)}`)
 }
 const flows = medians['sidecar-flows']
 if (flows) {

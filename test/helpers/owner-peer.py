@@ -13,8 +13,8 @@ Roles:
   sink PORT ADDR           a UDP socket on PORT that only receives (no hook sees it send); runs until stdin closes
   share PROTO PORT ADDR    one TCP listener or UDP socket on ADDR:PORT with SO_REUSEPORT (other processes may
                            hold the same one); answers each connection or datagram with its own pid; until stdin closes
-  ask PROTO PORT ADDR N    N connections (TCP) or datagrams from N sockets (UDP); prints {"served":{port:pid}}:
-                           which server's pid answered each local port
+  ask PROTO PORT ADDR N FIRST  N connections (TCP) or datagrams from N sockets (UDP), from local ports FIRST,
+                           FIRST+1, ...; prints {"served":{port:pid}}: which server's pid answered each local port
 """
 import ctypes, json, os, socket, sys
 
@@ -172,17 +172,20 @@ elif role == 'share':
                 data, peer = s.recvfrom(2048)
                 s.sendto(me, peer)
 elif role == 'ask':
-    proto, port, addr, n = args[0], int(args[1]), args[2], int(args[3])
+    proto, port, addr, n, first = args[0], int(args[1]), args[2], int(args[3]), int(args[4])
     served, held = {}, []
-    for _ in range(n):
+    for i in range(n):
+        # a local port of its own for each: none is used twice, within a run or across runs
+        local = ('::' if family(addr) == socket.AF_INET6 else '0.0.0.0', first + i)
         if proto == 'tcp':
-            c = socket.create_connection((addr, port), timeout=5)
+            c = socket.create_connection((addr, port), timeout=5, source_address=local)
             pid = int(c.recv(16))
             c.sendall(b'bye')
             c.recv(16)  # the server's FIN: the exchange is over
         else:
             c = socket.socket(family(addr), socket.SOCK_DGRAM)
             c.settimeout(5)
+            c.bind(local)
             c.sendto(b'who', (addr, port))
             pid = int(c.recv(16))
             c.sendto(b'again', (addr, port))  # a second datagram of the same flow

@@ -24,6 +24,7 @@ import {startProc, type Proc} from '../helpers/integration-proc.js'
 const PEER = fileURLToPath(new URL('../helpers/owner-peer.py', import.meta.url))
 const BASE = 20000 // in a network namespace of the test's own: nothing else uses these
 const END = BASE + 99 // a last datagram here: once a capture has it, it has everything before it
+const CLIENT_PORTS = 40000 // the clients' local ports: 40000 + 200 a case
 
 interface ServerSpec {
   addr: string
@@ -109,8 +110,10 @@ async function startServers(i: number) {
 
 async function ask(i: number, round: number) {
   const c = CASES[i]
-  for (const addr of c.to ?? [...new Set(c.servers.map((s) => s.addr))]) {
-    const {proc, said} = await start(`${ctx.base}/cli`, 'sw-asker', ['ask', c.proto, String(BASE + i), addr, String(ASKS)])
+  for (const [a, addr] of (c.to ?? [...new Set(c.servers.map((s) => s.addr))]).entries()) {
+    // client ports of their own: case, round and address apart (ASKS < 50)
+    const first = CLIENT_PORTS + i * 200 + round * 100 + a * 50
+    const {proc, said} = await start(`${ctx.base}/cli`, 'sw-asker', ['ask', c.proto, String(BASE + i), addr, String(ASKS), String(first)])
     await proc.exited
     for (const [port, pid] of Object.entries(said.served as Record<string, number>)) {
       assert.not.ok(ctx.flows[i].has(Number(port)), `${c.name}: client port ${port} used twice`)
