@@ -47,6 +47,15 @@ struct {
 	__type(value, struct sw_owner_entry);
 } owner_tuples SEC(".maps");
 
+/* Bound ports: struct sw_owner_port (bpf/owner.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096); /* resized by the sidecar (--owner-entries / 4) */
+	__type(key, struct sw_owner_key);
+	__type(value, struct sw_owner_port);
+} owner_ports SEC(".maps");
+
 /* Per socket, with the socket (no hashing, freed with it), and copied into
  * the connections a listener accepts (BPF_F_CLONE): an accepted socket is owned
  * by its own listener's owner, which the port alone cannot tell when several
@@ -198,103 +207,98 @@ static __always_inline bool same_process(const struct sw_owner *a, const struct 
 	return a->pid == b->pid && a->cgroup_id == b->cgroup_id;
 }
 
-/* An open socket's entry (its own entry says so; an evicted one is taken as
- * open). */
-static __always_inline bool cookie_open(__u64 cookie)
+/* A port's holders now include a process other than the one it named:
+ * shared from here on, named by what they have in common (pid 0 first, so a
+ * reader never pairs one's pid with another's name). */
+static __always_inline void port_share(struct sw_owner_port *p, const struct sw_owner *o)
 {
-	struct sw_owner_entry *sock = bpf_map_lookup_elem(&owner_cookies, &cookie);
-
-	return !sock || !sock->released_ns;
+	p->o.pid = 0;
+	p->shared = 1;
+	if (p->o.cgroup_id != o->cgroup_id)
+		p->o.cgroup_id = 0;
+	if (!same_comm(&p->o, o))
+		__builtin_memset(p->o.comm, 0, sizeof(p->o.comm));
+	p->o.uid = 0; /* not matched by any filter, not shown with pid 0 */
 }
 
-/* A port entry some open socket still holds. */
-static __always_inline bool port_held(const struct sw_owner_entry *port)
-{
-	if (port->port.holders)
-		return true;
-	/* an unbound socket's port (egress_port): its socket's */
-	return !port->released_ns && cookie_open(port->cookie);
-}
-
-/* A socket takes its bound port (once, at its bind, or at the first claim
- * that finds it bound). The entry counts the open sockets holding the port
- * (SO_REUSEPORT) and remembers the last two; holders of two processes make it
- * shared: it names what they have in common (cgroup, uid and name, when they
- * agree) with pid 0, which the filters by name and cgroup still match and
- * the records show as null. ent: the socket's cookie entry. True when it wrote. */
+/* A socket takes its bound port, once (at its bind, or the first claim that
+ * finds it bound). ent: its cookie entry. True when it wrote. */
 static __always_inline bool port_claim(struct sw_owner_key *k, const struct sw_owner_entry *ent)
 {
-	struct sw_owner_entry *old = bpf_map_lookup_elem(&owner_tuples, k), nw = *ent;
+	struct sw_owner_port nw = { .o = ent->o, .cookie = ent->cookie, .holders = 1 }, *p;
 
-	nw.port.other = 0;
-	nw.port.holders = 1;
-	nw.port.pad = 0;
-	nw.shared = 0;
-	if (old && port_held(old)) {
-		nw.port.holders = (old->port.holders ?: 1) + 1;
-		nw.port.other = old->cookie;
-		if (old->shared || !same_process(&old->o, &ent->o)) {
-			nw.shared = 1;
-			if (old->shared)
-				nw.port.other = old->port.other;
-			/* in common, or nothing */
-			nw.o = old->o;
-			nw.o.pid = 0;
-			if (old->o.cgroup_id != ent->o.cgroup_id || old->o.uid != ent->o.uid || !same_comm(&old->o, &ent->o))
-				__builtin_memset(&nw.o, 0, sizeof(nw.o));
-		}
+	if (!bpf_map_update_elem(&owner_ports, k, &nw, BPF_NOEXIST))
+		return true;
+	p = bpf_map_lookup_elem(&owner_ports, k);
+	if (!p)
+		return !bpf_map_update_elem(&owner_ports, k, &nw, BPF_NOEXIST); /* freed meanwhile */
+	__sync_fetch_and_add(&p->holders, 1);
+	if (p->shared || !same_process(&p->o, &ent->o)) {
+		if (!p->shared)
+			p->other = p->cookie; /* a holder of the other process */
+		port_share(p, &ent->o);
+	} else {
+		p->other = p->cookie;
 	}
-	return !bpf_map_update_elem(&owner_tuples, k, &nw, BPF_ANY);
-}
-
-/* A socket that holds its port alone has a new owner (a child it was handed
- * to): so has the port. True when it wrote. */
-static __always_inline bool port_follow(struct sw_owner_key *k, const struct sw_owner_entry *ent)
-{
-	struct sw_owner_entry *port = bpf_map_lookup_elem(&owner_tuples, k);
-
-	if (!port || port->shared || port->cookie != ent->cookie || same_owner(&port->o, &ent->o))
-		return false;
-	port->o = ent->o;
+	p->cookie = ent->cookie;
 	return true;
 }
 
-/* A holder of a port is released. The last one frees it. When one open
- * holder is left of a shared port, it is the last holder or the other one
- * remembered, if either is still open: it names that one again. A port whose
- * last holder went keeps the other one remembered if open (else the released
- * one, whose grace period then ends its answers). True when it wrote. */
+/* A holder of a port is released; the last one frees it. When one holder
+ * is left that the port remembers (the last or the one before) and it is
+ * still open, the port names it again (a handover restart: the new server
+ * binds, the old one leaves). A port whose last holder left while others of
+ * its process stay names the one before, if open. True when it wrote. */
 static __always_inline bool port_release(struct sw_owner_key *k, __u64 cookie)
 {
-	struct sw_owner_entry *port = bpf_map_lookup_elem(&owner_tuples, k), *c;
+	struct sw_owner_port *p = bpf_map_lookup_elem(&owner_ports, k);
+	struct sw_owner_entry *c;
 	__u64 next;
+	__u32 left;
 
-	if (!port)
+	if (!p)
 		return false;
-	if (port->port.holders <= 1) {
-		if (port->port.holders == 0 && port->cookie != cookie)
-			return false; /* another socket's (an unbound one's, before) */
-		bpf_map_delete_elem(&owner_tuples, k);
+	/* an atomic add without a fetch (BPF before v3 has no fetch): whoever
+	 * reads 0 after their own decrement frees it; two may, harmlessly */
+	__sync_fetch_and_add(&p->holders, -1);
+	left = *(volatile __u32 *)&p->holders;
+	if (!left || left > 0x7fffffff) {
+		bpf_map_delete_elem(&owner_ports, k);
 		return true;
 	}
-	port->port.holders--;
-	if (port->shared && port->port.holders > 1)
-		return false; /* shared still, as far as it can tell */
-	if (!port->shared && port->cookie != cookie)
-		return false;
-	/* the one left: the last holder or the other one remembered, if open */
-	next = port->cookie == cookie ? port->port.other : port->cookie;
+	if (p->shared ? left > 1 : p->cookie != cookie)
+		return false; /* shared still, as far as it can tell; or a holder it did not name */
+	next = p->cookie == cookie ? p->other : p->cookie;
 	c = next ? bpf_map_lookup_elem(&owner_cookies, &next) : NULL;
-	if ((!c || c->released_ns) && port->shared && port->cookie != cookie && port->port.other) {
-		next = port->port.other;
+	if ((!c || c->released_ns) && p->shared && p->cookie != cookie && p->other != cookie && p->other) {
+		next = p->other;
 		c = bpf_map_lookup_elem(&owner_cookies, &next);
 	}
 	if (!c || c->released_ns)
 		return false;
-	port->o = c->o;
-	port->cookie = next;
-	port->port.other = 0;
-	port->shared = 0;
+	p->o = c->o;
+	p->cookie = next;
+	p->other = 0;
+	p->shared = 0;
+	return true;
+}
+
+/* A socket that holds a port has a new owner (a child it was handed to): the
+ * port names it, when it is the port's only holder; else the port is shared
+ * by the old and the new (a pre-forked server's workers). True when it wrote. */
+static __always_inline bool port_follow(struct sw_owner_key *k, const struct sw_owner_entry *ent)
+{
+	struct sw_owner_port *p = bpf_map_lookup_elem(&owner_ports, k);
+
+	if (!p || same_owner(&p->o, &ent->o))
+		return false;
+	if (p->holders <= 1 && !p->shared && p->cookie == ent->cookie) {
+		p->o = ent->o;
+		return true;
+	}
+	if (p->shared || same_process(&p->o, &ent->o))
+		return false;
+	port_share(p, &ent->o);
 	return true;
 }
 
@@ -338,6 +342,12 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool add
 		ent.bound_port = old->bound_port;
 		ent.bound_proto = old->bound_proto;
 		ent.bound_family = old->bound_family;
+	} else if (st && st->bound_port && st->bound_cookie == cookie) {
+		/* its entry was evicted: the storage remembers its port */
+		__builtin_memcpy(ent.bound_addr, st->bound_addr, 16);
+		ent.bound_port = st->bound_port;
+		ent.bound_proto = st->bound_proto;
+		ent.bound_family = st->bound_family;
 	}
 	if (st)
 		st->learnt = 0; /* a new owner: its tuples too */
@@ -348,6 +358,13 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool add
 		ent.bound_family = bfamily;
 		port_key(&k, netns, sk->protocol, baddr, bfamily, sk->src_port);
 		port_claim(&k, &ent);
+		if (st) {
+			st->bound_cookie = cookie;
+			__builtin_memcpy(st->bound_addr, baddr, 16);
+			st->bound_port = ent.bound_port;
+			st->bound_proto = ent.bound_proto;
+			st->bound_family = bfamily;
+		}
 	} else if (ent.bound_port && old && !same_owner(&old->o, &ent.o)) {
 		port_key(&k, netns, ent.bound_proto, ent.bound_addr, ent.bound_family, ent.bound_port);
 		port_follow(&k, &ent);
@@ -442,6 +459,7 @@ int sw_recvmsg6(struct bpf_sock_addr *ctx)
 SEC("cgroup/sock_release")
 int sw_sock_release(struct bpf_sock *sk)
 {
+	struct sw_owner_sock *st;
 	struct sw_owner_entry *ent;
 	struct sw_owner_key k;
 	__u64 cookie, netns;
@@ -451,12 +469,19 @@ int sw_sock_release(struct bpf_sock *sk)
 		return 1;
 	cookie = bpf_get_socket_cookie(sk);
 	ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
-	if (!ent)
+	if (ent)
+		ent->released_ns = bpf_ktime_get_ns();
+	/* its port: from its storage, which no eviction loses; else (a socket
+	 * from before the start) its entry */
+	st = bpf_sk_storage_get(&owner_socks, sk, 0, 0);
+	if (st && st->bound_port && st->bound_cookie == cookie) {
+		port_key(&k, netns, st->bound_proto, st->bound_addr, st->bound_family, st->bound_port);
+		st->bound_port = 0;
+	} else if (ent && ent->bound_port) {
+		port_key(&k, netns, ent->bound_proto, ent->bound_addr, ent->bound_family, ent->bound_port);
+	} else {
 		return 1;
-	ent->released_ns = bpf_ktime_get_ns();
-	if (!ent->bound_port)
-		return 1;
-	port_key(&k, netns, ent->bound_proto, ent->bound_addr, ent->bound_family, ent->bound_port);
+	}
 	if (port_release(&k, cookie))
 		owner_changed();
 	return 1;
@@ -484,59 +509,71 @@ static __always_inline void tuple_key(struct sw_owner_key *k, const struct sw_ev
 	}
 }
 
-/* A port entry answers while a socket holds it, or for an unbound socket's
- * port (no holders counted), as long as that socket's tuples would. */
-static __always_inline bool port_live(const struct sw_owner_entry *ent, __u64 now)
+/* The bound port a packet to local address laddr (key k: its connection's,
+ * rport and raddr cleared) reaches, as the kernel finds its socket: bound to
+ * that address, else to any address of its family, else (IPv4) an IPv6
+ * socket bound to any, which takes IPv4 too unless IPV6_V6ONLY (the hooks
+ * cannot see that). k is left with laddr cleared. */
+static __always_inline struct sw_owner_port *find_port(struct sw_owner_key *k, __u8 family)
 {
-	return ent->port.holders || owner_live_tuple(ent, now);
+	struct sw_owner_port *p;
+
+	k->family = family;
+	p = bpf_map_lookup_elem(&owner_ports, k);
+	if (p)
+		return p;
+	__builtin_memset(k->laddr, 0, 16);
+	p = bpf_map_lookup_elem(&owner_ports, k);
+	if (p || family != 4)
+		return p;
+	k->family = 6;
+	return bpf_map_lookup_elem(&owner_ports, k);
 }
 
-/* The owner of the local socket at one end of the packet: its connection,
- * else its port as the kernel finds a socket for it: bound to the packet's
- * local address, else to any address of its family, else (IPv4) an IPv6
- * socket bound to any, which takes IPv4 too unless IPV6_V6ONLY (the hooks
- * cannot see that). A shared port names what its holders have in common,
- * pid 0. */
+/* The owner of the local socket at one end of the packet: its connection;
+ * else its bound port (a shared one names what its holders have in common,
+ * pid 0); else an unbound socket's port (egress_port). A TCP packet a local
+ * socket sent has its connection learnt before any tap sees it (the egress
+ * learner): one without is the kernel's, speaking for no socket (a reset
+ * for a port nobody listens on), and the port's holder did not send it. */
 static __always_inline bool owner_by_tuple(const struct sw_event *e, bool local_is_src, __u64 now,
-					   struct sw_owner *out)
+					   struct sw_owner_key *k, struct sw_owner *out)
 {
 	struct sw_owner_entry *ent;
-	struct sw_owner_key k;
+	struct sw_owner_port *p;
 
-	tuple_key(&k, e, tap_netns, local_is_src);
-	ent = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (ent && owner_live_tuple(ent, now))
-		goto found;
-	__builtin_memset(k.raddr, 0, 16);
-	k.rport = 0;
-	k.family = e->family;
-	ent = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (ent && port_live(ent, now))
-		goto found;
-	__builtin_memset(k.laddr, 0, 16);
-	ent = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (ent && port_live(ent, now))
-		goto found;
-	if (e->family != 4)
+	tuple_key(k, e, tap_netns, local_is_src);
+	ent = bpf_map_lookup_elem(&owner_tuples, k);
+	if (ent && owner_live_tuple(ent, now)) {
+		*out = ent->o;
+		return true;
+	}
+	if (local_is_src && e->proto == IPPROTO_TCP)
 		return false;
-	k.family = 6;
-	ent = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (!ent || !port_live(ent, now))
+	__builtin_memset(k->raddr, 0, 16);
+	k->rport = 0;
+	p = find_port(k, e->family);
+	if (p) {
+		*out = p->o;
+		return out->pid || out->cgroup_id;
+	}
+	k->family = 0; /* an unbound socket's port */
+	ent = bpf_map_lookup_elem(&owner_tuples, k);
+	if (!ent || !owner_live_tuple(ent, now))
 		return false;
-found:
 	*out = ent->o;
-	return out->pid || out->cgroup_id;
+	return true;
 }
 
 /* The socket at one end, in another local namespace: its connection only (a
  * port alone could be any namespace's). */
-static __always_inline bool owner_far(const struct sw_event *e, bool local_is_src, __u64 now, struct sw_owner *out)
+static __always_inline bool owner_far(const struct sw_event *e, bool local_is_src, __u64 now,
+				      struct sw_owner_key *k, struct sw_owner *out)
 {
 	struct sw_owner_entry *ent;
-	struct sw_owner_key k;
 
-	tuple_key(&k, e, FAR_NETNS, local_is_src);
-	ent = bpf_map_lookup_elem(&owner_tuples, &k);
+	tuple_key(k, e, FAR_NETNS, local_is_src);
+	ent = bpf_map_lookup_elem(&owner_tuples, k);
 	if (!ent || !owner_live_tuple(ent, now))
 		return false;
 	*out = ent->o;
@@ -572,14 +609,18 @@ static __always_inline __u32 memo_slot(const struct sw_event *e)
 	return (h * 2654435761u) >> (32 - OWNER_MEMO_BITS);
 }
 
-static __always_inline void owner_resolve(struct sw_event *e, bool loopback)
+/* A subprogram with a frame of its own: the filter's (the event, the parse)
+ * has no room left for its lookups. Returns the owner's pid (a subprogram
+ * must return a scalar, and one the compiler cannot drop). */
+static __noinline __u32 owner_resolve(struct sw_event *e, bool loopback)
 {
 	struct owner_memo *m;
+	struct sw_owner_key k;
 	__u64 now, version;
 	__u32 slot;
 
 	if (!owner_on || !has_tuple(e))
-		return;
+		return 0;
 	/* read before the lookups: a write during them makes the memo stale */
 	version = *(volatile __u64 *)&owner_version;
 	now = bpf_ktime_get_ns();
@@ -587,15 +628,15 @@ static __always_inline void owner_resolve(struct sw_event *e, bool loopback)
 	m = bpf_map_lookup_elem(&owner_memos, &slot);
 	if (m && memo_holds(m, e, loopback, version, now)) {
 		e->who = m->who;
-		return;
+		return e->who.owner.pid;
 	}
-	owner_by_tuple(e, e->dir == SW_DIR_OUT, now, &e->who.owner);
+	owner_by_tuple(e, e->dir == SW_DIR_OUT, now, &k, &e->who.owner);
 	if (loopback)
-		owner_by_tuple(e, true, now, &e->who.peer);
+		owner_by_tuple(e, true, now, &k, &e->who.peer);
 	else if (far_peers)
-		owner_far(e, e->dir == SW_DIR_IN, now, &e->who.peer); /* in: the sender's */
+		owner_far(e, e->dir == SW_DIR_IN, now, &k, &e->who.peer); /* in: the sender's */
 	if (!m)
-		return;
+		return e->who.owner.pid;
 	m->valid = 0; /* a run nested on this CPU (PREEMPT_RT) then ignores it */
 	m->version = version;
 	m->at_ns = now;
@@ -608,6 +649,7 @@ static __always_inline void owner_resolve(struct sw_event *e, bool loopback)
 	m->loopback = loopback;
 	m->who = e->who;
 	m->valid = 1;
+	return e->who.owner.pid;
 }
 
 /* ---- cgroup_skb/egress: every packet a local socket sends, with its socket
@@ -676,12 +718,12 @@ static __always_inline bool egress_port(struct __sk_buff *skb, struct bpf_sock *
 	cookie = bpf_get_socket_cookie(skb);
 	ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
 	/* a bound port's entry goes at the release: its peers keep tuples */
-	if (!ent || ent->bound_port)
+	if (!ent || ent->bound_port || (st->bound_port && st->bound_cookie == cookie))
 		return false;
-	/* unbound: any address */
-	port_key(&k, netns, IPPROTO_UDP, NULL, full->family == 10 /* AF_INET6 */ ? 6 : 4, full->src_port);
+	/* unbound: any address, either family (family 0) */
+	port_key(&k, netns, IPPROTO_UDP, NULL, 0, full->src_port);
 	known = bpf_map_lookup_elem(&owner_tuples, &k);
-	if (known && known->cookie != cookie && port_live(known, bpf_ktime_get_ns()))
+	if (known && known->cookie != cookie && owner_live_tuple(known, bpf_ktime_get_ns()))
 		return false;
 	if (!known || known->cookie != cookie || !same_owner(&known->o, &ent->o) || known->released_ns) {
 		if (bpf_map_update_elem(&owner_tuples, &k, ent, BPF_ANY))
@@ -700,6 +742,7 @@ int sw_egress(struct __sk_buff *skb)
 	struct sw_owner_key k;
 	struct sw_event e;
 	struct sw_owner_sock *st = NULL, *lst = NULL;
+	struct sw_owner_port *port;
 	__u64 cookie, version, netns;
 
 	/* The fast path: a connected socket whose tuple entry was confirmed
@@ -745,27 +788,21 @@ int sw_egress(struct __sk_buff *skb)
 	}
 	if (!ent) {
 		/* an accepted connection: its own listener's owner, from the
-		 * storage it copied from the listener; else the port's (bound to
-		 * this address, else to any), unless shared */
-		if (full)
-			lst = st ?: bpf_sk_storage_get(&owner_socks, full, 0, 0);
+		 * storage it copied from the listener; else its bound port's,
+		 * unless shared. Only a socket on that port: the kernel's control
+		 * socket (resets for closed ports) is on none, and has no owner. */
+		if (!full || full->src_port != e.sport)
+			return 1;
+		lst = st ?: bpf_sk_storage_get(&owner_socks, full, 0, 0);
 		__builtin_memset(&child, 0, sizeof(child));
 		if (lst && lst->o.pid) {
 			child.o = lst->o;
 		} else {
-			port_key(&k, netns, e.proto, e.saddr, e.family, e.sport);
-			ent = bpf_map_lookup_elem(&owner_tuples, &k);
-			if (!ent || !port_held(ent)) {
-				port_key(&k, netns, e.proto, NULL, e.family, e.sport);
-				ent = bpf_map_lookup_elem(&owner_tuples, &k);
-			}
-			if ((!ent || !port_held(ent)) && e.family == 4) {
-				port_key(&k, netns, e.proto, NULL, 6, e.sport);
-				ent = bpf_map_lookup_elem(&owner_tuples, &k);
-			}
-			if (!ent || !port_held(ent) || ent->shared)
+			port_key(&k, netns, e.proto, e.saddr, 0, e.sport);
+			port = find_port(&k, e.family);
+			if (!port || !port->o.pid)
 				return 1;
-			child.o = ent->o;
+			child.o = port->o;
 		}
 		child.cookie = cookie;
 		ent = &child;

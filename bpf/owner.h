@@ -25,25 +25,34 @@ struct sw_event_owner {
  * (bpf_ktime_get_ns), 0 while open; a released entry still answers for
  * SW_OWNER_GRACE_S, so FIN and TIME_WAIT packets resolve. */
 struct sw_owner_entry {
-	struct sw_owner o; /* a shared port's: what its holders have in common (pid 0) */
-	__u64 cookie;      /* the socket's; a port's: its last holder's */
+	struct sw_owner o;
+	__u64 cookie;
 	__u64 released_ns;
-	union {
-		__u8 bound_addr[16]; /* cookie entries: the address its bind gave it (key_addr's form) */
-		struct {             /* port entries */
-			__u64 other;    /* another holder's cookie (of another process, when shared) */
-			__u32 holders;  /* the open sockets that hold it; 0: an unbound socket's port */
-			__u32 pad;
-		} port;
-	};
-	__u16 bound_port;  /* cookie entries: with bound_addr and bound_family, the port to free at release */
+	__u8 bound_addr[16]; /* cookie entries: the port its bind gave it (key_addr's form), to free at release */
+	__u16 bound_port;
 	__u8 bound_proto;
-	__u8 bound_family; /* 4 or 6: the port key's family */
-	__u8 shared;       /* port entries: sockets of different processes hold this address and port
-			    * (SO_REUSEPORT), and the kernel picks one per connection or datagram after
-			    * the tap: it names nobody rather than the wrong one */
+	__u8 bound_family;   /* 4 or 6: the port key's */
+	__u8 pad[4];
+};
+
+/* A bound port (owner_ports, a plain hash: a port's count must not be evicted
+ * by connection churn, and a full map refuses a new port, which then names
+ * nobody). holders: the open sockets holding it (SO_REUSEPORT), counted with
+ * atomic adds. Holders of two processes make it shared: the kernel picks one
+ * per connection or datagram after the tap, so it names nobody (pid 0) and
+ * keeps what they have in common (cgroup, name; zero where they differ) for
+ * the filters by name and cgroup. */
+struct sw_owner_port {
+	struct sw_owner o;
+	__u64 cookie; /* the last holder's */
+	__u64 other;  /* the one before (of another process, once shared) */
+	__u32 holders;
+	__u8 shared;
 	__u8 pad[3];
 };
+
+/* owner_ports holds --owner-entries / 4 ports, at least 64 */
+#define SW_OWNER_PORTS(entries) ((entries) / 4 > 64 ? (entries) / 4 : 64)
 
 /* A socket's storage (owner_socks; see bpf/owner.bpf.h): a listener's is
  * copied into the connections it accepts. */
@@ -51,6 +60,15 @@ struct sw_owner_sock {
 	__u64 learnt;
 	__u64 claimed;
 	struct sw_owner o;
+	/* the port its bind gave it, kept here too because the cookie entry may be
+	 * evicted; with the cookie of the socket that bound it (a connection its
+	 * listener accepts copies the storage, not the port) */
+	__u64 bound_cookie;
+	__u8 bound_addr[16];
+	__u16 bound_port;
+	__u8 bound_proto;
+	__u8 bound_family;
+	__u32 pad;
 };
 
 /* The tuple map's key, from the local socket's side. A connected socket's

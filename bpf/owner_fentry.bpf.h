@@ -73,17 +73,32 @@ enum { CLAIM_CONNECTED = 1, CLAIM_BOUND = 2 };
 
 /* A socket's identity in owner_cookies, the same at claim and at release.
  * fentry: its cookie (made on first use), as sock_diag's seeding and the cgroup
- * route key it. kprobe programs may not ask for it: the cookie if something
- * made one already, else the socket's address (a cookie made between claim and
- * release, e.g. by `ss`, hides that release; docs/attribution.md). */
+ * route key it. kprobe programs may not ask for it: the socket's address (a
+ * cookie something else makes later, e.g. `ss`, would change the key between
+ * claim and release). */
 static __always_inline __u64 sock_id(struct sock___sw *sk, bool fentry)
 {
-	__u64 c;
-
 	if (fentry)
 		return bpf_get_socket_cookie(sk);
+	return (__u64)(unsigned long)sk | 1ULL << 63;
+}
+
+/* The socket's entry, and *id the key it is under: a kprobe route's socket
+ * seeded at the start is under its cookie (sock_diag's key). */
+static __always_inline struct sw_owner_entry *sock_entry(struct sock___sw *sk, bool fentry, __u64 *id)
+{
+	struct sw_owner_entry *ent = bpf_map_lookup_elem(&owner_cookies, id);
+	__u64 c;
+
+	if (ent || fentry)
+		return ent;
 	c = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	return c ?: (__u64)(unsigned long)sk | 1ULL << 63;
+	if (!c)
+		return NULL;
+	ent = bpf_map_lookup_elem(&owner_cookies, &c);
+	if (ent)
+		*id = c;
+	return ent;
 }
 
 static __always_inline __u64 sock_netns(struct sock___sw *sk)
@@ -131,7 +146,7 @@ static __always_inline __u8 sock_bound_addr(struct sock___sw *sk, __u16 family, 
  * what changes (an LRU rewrite takes a node), and says so (owner_version). */
 static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool fentry)
 {
-	struct sw_owner_entry ent, *old;
+	struct sw_owner_entry ent, *old, *conn;
 	struct sw_owner_key k;
 	__u64 netns, id;
 	__u16 family, proto, lport;
@@ -148,8 +163,8 @@ static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool f
 		return;
 	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	id = sock_id(sk, fentry);
+	old = sock_entry(sk, fentry, &id);
 	owner_current(&ent, id);
-	old = bpf_map_lookup_elem(&owner_cookies, &id);
 	if (old) {
 		__builtin_memcpy(ent.bound_addr, old->bound_addr, 16);
 		ent.bound_port = old->bound_port;
@@ -174,8 +189,8 @@ static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool f
 	/* another namespace's connection: under netns 0, for far peers */
 	k.netns = netns == tap_netns ? tap_netns : FAR_NETNS;
 	if (how & CLAIM_CONNECTED && lport && sock_tuple(sk, family, &k)) {
-		old = bpf_map_lookup_elem(&owner_tuples, &k);
-		if (!old || old->cookie != id || old->released_ns || !same_owner(&old->o, &ent.o)) {
+		conn = bpf_map_lookup_elem(&owner_tuples, &k);
+		if (!conn || conn->cookie != id || conn->released_ns || !same_owner(&conn->o, &ent.o)) {
 			bpf_map_update_elem(&owner_tuples, &k, &ent, BPF_ANY);
 			wrote = true;
 		}
@@ -205,7 +220,7 @@ static __always_inline void fallback_release(struct sock___sw *sk, bool fentry)
 	if (netns != tap_netns && !far_peers)
 		return;
 	id = sock_id(sk, fentry);
-	ent = bpf_map_lookup_elem(&owner_cookies, &id);
+	ent = sock_entry(sk, fentry, &id);
 	if (!ent)
 		return;
 	ent->released_ns = bpf_ktime_get_ns();

@@ -210,8 +210,9 @@ int sockwatch(struct __sk_buff *skb)
 	e.dir = skb->pkt_type == PACKET_OUTGOING ? SW_DIR_OUT : SW_DIR_IN;
 	sw_parse(skb, &e);
 	/* whose packet: after the parse, which found the tuple it is looked up by */
-	owner_resolve(&e, skb->ifindex == loopback_ifindex);
-	if (!proc_match(&e))
+	/* (a pid past any pid_max would be the kernel's mistake: a check the
+	 * compiler cannot drop, so the subprogram's result is kept) */
+	if (owner_resolve(&e, skb->ifindex == loopback_ifindex) > 0x3fffffff || !proc_match(&e))
 		return 0;
 
 	cnt->matched++;

@@ -57,7 +57,7 @@ static const struct argp_option opts[] = {
 	{ "comm", OPT_COMM, "NAME", 0, "Only packets of processes named NAME (as /proc/PID/comm, at most 15 bytes), at either end" },
 	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only packets of processes in the cgroup v2 PATH (from its root; repeatable), at either end" },
 	{ "container", OPT_CONTAINER, "ID", 0, "Only packets of container ID (or an id prefix), at either end" },
-	{ "owner-entries", OPT_OWNER_ENTRIES, "N", 0, "Entries in each of the kernel's two owner maps (default 16384; least recently used go first)" },
+	{ "owner-entries", OPT_OWNER_ENTRIES, "N", 0, "Entries in the kernel's owner maps of sockets and of connections (default 16384 each; least recently used go first), and a quarter of it for bound ports" },
 	{ "control", OPT_CONTROL, "FD", 0, "Write the records a controlling program acts on (ready, stats, link, error) to "
 	  "descriptor FD; stdout keeps packet, flow and link records and the stats that close a flow interval or the run" },
 	{ "text", OPT_TEXT, NULL, 0, "Packets as tcpdump -n-like text lines on stdout instead of records (what "

@@ -148,6 +148,7 @@ int owner_configure(struct engine *e)
 	memcpy((void *)&e->skel->rodata->proc_filter, &f, sizeof(f));
 	err = bpf_map__set_max_entries(e->skel->maps.owner_cookies, ow->on ? o->owner_entries : 1);
 	err = err ?: bpf_map__set_max_entries(e->skel->maps.owner_tuples, ow->on ? o->owner_entries : 1);
+	err = err ?: bpf_map__set_max_entries(e->skel->maps.owner_ports, ow->on ? SW_OWNER_PORTS(o->owner_entries) : 1);
 	if (err)
 		return engine_fail(e, EXIT_RUNTIME, "runtime", NULL, "could not size the owner maps: %s", strerror(-err));
 	return 0;
@@ -240,40 +241,46 @@ static bool socket_live(int cookies, uint64_t cookie, uint64_t now)
 }
 
 /* bpf/owner.bpf.h's owner_by_tuple (far: owner_far), from user space: the
- * connection; then the port bound to this address, to any of its family, and
- * (IPv4) to any IPv6. A shared port's pid is 0: no owner here. */
+ * connection; the bound port (this address, any of its family, and for IPv4
+ * any IPv6); an unbound socket's port. A shared port's pid is 0: no owner here. */
 static bool by_tuple(const struct engine *e, const struct sw_flow_key *f, bool local_is_src, bool far, uint64_t now,
 		     struct sw_owner *out)
 {
 	int tuples = bpf_map__fd(e->skel->maps.owner_tuples), cookies = bpf_map__fd(e->skel->maps.owner_cookies);
+	int ports = bpf_map__fd(e->skel->maps.owner_ports);
 	struct sw_owner_key k = { .netns = far ? 0 : e->owners.netns, .proto = f->proto };
 	struct sw_owner_entry ent;
+	struct sw_owner_port port;
 
 	memcpy(k.laddr, local_is_src ? f->saddr : f->daddr, 16);
 	memcpy(k.raddr, local_is_src ? f->daddr : f->saddr, 16);
 	k.lport = local_is_src ? f->sport : f->dport;
 	k.rport = local_is_src ? f->dport : f->sport;
-	for (int pass = 0; pass < (far ? 1 : 4); pass++) {
-		if (pass == 1) {
-			memset(k.raddr, 0, sizeof(k.raddr));
-			k.rport = 0;
-			k.family = f->family;
-		} else if (pass == 2) {
+	if (!bpf_map_lookup_elem(tuples, &k, &ent) && live(&ent, now) && socket_live(cookies, ent.cookie, now)) {
+		*out = ent.o;
+		return true;
+	}
+	/* a TCP sender without its connection learnt is the kernel (bpf/owner.bpf.h) */
+	if (far || (local_is_src && f->proto == IPPROTO_TCP))
+		return false;
+	memset(k.raddr, 0, sizeof(k.raddr));
+	k.rport = 0;
+	for (int pass = 0; pass < 3; pass++) {
+		if (pass == 1)
 			memset(k.laddr, 0, sizeof(k.laddr));
-		} else if (pass == 3) {
-			if (f->family != 4)
-				break;
-			k.family = 6;
+		k.family = pass == 2 ? 6 : f->family;
+		if (pass == 2 && f->family != 4)
+			break;
+		if (!bpf_map_lookup_elem(ports, &k, &port)) {
+			*out = port.o;
+			return port.o.pid != 0;
 		}
-		if (bpf_map_lookup_elem(tuples, &k, &ent))
-			continue;
-		/* a port answers while held (bpf/owner.bpf.h's port_live) */
-		if ((pass && ent.port.holders) || (live(&ent, now) && socket_live(cookies, ent.cookie, now))) {
-			if (!ent.o.pid)
-				return false;
-			*out = ent.o;
-			return true;
-		}
+	}
+	memset(k.laddr, 0, sizeof(k.laddr));
+	k.family = 0; /* an unbound socket's port */
+	if (!bpf_map_lookup_elem(tuples, &k, &ent) && live(&ent, now) && socket_live(cookies, ent.cookie, now)) {
+		*out = ent.o;
+		return true;
 	}
 	return false;
 }

@@ -321,35 +321,33 @@ static bool same_process(const struct sw_owner *a, const struct sw_owner *b)
 }
 
 /* bpf/owner.bpf.h's port_claim, for a socket from before the start: one more
- * holder of the port; holders of two processes make it shared (named by what
- * they have in common, pid 0). A port no open socket holds is taken over. */
-static void port_seed(int tuples, int cookies, const struct sw_owner_key *k, const struct sw_owner_entry *ent)
+ * holder of the port; holders of two processes make it shared (pid 0, what
+ * they have in common). The hooks may count a holder meanwhile: this one's
+ * read and write are not atomic with theirs (at the start only). */
+static void port_seed(int ports, const struct sw_owner_key *k, const struct sw_owner_entry *ent)
 {
-	struct sw_owner_entry old, sock, nw = *ent;
-	bool held;
+	struct sw_owner_port p, nw = { .o = ent->o, .cookie = ent->cookie, .holders = 1 };
 
-	memset(&nw.port, 0, sizeof(nw.port));
-	nw.port.holders = 1;
-	nw.shared = 0;
-	if (!bpf_map_lookup_elem(tuples, k, &old)) {
-		held = old.port.holders ||
-		       (!old.released_ns && (bpf_map_lookup_elem(cookies, &old.cookie, &sock) || !sock.released_ns));
-		if (held) {
-			nw.port.holders = (old.port.holders ? old.port.holders : 1) + 1;
-			nw.port.other = old.cookie;
-			if (old.shared || !same_process(&old.o, &ent->o)) {
-				nw.shared = 1;
-				if (old.shared)
-					nw.port.other = old.port.other;
-				nw.o = old.o;
-				nw.o.pid = 0;
-				if (old.o.cgroup_id != ent->o.cgroup_id || old.o.uid != ent->o.uid ||
-				    memcmp(old.o.comm, ent->o.comm, sizeof(old.o.comm)))
-					memset(&nw.o, 0, sizeof(nw.o));
-			}
-		}
+	if (bpf_map_lookup_elem(ports, k, &p)) {
+		bpf_map_update_elem(ports, k, &nw, BPF_NOEXIST);
+		return;
 	}
-	bpf_map_update_elem(tuples, k, &nw, BPF_ANY);
+	p.holders++;
+	if (p.shared || !same_process(&p.o, &ent->o)) {
+		if (!p.shared)
+			p.other = p.cookie;
+		p.o.pid = 0;
+		p.shared = 1;
+		if (p.o.cgroup_id != ent->o.cgroup_id)
+			p.o.cgroup_id = 0;
+		if (memcmp(p.o.comm, ent->o.comm, sizeof(p.o.comm)))
+			memset(p.o.comm, 0, sizeof(p.o.comm));
+		p.o.uid = 0;
+	} else {
+		p.other = p.cookie;
+	}
+	p.cookie = ent->cookie;
+	bpf_map_update_elem(ports, k, &p, BPF_EXIST);
 }
 
 long owner_seed(struct engine *e)
@@ -358,6 +356,7 @@ long owner_seed(struct engine *e)
 	static const int families[] = { AF_INET, AF_INET6 }, protos[] = { IPPROTO_TCP, IPPROTO_UDP };
 	int cookies = bpf_map__fd(e->skel->maps.owner_cookies);
 	int tuples = bpf_map__fd(e->skel->maps.owner_tuples);
+	int ports = bpf_map__fd(e->skel->maps.owner_ports);
 	struct seed sd = { 0 };
 	struct far_ns far = { .n = 0 };
 	long seeded = 0;
@@ -382,6 +381,7 @@ long owner_seed(struct engine *e)
 	for (size_t i = 0; i < sd.n; i++) {
 		struct seed_sock *s = &sd.s[i];
 		struct sw_owner_entry ent = { .cookie = s->cookie }, known;
+		bool hooked;
 		/* a port by its own namespace; another namespace's connection
 		 * under 0, "another local namespace" (bpf/owner.bpf.h's FAR_NETNS) */
 		struct sw_owner_key k = { .netns = s->netns, .proto = s->proto, .lport = s->lport };
@@ -389,18 +389,27 @@ long owner_seed(struct engine *e)
 		if (!s->pid || !process_owner(&ow->cg, s->pid, &ent.o))
 			continue;
 		ent.o.uid = s->uid;
-		/* a socket a hook saw meanwhile is newer, and holds its port already */
-		if (!bpf_map_lookup_elem(cookies, &s->cookie, &known))
+		/* a socket a hook saw meanwhile (a send or receive since the
+		 * attach) is newer: its owner is the hook's, and it holds its port
+		 * if the hook counted it (a bind); else it is counted here */
+		hooked = !bpf_map_lookup_elem(cookies, &s->cookie, &known);
+		if (hooked && (known.bound_port || known.released_ns))
 			continue;
-		if (s->listen || (s->proto == IPPROTO_UDP && !s->rport)) {
+		if (hooked)
+			ent.o = known.o;
+		if (s->lport && (s->listen || (s->proto == IPPROTO_UDP && !s->rport))) {
 			memcpy(ent.bound_addr, s->laddr, 16);
 			ent.bound_port = s->lport;
 			ent.bound_proto = s->proto;
 			ent.bound_family = s->family;
 			memcpy(k.laddr, s->laddr, 16);
 			k.family = s->family;
-			port_seed(tuples, cookies, &k, &ent);
+			/* the cookie entry says it holds the port first: its release then frees it */
+			if (!bpf_map_update_elem(cookies, &s->cookie, &ent, hooked ? BPF_EXIST : BPF_NOEXIST))
+				port_seed(ports, &k, &ent);
 			k.family = 0;
+		} else if (hooked) {
+			continue;
 		}
 		bpf_map_update_elem(cookies, &s->cookie, &ent, BPF_NOEXIST);
 		if (s->rport) {

@@ -37,10 +37,12 @@ int engine_check_budget(struct engine *e)
 	if (!b.bytes || ncpus <= 0)
 		return 0;
 	ring = budget_ring_bytes(o->packets ? o->ring_size : SW_RING_SIZE_MIN);
-	/* attribution's two owner maps (it may still turn out to be off: counted anyway) */
+	/* attribution's three owner maps (it may still turn out to be off: counted anyway) */
 	if (!o->no_process)
 		owners = budget_hash_bytes(o->owner_entries, sizeof(__u64), sizeof(struct sw_owner_entry)) +
-			 budget_hash_bytes(o->owner_entries, sizeof(struct sw_owner_key), sizeof(struct sw_owner_entry));
+			 budget_hash_bytes(o->owner_entries, sizeof(struct sw_owner_key), sizeof(struct sw_owner_entry)) +
+			 budget_hash_bytes(SW_OWNER_PORTS(o->owner_entries), sizeof(struct sw_owner_key),
+					   sizeof(struct sw_owner_port));
 #define TABLE(n) budget_flow_table_bytes(o->flows ? (n) : 1, sizeof(struct sw_flow_key), sizeof(struct sw_flow_val), ncpus)
 	table = TABLE(o->flow_entries);
 	/* a default that does not fit (many CPUs) shrinks; a size asked for is refused */

@@ -172,7 +172,7 @@ export const LIMITS = {
   /** --pid values and --cgroup/--container cgroups the kernel's process filter holds. */
   maxProcPids: {value: 16, c: 'SW_MAX_PROC_PIDS', kernel: true},
   maxProcCgroups: {value: 16, c: 'SW_MAX_PROC_CGROUPS', kernel: true},
-  /** --owner-entries bounds (each of the two owner maps). */
+  /** --owner-entries bounds (the socket and connection owner maps each; bound ports a quarter). */
   ownerEntriesMin: {value: 64, c: 'SW_OWNER_ENTRIES_MIN'},
   ownerEntriesMax: {value: 2 ** 22, c: 'SW_OWNER_ENTRIES_MAX'},
 } as const satisfies Record<string, {value: number; c: string; kernel?: true}>

@@ -11,8 +11,12 @@ Roles:
   burst PORT ADDR N        N short TCP connections, one exchange each
   exit-mid PORT ADDR       sends, then exits without closing (the kernel closes the socket)
   sink PORT ADDR           a UDP socket on PORT that only receives (no hook sees it send); runs until stdin closes
-  share PROTO PORT ADDR    one TCP listener or UDP socket on ADDR:PORT with SO_REUSEPORT (other processes may
-                           hold the same one); answers each connection or datagram with its own pid; until stdin closes
+  share PROTO PORT ADDR [OPT...]  one TCP listener or UDP socket on ADDR:PORT with SO_REUSEPORT (other processes
+                           may hold the same one); answers each connection or datagram with its own pid; until stdin
+                           closes. OPT: v6only; threads=N (a socket a thread, each thread named NAME-tI); fork (two
+                           sockets, then a child keeps the second, says {"child":pid} and sends a datagram from it)
+  bindonly PORT ADDR       a TCP socket bound to ADDR:PORT, never listening; until stdin closes
+  refused PORT ADDR N      N TCP connections to a port nobody listens on, each refused
   ask PROTO PORT ADDR N FIRST  N connections (TCP) or datagrams from N sockets (UDP), from local ports FIRST,
                            FIRST+1, ...; prints {"served":{port:pid}}: which server's pid answered each local port
 """
@@ -139,7 +143,16 @@ elif role == 'share':
         return s
 
     socks = []
-    if threads:
+    if 'fork' in opts:
+        socks = [bound(), bound()]
+        child = os.fork()
+        if child == 0:
+            socks = socks[1:]
+            socks[0].sendto(b'worker', (addr, 9))  # a hook sees the child use it (nobody listens on 9)
+        else:
+            socks = socks[:1]
+            say(child=child)
+    elif threads:
         # one socket a thread, each bound by a thread with a name of its own (as envoy's workers)
         def worker(i):
             ctypes.CDLL(None).prctl(15, f'{name[:11]}-t{i}'.encode(), 0, 0, 0)
@@ -155,7 +168,8 @@ elif role == 'share':
         sel.register(s, selectors.EVENT_READ, 'sock')
     sel.register(sys.stdin, selectors.EVENT_READ, 'stdin')
     me = str(os.getpid()).encode()
-    say(ready=os.getpid())
+    if 'fork' not in opts or child:
+        say(ready=os.getpid())
     while True:
         for key, _ in sel.select():
             s = key.fileobj
@@ -195,3 +209,18 @@ elif role == 'ask':
     say(served=served, done=os.getpid())
     for c in held:
         c.close()
+elif role == 'bindonly':
+    port, addr = int(args[0]), args[1]
+    b = socket.socket(family(addr), socket.SOCK_STREAM)
+    b.bind((addr, port))
+    say(ready=os.getpid())
+    sys.stdin.read()
+elif role == 'refused':
+    port, addr, n = int(args[0]), args[1], int(args[2])
+    for _ in range(n):
+        try:
+            socket.create_connection((addr, port), timeout=5).close()
+            raise SystemExit(f'port {port} accepted a connection')
+        except ConnectionRefusedError:
+            pass
+    say(done=os.getpid())

@@ -28,8 +28,9 @@ const CLIENT_PORTS = 40000 // the clients' local ports: 40000 + 200 a case
 
 interface ServerSpec {
   addr: string
-  /** share-role options: 'v6only', 'threads=N' */
+  /** share-role options: 'v6only', 'threads=N', 'fork' (a parent and its child, a socket each) */
   opts?: string[]
+  uid?: number
   /** the cgroup and name of another server of this case: one program's workers */
   sameAs?: number
 }
@@ -68,6 +69,8 @@ const CASES: Case[] = [
   {name: 'tcp, 0.0.0.0 and a v6only [::] of two processes (seeded)', proto: 'tcp', servers: [{addr: '0.0.0.0'}, {addr: '::', opts: ['v6only']}], to: ['127.0.0.1', '::1'], before: true, shared: false},
   {name: 'tcp dual-stack [::] listener, IPv4 clients, before', proto: 'tcp', servers: [{addr: '::'}], to: ['127.0.0.1'], before: true, shared: false},
   {name: 'tcp dual-stack [::] listener, IPv4 clients, after', proto: 'tcp', servers: [{addr: '::'}], to: ['127.0.0.1'], before: false, shared: false},
+  {name: 'udp reuseport of a pre-forked server: the parent and its child a socket each', proto: 'udp', servers: [{addr: '127.0.0.1', opts: ['fork']}], before: false, shared: true},
+  {name: 'tcp reuseport of two processes of another uid', proto: 'tcp', servers: [{addr: '127.0.0.1', uid: 65534}, {addr: '127.0.0.1', uid: 65534}], before: false, shared: true},
 ]
 const ASKS = 24 // connections or client sockets per address asked, per round
 const NAMED = 'sw-named' // the name of the byName cases' workers
@@ -77,6 +80,7 @@ interface Server {
   pid: number
   comm: string
   cgroup: string
+  uid: number
 }
 
 interface Flow {
@@ -88,10 +92,10 @@ interface Flow {
 const shared = suite('attribution-shared')
 const ctx = {root: '', base: '', ns: {name: '', remove: () => {}}, servers: [] as Server[][], flows: [] as Map<number, Flow>[], packets: [] as PacketRecord[], named: [] as PacketRecord[], dirs: new Set<string>()}
 
-async function start(cgroup: string, comm: string, role: string[]): Promise<{proc: Proc; said: Record<string, unknown>}> {
+async function start(cgroup: string, comm: string, role: string[], uid = 0): Promise<{proc: Proc; said: Record<string, unknown>}> {
   mkdirSync(join(ctx.root, cgroup), {recursive: true})
   ctx.dirs.add(cgroup)
-  const proc = startProc(...inNetns(ctx.ns.name, '/usr/bin/python3', [PEER, join(ctx.root, cgroup), comm, '0', ...role]), {stdio: ['pipe', 'pipe', 'pipe']})
+  const proc = startProc(...inNetns(ctx.ns.name, '/usr/bin/python3', [PEER, join(ctx.root, cgroup), comm, String(uid), ...role]), {stdio: ['pipe', 'pipe', 'pipe']})
   const line = await proc.waitFor('stdout', (l) => l.includes('"ready"') || l.includes('"done"'), 15_000)
   return {proc, said: JSON.parse(line)}
 }
@@ -103,8 +107,11 @@ async function startServers(i: number) {
     const first = ctx.servers[i][spec.sameAs ?? -1]
     const cgroup = first?.cgroup ?? `${ctx.base}/c${i}s${j}`
     const comm = c.byName ? NAMED : `sw-sh${i}-${j}`
-    const {proc, said} = await start(cgroup, comm, ['share', c.proto, String(BASE + i), spec.addr, ...(spec.opts ?? [])])
-    ctx.servers[i].push({proc, pid: said.ready as number, comm, cgroup})
+    const {proc, said} = await start(cgroup, comm, ['share', c.proto, String(BASE + i), spec.addr, ...(spec.opts ?? [])], spec.uid)
+    ctx.servers[i].push({proc, pid: said.ready as number, comm, cgroup, uid: spec.uid ?? 0})
+    // a pre-forked server's child: the same name and cgroup, a pid of its own
+    const child = proc.stdout.map((l) => JSON.parse(l) as {child?: number}).find((l) => l.child)?.child
+    if (child) ctx.servers[i].push({proc, pid: child, comm, cgroup, uid: spec.uid ?? 0})
   }
 }
 
@@ -133,7 +140,17 @@ async function endMarker(capture: Proc, comm: string) {
   return capture.stdout.filter(Boolean).map((l) => JSON.parse(l) as SidecarRecord).filter((r): r is PacketRecord => r.type === 'packet')
 }
 
+// uvu does not print a failed hook's error: say it here
 shared.before(async () => {
+  try {
+    await setUp()
+  } catch (err) {
+    console.error('attribution-shared: the setup failed:', err)
+    throw err
+  }
+})
+
+async function setUp() {
   preflight(['python3', 'nsenter', 'ip'])
   ctx.root = cgroup2Root()
   ctx.base = `/sw-attrshare-${process.pid}`
@@ -150,7 +167,7 @@ shared.before(async () => {
       ctx.flows[i] = new Map()
       await ask(i, 0)
       // a reuseport group the kernel never spread over its servers would test nothing
-      if (c.servers.length > 1 && c.shared) assert.is(new Set([...ctx.flows[i].values()].map((f) => f.server)).size, c.servers.length, `${c.name}: every server served`)
+      if (ctx.servers[i].length > 1 && c.shared) assert.is(new Set([...ctx.flows[i].values()].map((f) => f.server)).size, ctx.servers[i].length, `${c.name}: every server served`)
       if (c.handover) {
         const leaving = ctx.servers[i][0].proc
         leaving.child.stdin?.end()
@@ -165,10 +182,15 @@ shared.before(async () => {
   ctx.packets = await endMarker(all, 'sw-end')
   // the named capture's end marker passes its --comm filter: sent by a process of that name
   ctx.named = await endMarker(named, NAMED)
-})
+}
 
 shared.after(async () => {
   for (const s of ctx.servers.flat()) {
+    try {
+      process.kill(s.pid, 'SIGKILL') // a forked child too
+    } catch {
+      // gone already
+    }
     s.proc.child.kill('SIGKILL')
     await s.proc.exited
   }
@@ -189,7 +211,8 @@ function expectations(i: number, packets: PacketRecord[]) {
   const port = BASE + i
   const byPid = new Map(ctx.servers[i].map((s) => [s.pid, s]))
   const seen = new Set<number>()
-  return packets.filter((p) => p.proto === c.proto && (p.dport === port || p.sport === port)).map((p) => {
+  // (a pre-forked child's datagram to port 9, which shows a hook it took its socket, is not a flow)
+  return packets.filter((p) => p.proto === c.proto && (p.dport === port || p.sport === port) && p.dport !== 9).map((p) => {
     const toServer = p.dport === port
     const clientPort = toServer ? p.sport : p.dport
     const flow = ctx.flows[i].get(clientPort)
@@ -216,14 +239,14 @@ for (const [i, c] of CASES.entries()) {
         continue
       }
       const threads = (c.servers[0].opts ?? []).some((o) => o.startsWith('threads='))
-      const owner = toServer ? {pid: server.pid, comm: server.comm, cgroup: server.cgroup} : {pid: flow.client, comm: 'sw-asker', cgroup: `${ctx.base}/cli`}
+      const owner = toServer ? {pid: server.pid, comm: server.comm, cgroup: server.cgroup, uid: server.uid} : {pid: flow.client, comm: 'sw-asker', cgroup: `${ctx.base}/cli`, uid: 0}
       const peer = toServer ? {pid: flow.client, comm: 'sw-asker'} : {pid: server.pid, comm: server.comm}
       // a thread names the socket it bound: its own name, the process's pid
       const commOk = (got: string | null | undefined, want: string) => got === want || (threads && typeof got === 'string' && got.startsWith(want.slice(0, 11)))
       if (mayBeNull) expectedNull++
       if (p.pid === null) {
         if (!mayBeNull) unnamed.push(JSON.stringify(p))
-      } else if (p.pid !== owner.pid || !commOk(p.comm, owner.comm) || p.cgroup !== owner.cgroup || p.uid !== 0) {
+      } else if (p.pid !== owner.pid || !commOk(p.comm, owner.comm) || p.cgroup !== owner.cgroup || p.uid !== owner.uid) {
         wrong.push(`owner: ${JSON.stringify(p)}, expected ${JSON.stringify(owner)}`)
       } else if (mayBeNull) {
         wrong.push(`a packet to the shared port before any server answered named an owner: ${JSON.stringify(p)}`)
@@ -242,6 +265,64 @@ for (const [i, c] of CASES.entries()) {
     }
   })
 }
+
+/** A sidecar of the test's namespace, ready. */
+async function capture(args: string[]) {
+  const proc = startProc(...inNetns(ctx.ns.name, SIDECAR, ['--stats-interval', '0', '-i', 'lo', ...args]))
+  await proc.waitFor('stdout', (l) => l.includes('"type":"ready"'))
+  return proc
+}
+
+shared('attribution-shared :: a quiet port keeps its holders through socket churn that fills the owner maps (--owner-entries 1024)', async () => {
+  const port = BASE + 60
+  const cap = await capture(['--owner-entries', '1024', '--filter', `udp port ${port} or udp port ${END}`])
+  const a = await start(`${ctx.base}/churn-a`, 'sw-churn-a', ['share', 'udp', String(port), '127.0.0.1'])
+  const echo = await start(`${ctx.base}/churn-e`, 'sw-echo', ['server', String(BASE + 61), '127.0.0.1'])
+  // 3000 connections, each a cookie entry and two tuple entries: far past the 1024 of each map
+  const burst = await start(`${ctx.base}/cli`, 'sw-burst', ['burst', String(BASE + 61), '127.0.0.1', '3000'])
+  await burst.proc.exited
+  const b = await start(`${ctx.base}/churn-b`, 'sw-churn-b', ['share', 'udp', String(port), '127.0.0.1'])
+  const asker = await start(`${ctx.base}/cli`, 'sw-asker', ['ask', 'udp', String(port), '127.0.0.1', String(ASKS), String(CLIENT_PORTS + 6000)])
+  await asker.proc.exited
+  const packets = await endMarker(cap, 'sw-end')
+  for (const x of [a, echo, b]) x.proc.child.kill('SIGKILL')
+  const served = new Map(Object.entries(asker.said.served as Record<string, number>).map(([p, pid]) => [Number(p), pid]))
+  assert.is(new Set(served.values()).size, 2, 'both servers served')
+  const mine = packets.filter((p) => p.dport === port || p.sport === port)
+  assert.is(mine.length, 4 * ASKS, 'two datagrams and two replies a client')
+  // a request names its server or nobody (the first of a flow, to the shared port); a reply
+  // names its server as the peer: the server bound before the churn kept its port in its
+  // socket's storage when its entries were evicted
+  const wrong = mine.filter((p) => {
+    const pid = served.get(p.dport === port ? p.sport : p.dport)
+    return p.dport === port ? p.pid !== null && p.pid !== pid : p.peer_pid !== undefined && p.peer_pid !== pid
+  })
+  assert.equal(wrong.map((p) => JSON.stringify(p)).slice(0, 3), [], `${wrong.length} of ${mine.length} name the wrong server`)
+  const unnamed = mine.filter((p) => p.sport === port && p.peer_pid === undefined)
+  assert.equal(unnamed.map((p) => JSON.stringify(p)).slice(0, 3), [], `${unnamed.length} of ${2 * ASKS} replies name no server`)
+})
+
+shared('attribution-shared :: resets the kernel sends for ports nobody listens on name no process', async () => {
+  const bound = BASE + 70 // bound by a process that never listens
+  const closed = BASE + 71 // bound by nobody
+  const cap = await capture(['--filter', `tcp port ${bound} or tcp port ${closed} or udp port ${END}`])
+  const binder = await start(`${ctx.base}/binder`, 'sw-binder', ['bindonly', String(bound), '127.0.0.1'])
+  const refused = []
+  for (const port of [bound, closed]) {
+    const r = await start(`${ctx.base}/cli`, 'sw-refused', ['refused', String(port), '127.0.0.1', '5'])
+    await r.proc.exited
+    refused.push(r.said.done as number)
+  }
+  const packets = await endMarker(cap, 'sw-end')
+  binder.proc.child.kill('SIGKILL')
+  const resets = packets.filter((p) => p.proto === 'tcp' && p.flags?.includes('R'))
+  assert.is(resets.length, 10, 'a reset for each refused connection')
+  for (const p of resets) {
+    // on loopback the reset's copy is the client's to receive: its owner the client, its sender the kernel
+    assert.ok(refused.includes(p.pid as number), JSON.stringify(p))
+    assert.is(p.peer_pid, undefined, `a reset named a sender: ${JSON.stringify(p)}`)
+  }
+})
 
 shared('attribution-shared :: the --comm capture keeps nothing of the cases whose processes have other names', () => {
   const others = ctx.named.filter((p) => p.dport !== END && !CASES.some((c, i) => c.byName && (p.sport === BASE + i || p.dport === BASE + i)))

@@ -171,9 +171,9 @@ for (const [who, start, bounding] of dropped) {
 // The budget: a user other than root may not pin more kernel memory than 128 MiB by default.
 const TAIL = String.raw`, over the 128\.0 MiB a user other than root may pin \(the default budget\): ask for less \(--ring-size`
 const budget: [string, string[], RegExp][] = [
-  ['--ring-size 1G', ['--ring-size', '1G'], new RegExp(String.raw`^these sizes would pin 10\d\d\.\d MiB of kernel memory \(ring buffer 1028\.\d MiB, owner maps 5\.1 MiB\)` + TAIL + String.raw`, --owner-entries\), or have root raise memory_budget in /etc/sockwatch/sidecar\.conf$`)],
-  ['--flows --flow-entries 1M', ['--flows', '--flow-entries', '1M'], new RegExp(String.raw`^these sizes would pin \d+\.\d MiB of kernel memory \(ring buffer 8\.\d MiB, two flow tables of \d+\.\d MiB on \d+ CPUs, owner maps 5\.1 MiB\)` + TAIL + String.raw`, --flow-entries, --owner-entries\), or have root raise memory_budget in /etc/sockwatch/sidecar\.conf$`)],
-  // attribution's owner maps count too: 2 × 1M entries is about 330 MiB
+  ['--ring-size 1G', ['--ring-size', '1G'], new RegExp(String.raw`^these sizes would pin 10\d\d\.\d MiB of kernel memory \(ring buffer 1028\.\d MiB, owner maps 5\.8 MiB\)` + TAIL + String.raw`, --owner-entries\), or have root raise memory_budget in /etc/sockwatch/sidecar\.conf$`)],
+  ['--flows --flow-entries 1M', ['--flows', '--flow-entries', '1M'], new RegExp(String.raw`^these sizes would pin \d+\.\d MiB of kernel memory \(ring buffer 8\.\d MiB, two flow tables of \d+\.\d MiB on \d+ CPUs, owner maps 5\.8 MiB\)` + TAIL + String.raw`, --flow-entries, --owner-entries\), or have root raise memory_budget in /etc/sockwatch/sidecar\.conf$`)],
+  // attribution's owner maps count too: 2 × 1M entries and 256K ports are about 370 MiB
   ['--owner-entries 1M', ['--owner-entries', '1M'], new RegExp(String.raw`^these sizes would pin \d+\.\d MiB of kernel memory \(ring buffer 8\.\d MiB, owner maps 3\d\d\.\d MiB\)` + TAIL + String.raw`, --owner-entries\), or have root raise memory_budget in /etc/sockwatch/sidecar\.conf$`)],
 ]
 for (const [what, args, message] of budget) {
