@@ -47,6 +47,14 @@ struct {
 	__type(value, struct sw_owner_entry);
 } owner_tuples SEC(".maps");
 
+/* Port numbers owner_ports once had no room for, a bit each (see port_claim). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536 / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} owner_refused SEC(".maps");
+
 /* Bound ports: struct sw_owner_port (bpf/owner.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -226,9 +234,24 @@ static __always_inline void port_share(struct sw_owner_port *p, const struct sw_
 static __always_inline bool port_claim(struct sw_owner_key *k, const struct sw_owner_entry *ent)
 {
 	struct sw_owner_port nw = { .o = ent->o, .cookie = ent->cookie, .holders = 1 }, *p;
+	__u32 word = k->lport / 64;
+	__u64 *refused = bpf_map_lookup_elem(&owner_refused, &word), bit = 1ULL << (k->lport % 64);
+	long err;
 
-	if (!bpf_map_update_elem(&owner_ports, k, &nw, BPF_NOEXIST))
+	/* a port number the full map once refused may have an uncounted holder:
+	 * whoever takes it later shares it with that one, unknown */
+	if (refused && *refused & bit) {
+		__builtin_memset(&nw.o, 0, sizeof(nw.o));
+		nw.shared = 1;
+	}
+	err = bpf_map_update_elem(&owner_ports, k, &nw, BPF_NOEXIST);
+	if (!err)
 		return true;
+	if (err != -17 /* EEXIST: the map is full */) {
+		if (refused)
+			__sync_fetch_and_or(refused, bit);
+		return false;
+	}
 	p = bpf_map_lookup_elem(&owner_ports, k);
 	if (!p)
 		return !bpf_map_update_elem(&owner_ports, k, &nw, BPF_NOEXIST); /* freed meanwhile */
@@ -548,7 +571,9 @@ static __always_inline bool owner_by_tuple(const struct sw_event *e, bool local_
 		*out = ent->o;
 		return true;
 	}
-	if (local_is_src && e->proto == IPPROTO_TCP)
+	/* (a SYN-ACK is a listener's, even sent with no socket: a SYN cookie's,
+	 * or on a route without the learner) */
+	if (local_is_src && e->proto == IPPROTO_TCP && (e->tcp_flags & 0x12) != 0x12)
 		return false;
 	__builtin_memset(k->raddr, 0, 16);
 	k->rport = 0;
@@ -797,6 +822,9 @@ int sw_egress(struct __sk_buff *skb)
 		__builtin_memset(&child, 0, sizeof(child));
 		if (lst && lst->o.pid) {
 			child.o = lst->o;
+		} else if (!egress_netns) {
+			/* it may be another namespace's socket, and the port ours */
+			return 1;
 		} else {
 			port_key(&k, netns, e.proto, e.saddr, 0, e.sport);
 			port = find_port(&k, e.family);

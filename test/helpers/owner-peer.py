@@ -16,6 +16,7 @@ Roles:
                            closes. OPT: v6only; threads=N (a socket a thread, each thread named NAME-tI); fork (two
                            sockets, then a child keeps the second, says {"child":pid} and sends a datagram from it)
   bindonly PORT ADDR       a TCP socket bound to ADDR:PORT, never listening; until stdin closes
+  fill N FIRST ADDR        N UDP sockets bound to ADDR:FIRST, FIRST+1, ...; until stdin closes
   refused PORT ADDR N      N TCP connections to a port nobody listens on, each refused
   ask PROTO PORT ADDR N FIRST  N connections (TCP) or datagrams from N sockets (UDP), from local ports FIRST,
                            FIRST+1, ...; prints {"served":{port:pid}}: which server's pid answered each local port
@@ -224,3 +225,12 @@ elif role == 'refused':
         except ConnectionRefusedError:
             pass
     say(done=os.getpid())
+elif role == 'fill':
+    n, first, addr = int(args[0]), int(args[1]), args[2]
+    held = []
+    for i in range(n):
+        u = socket.socket(family(addr), socket.SOCK_DGRAM)
+        u.bind((addr, first + i))
+        held.append(u)
+    say(ready=os.getpid())
+    sys.stdin.read()

@@ -273,12 +273,12 @@ async function capture(args: string[]) {
   return proc
 }
 
-shared('attribution-shared :: a quiet port keeps its holders through socket churn that fills the owner maps (--owner-entries 1024)', async () => {
+shared('attribution-shared :: a quiet port keeps its holders through socket churn that fills the owner maps (--owner-entries 64)', async () => {
   const port = BASE + 60
-  const cap = await capture(['--owner-entries', '1024', '--filter', `udp port ${port} or udp port ${END}`])
+  const cap = await capture(['--owner-entries', '64', '--filter', `udp port ${port} or udp port ${END}`])
   const a = await start(`${ctx.base}/churn-a`, 'sw-churn-a', ['share', 'udp', String(port), '127.0.0.1'])
   const echo = await start(`${ctx.base}/churn-e`, 'sw-echo', ['server', String(BASE + 61), '127.0.0.1'])
-  // 3000 connections, each a cookie entry and two tuple entries: far past the 1024 of each map
+  // 3000 connections, each a cookie entry and two tuple entries: far past the 64 of each map
   const burst = await start(`${ctx.base}/cli`, 'sw-burst', ['burst', String(BASE + 61), '127.0.0.1', '3000'])
   await burst.proc.exited
   const b = await start(`${ctx.base}/churn-b`, 'sw-churn-b', ['share', 'udp', String(port), '127.0.0.1'])
@@ -300,6 +300,51 @@ shared('attribution-shared :: a quiet port keeps its holders through socket chur
   assert.equal(wrong.map((p) => JSON.stringify(p)).slice(0, 3), [], `${wrong.length} of ${mine.length} name the wrong server`)
   const unnamed = mine.filter((p) => p.sport === port && p.peer_pid === undefined)
   assert.equal(unnamed.map((p) => JSON.stringify(p)).slice(0, 3), [], `${unnamed.length} of ${2 * ASKS} replies name no server`)
+})
+
+shared('attribution-shared :: a port the full ports map had no room for names nobody for a holder that binds it later, never that one alone', async () => {
+  const port = BASE + 80
+  // --owner-entries 256: 64 bound ports at most; 100 bound first fill them
+  const cap = await capture(['--owner-entries', '256', '--filter', `udp port ${port} or udp port ${END}`])
+  const fill = await start(`${ctx.base}/fill`, 'sw-fill', ['fill', '100', String(BASE + 100), '127.0.0.1'])
+  const a = await start(`${ctx.base}/refused-a`, 'sw-refused-a', ['share', 'udp', String(port), '127.0.0.1'])
+  fill.proc.child.stdin?.end() // its 100 ports freed: room again
+  await fill.proc.exited
+  const b = await start(`${ctx.base}/refused-b`, 'sw-refused-b', ['share', 'udp', String(port), '127.0.0.1'])
+  const asker = await start(`${ctx.base}/cli`, 'sw-asker', ['ask', 'udp', String(port), '127.0.0.1', String(ASKS), String(CLIENT_PORTS + 7000)])
+  await asker.proc.exited
+  const packets = await endMarker(cap, 'sw-end')
+  for (const x of [a, b]) x.proc.child.kill('SIGKILL')
+  const served = new Map(Object.entries(asker.said.served as Record<string, number>).map(([p, pid]) => [Number(p), pid]))
+  assert.is(new Set(served.values()).size, 2, 'both servers served')
+  const requests = packets.filter((p) => p.dport === port)
+  assert.is(requests.length, 2 * ASKS)
+  const wrong = requests.filter((p) => p.pid !== null && p.pid !== served.get(p.sport))
+  assert.equal(wrong.map((p) => JSON.stringify(p)).slice(0, 3), [], `${wrong.length} of ${requests.length} requests name the wrong server`)
+})
+
+shared('attribution-shared :: a SYN-ACK sent as a SYN cookie (no socket of its own) names its listener', async () => {
+  // every SYN answered with a cookie: net.ipv4.tcp_syncookies is the namespace's own
+  const saved = ctx.ns.name
+  const cookies = makeNetns('shc')
+  ctx.ns = {...ctx.ns, name: cookies.name}
+  try {
+    const set = startProc('nsenter', [`--net=/run/netns/${cookies.name}`, 'sysctl', '-qw', 'net.ipv4.tcp_syncookies=2'])
+    assert.is((await set.exited).code, 0, set.stderr.join('\n'))
+    const port = BASE + 90
+    const cap = await capture(['--filter', `tcp port ${port} or udp port ${END}`])
+    const server = await start(`${ctx.base}/cookie-srv`, 'sw-cookie-srv', ['share', 'tcp', String(port), '127.0.0.1'])
+    const asker = await start(`${ctx.base}/cli`, 'sw-asker', ['ask', 'tcp', String(port), '127.0.0.1', '5', String(CLIENT_PORTS + 8000)])
+    await asker.proc.exited
+    const packets = await endMarker(cap, 'sw-end')
+    server.proc.child.kill('SIGKILL')
+    const synAcks = packets.filter((p) => p.sport === port && p.flags === 'SA')
+    assert.is(synAcks.length, 5)
+    for (const p of synAcks) assert.is(p.peer_pid, server.said.ready, JSON.stringify(p))
+  } finally {
+    cookies.remove()
+    ctx.ns = {...ctx.ns, name: saved}
+  }
 })
 
 shared('attribution-shared :: resets the kernel sends for ports nobody listens on name no process', async () => {
