@@ -3,7 +3,7 @@
 // kept) against the plain one it replaced (parseRecord on each line, each cell laid out by
 // layoutLine): on a varied corpus, live (capture with a sidecar that writes the corpus) and
 // read back (capture -r), at several widths, with and without a PROCESS column, the same
-// bytes.
+// bytes, from records PacketScanner made.
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -118,9 +118,11 @@ for (const process of [false, true]) {
           let got = ''
           const sink = packetSink('table', (text) => (got += text), width)
           assert.equal(sink.fields, TABLE_READS)
+          const scanned = countScanned(sink)
           // the stream as a pipe cuts it; lines cut anywhere are capture -r's test below
           const result = await capture({}, sink)
           assert.is(result.captured, PLAIN.packets.length)
+          assert.ok(scanned.count > 0.9 * PLAIN.packets.length, `${scanned.count} of ${PLAIN.packets.length} read by PacketScanner`)
           assert.ok(got === want, `${width} columns: ${firstDifference(got, want)}`)
         }
       } finally {
@@ -150,12 +152,27 @@ for (const [most, how] of [[0, 'one chunk'], [65536, 'chunks of up to 64 KiB'], 
       const want = PLAIN.packets.map((p) => plainRow(layout, p) + '\n').join('')
       let got = ''
       const seen: string[] = []
-      const result = await replay(Readable.from(chunksOf(LINES.join('\n') + '\n', most)), packetSink('table', (text) => (got += text), width), {onBadLine: (e) => seen.push(e.message)})
+      const sink = packetSink('table', (text) => (got += text), width)
+      const scanned = countScanned(sink)
+      const result = await replay(Readable.from(chunksOf(LINES.join('\n') + '\n', most)), sink, {onBadLine: (e) => seen.push(e.message)})
       assert.is(result.read, PLAIN.packets.length)
+      assert.ok(scanned.count > 0.9 * PLAIN.packets.length, `${scanned.count} of ${PLAIN.packets.length} read by PacketScanner`)
       assert.equal(seen, bad)
       assert.ok(got === want, `${width} columns: ${firstDifference(got, want)}`)
     }
   })
+}
+
+/** Counts the packets that reach the sink as PacketScanner makes them: the fields asked for
+ * and no others (parseRecord's records hold every field on the line: lines handed back). */
+function countScanned(sink: ReturnType<typeof packetSink>): {count: number} {
+  const scanned = {count: 0}
+  const packets = sink.packets!
+  sink.packets = (batch) => {
+    for (const p of batch) if (Object.keys(p).every((k) => k === 'v' || k === 'type' || (TABLE_READS as readonly string[]).includes(k))) scanned.count++
+    packets(batch)
+  }
+  return scanned
 }
 
 /** Where two outputs part, for a failure a person can read. */
