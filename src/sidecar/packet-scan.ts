@@ -198,7 +198,8 @@ export class PacketScanner {
   }
 
   /** The packet on bytes [start, end) (no newline), with the wanted fields; undefined: ask parseRecord.
-   * The bytes of the line before must be as they were (a stream's chunks are: sameButTs reads them). */
+   * Lines scanned before must keep their bytes (a stream's chunks do): sameButTs reads the
+   * last one read in full again. */
   scan(b: Uint8Array, start: number, end: number): PacketRecord | undefined {
     if (b !== this.viewOf) {
       this.view = new DataView(b.buffer, b.byteOffset, b.byteLength)
