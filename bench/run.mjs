@@ -330,7 +330,7 @@ async function waitSettled(run) {
   return {ms: Date.now() - start, timedOut: still < SETTLE_POLLS}
 }
 
-/** SIGINT to the tool's group, as Ctrl-C; SIGKILL if it does not end in time. */
+/** SIGINT to the tool's group, as Ctrl-C (a real Ctrl-C typed into the table's pty); SIGKILL if it does not end in time. */
 async function stopTool(run) {
   if (run.cmd.stop === 'ctrl-c') run.child.stdin.end('\x03')
   else try { process.kill(-run.child.pid, 'SIGINT') } catch {}
