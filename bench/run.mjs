@@ -34,7 +34,7 @@ const SETTLE_BYTES = 512 // the sidecar's periodic stats line is ~150 bytes
 const DRAIN_MAX_MS = 120_000 // give up waiting for output to settle after this
 const EXIT_MS = 20_000 // after SIGINT, SIGKILL the tool's group after this
 
-const TOOL_NAMES = ['alone', 'tap-only', 'tcpdump-w', 'sockwatch-w', 'tcpdump-text', 'sockwatch-json', 'sockwatch-text', 'sockwatch-filtered', 'sockwatch-summary', 'sidecar', 'sidecar-noproc', 'sidecar-flows']
+const TOOL_NAMES = ['alone', 'tap-only', 'tcpdump-w', 'sockwatch-w', 'tcpdump-text', 'sockwatch-json', 'sockwatch-text', 'sockwatch-table', 'sockwatch-filtered', 'sockwatch-summary', 'sidecar', 'sidecar-noproc', 'sidecar-flows']
 const LABEL = {
   alone: 'generator alone',
   'tap-only': 'tap only (cBPF ret 0)',
@@ -43,6 +43,7 @@ const LABEL = {
   'sockwatch-w': 'sockwatch capture -w file',
   'sockwatch-json': 'sockwatch capture --json',
   'sockwatch-text': 'sockwatch capture > file',
+  'sockwatch-table': 'capture, table on a pty',
   'sockwatch-filtered': 'capture --json filtered',
   'sockwatch-summary': 'sockwatch summary --json',
   sidecar: 'sidecar alone > file',
@@ -139,6 +140,7 @@ const need = []
 if (!(await which('tcpdump'))) need.push('tcpdump')
 if (!fs.existsSync('/usr/bin/time')) need.push('time')
 if (tools.includes('tap-only') && !(await which('python3'))) need.push('python3')
+if (tools.includes('sockwatch-table') && !(await which('script'))) need.push('bsdutils')
 if (need.length) {
   console.error(`bench: installing ${need.join(' ')}`)
   await $`apt-get update -qq`
@@ -176,6 +178,11 @@ function commandFor(tool, out) {
     case 'sockwatch-json': return {argv: [CLI, 'capture', '-i', 'lo', '--json', ...ringArgs], stdout: out, ready: 'stderr', kind: 'ndjson'}
     // text, default options (time of day, owners): the sidecar writes the lines itself (issue 18)
     case 'sockwatch-text': return {argv: [CLI, 'capture', '-i', 'lo', ...ringArgs], stdout: out, ready: 'stderr', kind: 'text'}
+    // the live table a person sees (issue 18): on a pseudo-terminal of 120 x 40 that script(1)
+    // keeps, its typescript the output (the table, the status line and the closing line);
+    // stopped by a Ctrl-C typed into the terminal, so the CLI and its sidecar get SIGINT as
+    // from a keyboard
+    case 'sockwatch-table': return {argv: ['script', '-qfec', `stty cols 120 rows 40; exec ${[CLI, 'capture', '-i', 'lo', ...ringArgs].map(shellQuote).join(' ')}`, out], ready: 'typescript', kind: 'table', stop: 'ctrl-c'}
     // a kernel filter that rejects the whole flood: what filtering costs the CLI per offered packet
     case 'sockwatch-filtered': return {argv: [CLI, 'capture', '-i', 'lo', '--json', ...ringArgs, 'udp', 'and', 'dst', 'port', '9'], stdout: out, ready: 'stderr', kind: 'ndjson'}
     case 'sockwatch-summary': return {argv: [CLI, 'summary', '-i', 'lo', '--json', '--top', '5'], stdout: out, ready: 'stderr', kind: 'summary'}
@@ -188,12 +195,16 @@ function commandFor(tool, out) {
   }
 }
 
+/** A word for sh -c, quoted. */
+const shellQuote = (word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)
+
 const READY_LINE = {
   'tcpdump-w': /listening on/,
   'tcpdump-text': /listening on/,
   'sockwatch-w': /^sockwatch: capturing on/m,
   'sockwatch-json': /^sockwatch: capturing on/m,
   'sockwatch-text': /^sockwatch: capturing on/m,
+  'sockwatch-table': /^sockwatch: capturing on/m,
   'sockwatch-filtered': /^sockwatch: capturing on/m,
   'sockwatch-summary': /^sockwatch: counting flows on/m,
   'tap-only': /^tap-only: ready/m,
@@ -233,7 +244,8 @@ function startTool(tool, dir) {
   const child = spawn('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', ...cmd.argv], {
     cwd: root,
     detached: true, // its own group: SIGINT reaches the tool (and the CLI's sidecar), GNU time ignores it
-    stdio: ['ignore', stdoutFd, 'pipe'],
+    // a terminal's keyboard: script(1) hands what is written here to the pty
+    stdio: [cmd.stop === 'ctrl-c' ? 'pipe' : 'ignore', stdoutFd, 'pipe'],
   })
   if (typeof stdoutFd === 'number') closeSync(stdoutFd)
   let stderr = ''
@@ -252,7 +264,14 @@ async function waitReady(run) {
   const deadline = Date.now() + READY_MS
   let exitedEarly = false
   run.exited.then(() => (exitedEarly = true))
-  if (run.cmd.ready === 'file') {
+  if (run.cmd.ready === 'typescript') {
+    // the terminal's output, in script(1)'s typescript
+    const re = READY_LINE[run.tool]
+    while (Date.now() < deadline && !exitedEarly) {
+      if (re.test(readHead(run.out, 1 << 16))) return nowMs() - run.t0
+      await wait(2)
+    }
+  } else if (run.cmd.ready === 'file') {
     // The sidecar's first stdout record; its ts says when it was written.
     while (Date.now() < deadline && !exitedEarly) {
       const head = readHead(run.out, 4096)
@@ -315,9 +334,10 @@ async function waitSettled(run) {
   return {ms: Date.now() - start, timedOut: still < SETTLE_POLLS}
 }
 
-/** SIGINT to the tool's group, as Ctrl-C; SIGKILL if it does not end in time. */
+/** SIGINT to the tool's group, as Ctrl-C (a real Ctrl-C typed into the table's pty); SIGKILL if it does not end in time. */
 async function stopTool(run) {
-  try { process.kill(-run.child.pid, 'SIGINT') } catch {}
+  if (run.cmd.stop === 'ctrl-c') run.child.stdin.end('\x03')
+  else try { process.kill(-run.child.pid, 'SIGINT') } catch {}
   let killed = false
   const timer = setTimeout(() => {
     killed = true
@@ -479,6 +499,20 @@ function countPcap(file, port) {
   return {total, match}
 }
 
+/** The last `bytes` of a file, as text. */
+function readTail(file, bytes) {
+  const size = fileSize(file)
+  const len = Math.min(size, bytes)
+  const buf = Buffer.alloc(len)
+  const fd = openSync(file, 'r')
+  try {
+    readSync(fd, buf, 0, len, size - len)
+  } finally {
+    closeSync(fd)
+  }
+  return buf.toString('utf8')
+}
+
 /** The last stats record in an NDJSON file (the sidecar's final one). */
 function lastStats(file) {
   const size = fileSize(file)
@@ -501,6 +535,13 @@ function measureOutput(run, port) {
   } else if (run.cmd.kind === 'text') {
     r.lines = countInFile(run.out, '\n')
     r.captured = countInFile(run.out, `.${port}: UDP, length`)
+  } else if (run.cmd.kind === 'table') {
+    // rows to the generator's port (DESTINATION, padded), and the closing line the CLI left on the terminal
+    r.lines = countInFile(run.out, '\n')
+    r.captured = countInFile(run.out, `127.0.0.1:${port} `)
+    const closing = [...readTail(run.out, 1 << 16).matchAll(/(\d+) packets? captured, (\d+) dropped/g)].at(-1)
+    r.toolCaptured = closing ? Number(closing[1]) : undefined
+    r.dropped = closing ? Number(closing[2]) : undefined
   } else if (run.cmd.kind === 'summary') {
     // the top rows and the totals the CLI printed at exit
     const recs = fs.readFileSync(run.out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
@@ -523,8 +564,8 @@ function measureOutput(run, port) {
     r.toolCaptured = num(/^(\d+) packets? captured/m)
     r.receivedByFilter = num(/^(\d+) packets? received by filter/m)
     r.dropped = num(/^(\d+) packets? dropped by kernel/m)
-  } else if (run.cmd.kind === 'summary') {
-    // counted above, from its totals record
+  } else if (run.cmd.kind === 'summary' || run.cmd.kind === 'table') {
+    // counted above, from its totals record or its closing line
   } else if (run.tool === 'sockwatch-json' || run.tool === 'sockwatch-text' || run.tool === 'sockwatch-filtered' || run.tool === 'sockwatch-w') {
     const m = /^(\d+) packets captured, (\d+) dropped/m.exec(run.stderr)
     r.toolCaptured = m ? Number(m[1]) : undefined
@@ -849,6 +890,12 @@ if (swText && ref) {
   target('capture > file (text): 100% captured', swText.capturedPct === 100, `${swText.capturedPct}% captured, ${swText.dropped} drops reported`)
   target('capture > file (text): CPU of the process tree <= 1.5x tcpdump -w\'s', swText.cpu <= 1.5 * ref.cpu, `${fmt(swText.cpu, 2)} s vs ${fmt(ref.cpu, 2)} s (${fmt(swText.cpu / ref.cpu, 2)}x)`)
   target('capture > file (text): generator >= under tcpdump -w', swText.genVsAlone >= ref.genVsAlone, `${fmt(100 * swText.genVsAlone)}% vs ${fmt(100 * ref.genVsAlone)}% of alone`)
+}
+const swTable = medians['sockwatch-table']
+if (swTable) {
+  // issue 18: the table never slows the sender more than text does (CPU includes script(1), the terminal's side)
+  target('capture, table on a pty: 100% captured, a row each', swTable.capturedPct === 100 && swTable.toolCaptured === swTable.captured, `${swTable.capturedPct}% captured, ${swTable.toolCaptured} in the closing line, ${swTable.dropped} drops reported`)
+  if (swText) target('capture, table on a pty: generator >= under capture > file (text)', swTable.genVsAlone >= swText.genVsAlone, `${fmt(100 * swTable.genVsAlone)}% vs ${fmt(100 * swText.genVsAlone)}% of alone; CPU ${fmt(swTable.cpu, 2)} s vs ${fmt(swText.cpu, 2)} s`)
 }
 if (cli) {
   const readyAll = median(runs.filter((r) => r.tool === 'sockwatch-json').map((r) => r.readyMs))

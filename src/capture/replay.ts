@@ -59,8 +59,9 @@ export async function replay(input: Readable, sink: ReplaySink, options: ReplayO
     },
     limit: options.count,
     predicate: options.predicate,
-    // --json with no filter writes the lines as they are: packet lines are checked, not decoded
-    fields: sink.rawPackets && !options.predicate ? [] : undefined,
+    // --json with no filter writes the lines as they are: packet lines are checked, not decoded;
+    // the table decodes only the fields it shows (a filter reads any field: parseRecord then)
+    fields: options.predicate ? undefined : sink.rawPackets ? [] : sink.fields,
     onFull: () => input.destroy(),
     onBadLine: options.strict ? undefined : (error) => {
       skipped++

@@ -15,6 +15,9 @@ export interface PacketSink {
   packets?(batch: PacketRecord[]): void
   /** A promise while the consumer cannot take more: reading pauses until then. */
   drained?(): Promise<void> | undefined
+  /** The packet fields `packets` reads, when it needs only some: a byte stream's packet
+   * lines are then read by PacketScanner, decoding only these (RouterOptions.fields). */
+  fields?: readonly string[]
 }
 
 export interface RouterOptions {

@@ -147,8 +147,9 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
   const args = sidecarArgs(options)
   const path = await findSidecar()
   const direct = options.direct === true
-  // raw bytes straight through when nothing in user space needs a parsed packet
-  const bytes = !direct && sink.rawPackets !== undefined
+  // raw bytes straight through when nothing in user space needs a parsed packet; bytes
+  // too for a sink that reads only some fields (the table): PacketScanner decodes those
+  const bytes = !direct && (sink.rawPackets !== undefined || sink.fields !== undefined)
   const sidecar = spawnSidecar({path, args, onStderr: options.verbose ? sink.stderr : undefined, bytes, direct})
   const stop = () => sidecar.stop()
   options.signal?.addEventListener('abort', stop, {once: true})
@@ -162,6 +163,7 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
     // the kernel applies the whole filter: the sidecar stops itself at -c
     limit: options.count,
     trustPrefix: true,
+    fields: direct ? undefined : sink.fields,
     onRecord(record) {
       if (record.type === 'ready') sink.ready?.(record)
       else if (record.type === 'stats') {
@@ -173,7 +175,7 @@ export async function capture(options: CaptureOptions, sink: CaptureSink): Promi
     },
   })
 
-  const passThrough = bytes ? new BytePassThrough(options.count ?? Number.POSITIVE_INFINITY, sink.rawPackets!, router.line) : undefined
+  const passThrough = bytes && sink.rawPackets ? new BytePassThrough(options.count ?? Number.POSITIVE_INFINITY, sink.rawPackets!, router.line) : undefined
   try {
     if (passThrough) {
       for await (const chunk of sidecar.stdout) {

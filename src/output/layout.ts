@@ -82,8 +82,16 @@ export function fitCell(column: FittedColumn, text: string): string {
 
 /** A row of cells (by column id) as one line, no wider than the layout, trailing blanks trimmed. */
 export function layoutLine(layout: Layout, cells: Readonly<Record<string, string>>): string {
-  const sep = ' '.repeat(layout.gap)
-  return layout.columns.map((c) => fitCell(c, cells[c.id] ?? '')).join(sep).trimEnd()
+  return layoutCells(layout, layout.columns.map((c) => cells[c.id] ?? ''))
+}
+
+/** layoutLine of cells given in the layout's column order (a row a packet: no object to make and read back). */
+export function layoutCells(layout: Layout, texts: readonly string[]): string {
+  const columns = layout.columns
+  const sep = layout.gap === 1 ? ' ' : ' '.repeat(layout.gap)
+  let line = columns.length ? fitCell(columns[0], texts[0]) : ''
+  for (let i = 1; i < columns.length; i++) line += sep + fitCell(columns[i], texts[i])
+  return line.trimEnd()
 }
 
 /** The header line: every column's title, fitted like a cell. */

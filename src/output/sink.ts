@@ -1,6 +1,6 @@
 // Picks how packets reach stdout for a --format.
 import type {CaptureSink} from '../capture/session.js'
-import {tableHeader, tableLayout, tableRows} from './table.js'
+import {TABLE_READS, tableHeader, tableLayout, tableRowMaker, tableRows} from './table.js'
 import {styleFor, type Style} from './style.js'
 import {textFormatter, textLines, type TextOptions} from './text.js'
 
@@ -33,23 +33,27 @@ export function packetSink(format: Format, write: (text: string) => void, column
       let process = false
       let width = widthNow()
       let layout = tableLayout(width)
-      const header = () => write(style.bold(tableHeader(layout)) + '\n')
+      let row = tableRowMaker(layout)
+      const relayout = () => {
+        layout = tableLayout(width, ifnames, process)
+        row = tableRowMaker(layout)
+        write(style.bold(tableHeader(layout)) + '\n')
+      }
       return {
+        fields: TABLE_READS,
         ready: (record) => {
           ifnames = record.interfaces.map((i) => i.name)
           process = record.process === true
-          layout = tableLayout(width, ifnames, process)
-          header()
+          relayout()
         },
         packets: (batch) => {
           // the terminal was resized: lay out again, and say so with a new header
           const now = widthNow()
           if (now !== width) {
             width = now
-            layout = tableLayout(width, ifnames, process)
-            header()
+            relayout()
           }
-          write(tableRows(layout, batch))
+          write(tableRows(layout, batch, row))
         },
       }
     }

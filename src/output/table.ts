@@ -2,8 +2,8 @@
 // so rows printed as packets arrive still line up; laid out again, with a new
 // header, when the terminal is resized.
 import type {PacketRecord} from '../sidecar/records.js'
-import {clockTime, endpoint, packetInfo, processText} from './format.js'
-import {fitColumns, layoutHeader, layoutLine, type ColumnSpec, type Layout} from './layout.js'
+import {clock, endpoint, packetInfo, processText} from './format.js'
+import {fitCell, fitColumns, layoutCells, layoutHeader, type ColumnSpec, type Layout} from './layout.js'
 
 export type TableLayout = Layout
 
@@ -41,25 +41,82 @@ export function tableHeader(layout: TableLayout): string {
   return layoutHeader(layout)
 }
 
-/** One packet as a table row, without the newline. */
-export function tableRow(layout: TableLayout, p: PacketRecord): string {
+type Cell = (p: PacketRecord) => string
+
+/** Each column's text for a packet (fitted to the column by the layout); `clockOf` gives the time's. */
+function cellsFor(layout: TableLayout, clockOf: (ts: number) => string): Cell[] {
+  // with a PROCESS column the owner is there; without one it leads INFO
   const process = layout.columns.some((c) => c.id === 'process')
-  return layoutLine(layout, {
-    time: clockTime(p.ts, 3),
-    iface: p.ifname,
-    dir: p.dir,
-    proto: String(p.proto),
-    src: endpoint(p.src, p.sport),
-    dst: endpoint(p.dst, p.dport),
-    process: process ? processText(p) ?? '-' : '',
-    len: String(p.len),
-    info: packetInfo(p, !process),
-  })
+  const cells: Record<string, Cell> = {
+    time: (p) => clockOf(p.ts),
+    iface: (p) => p.ifname,
+    dir: (p) => p.dir,
+    proto: (p) => String(p.proto),
+    src: (p) => endpoint(p.src, p.sport),
+    dst: (p) => endpoint(p.dst, p.dport),
+    process: (p) => processText(p) ?? '-',
+    len: (p) => String(p.len),
+    info: (p) => packetInfo(p, !process),
+  }
+  return layout.columns.map((c) => cells[c.id])
 }
 
-/** A batch of rows, newline-terminated. */
-export function tableRows(layout: TableLayout, batch: PacketRecord[]): string {
+/** The packet fields a row reads: a reader may decode only these (PacketScanner). */
+export const TABLE_READS = [
+  'ts', 'ifname', 'dir', 'proto', 'src', 'sport', 'dst', 'dport', 'len',
+  // processText
+  'pid', 'comm', 'peer_pid', 'peer_comm',
+  // packetInfo
+  'flags', 'icmp_type', 'icmp_code', 'family', 'frag', 'vlan', 'truncated',
+] as const satisfies readonly (keyof PacketRecord)[]
+
+/** A row maker for one layout: each packet's row, without the newline (the clock's second kept between rows). */
+export function tableRowMaker(layout: TableLayout): (p: PacketRecord) => string {
+  const cells = cellsFor(layout, clock(3))
+  const texts: string[] = new Array(cells.length).fill('')
+  const row = (p: PacketRecord) => {
+    for (let i = 0; i < cells.length; i++) texts[i] = cells[i](p)
+    return layoutCells(layout, texts)
+  }
+  const time = layout.columns[0]
+  if (time?.id !== 'time') return row
+  // a flood's packets differ mostly in their time: the rest of a row is made again only
+  // when a field it shows changed, and the time's cell put before it (as layoutCells would)
+  const rest = {...layout, columns: layout.columns.slice(1)}
+  const restCells = cells.slice(1)
+  const restTexts: string[] = new Array(restCells.length).fill('')
+  const sep = ' '.repeat(layout.gap)
+  let last: PacketRecord | undefined
+  let tail = ''
+  return (p) => {
+    if (last === undefined || !sameBesidesTime(p, last)) {
+      for (let i = 0; i < restCells.length; i++) restTexts[i] = restCells[i](p)
+      tail = layoutCells(rest, restTexts)
+      last = p
+    }
+    const cell = fitCell(time, cells[0](p))
+    return tail === '' ? cell.trimEnd() : cell + sep + tail
+  }
+}
+
+/** Whether two packets show the same in a row but for the time: every field of TABLE_READS
+ * but ts, named one by one (a loop over the names is a third of a row's cost); a unit test
+ * holds it to the list. */
+export function sameBesidesTime(a: PacketRecord, b: PacketRecord): boolean {
+  return a.ifname === b.ifname && a.dir === b.dir && a.proto === b.proto && a.src === b.src && a.sport === b.sport &&
+    a.dst === b.dst && a.dport === b.dport && a.len === b.len && a.pid === b.pid && a.comm === b.comm &&
+    a.peer_pid === b.peer_pid && a.peer_comm === b.peer_comm && a.flags === b.flags && a.icmp_type === b.icmp_type &&
+    a.icmp_code === b.icmp_code && a.family === b.family && a.frag === b.frag && a.vlan === b.vlan && a.truncated === b.truncated
+}
+
+/** One packet as a table row, without the newline. */
+export function tableRow(layout: TableLayout, p: PacketRecord): string {
+  return tableRowMaker(layout)(p)
+}
+
+/** A batch of rows, newline-terminated (`row`: the layout's row maker, kept between batches). */
+export function tableRows(layout: TableLayout, batch: readonly PacketRecord[], row = tableRowMaker(layout)): string {
   let out = ''
-  for (const p of batch) out += tableRow(layout, p) + '\n'
+  for (const p of batch) out += row(p) + '\n'
   return out
 }

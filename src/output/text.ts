@@ -2,7 +2,7 @@
 // family), the interface and direction, then tcpdump's own words (./tcpdump.ts).
 import {dumpText, type Dump} from './dump.js'
 import type {PacketRecord} from '../sidecar/records.js'
-import {clockTime, processText} from './format.js'
+import {clock, processText} from './format.js'
 import {tcpdumpBody} from './tcpdump.js'
 
 /** tcpdump's timestamp options by how many -t: 0 time of day, 1 none, 2 epoch, 3 delta, 4 date and time, 5 since the first. */
@@ -46,6 +46,7 @@ export function textFormatter(options: TextOptions = {}): (p: PacketRecord) => s
   const {stamp = 0, link = false, dump} = options
   let first: number | undefined
   let previous: number | undefined
+  const clockTime = clock(6)
   const stampOf = (ts: number): string => {
     first ??= ts
     const since = previous ?? ts

@@ -206,6 +206,48 @@ scan('packet-scan :: never accepts what parseRecord refuses: every one-byte chan
   assert.ok(accepted > 2000 && accepted < 4 * tried, `${accepted} of ${tried}`)
 })
 
+scan('packet-scan :: a line like the one before but for its ts is read as parseRecord reads it', () => {
+  // a flood of one flow: only the ts changes; exact at 6 digits, at 7 (past 2^53: the full scan's), at 0.x and with fewer digits
+  const stamps = ['1796158956.223031', '1796158956.999999', '1796158957.000000', '1796158957.0000005', '0.5', '0.000001', '1796158957.5', '17961589570.000001', '0', '-1.5', '1e9', '1796158957.']
+  for (const fields of [ALL, FLOW, [], ['ts'], ['len']]) {
+    const s = new PacketScanner(fields)
+    for (const line of sidecar) {
+      for (const ts of stamps) {
+        const again = line.replace(/"ts":[^,]*/, `"ts":${ts}`)
+        let want
+        try {
+          want = parseRecord(again, 1)
+        } catch {
+          // refused: handed back (-1.5 is below the ts's minimum, 1796158957. is no JSON number)
+        }
+        const got = s.scan(bytes(again), 0, bytes(again).length)
+        if (want === undefined) assert.is(got, undefined, again)
+        // 1e9: an exponent, the scan hands it back for parseRecord
+        else if (got !== undefined) assert.equal(pick(got, fields), pick(want, fields), `${again} (${fields.length} fields)`)
+        else assert.ok(ts === '1e9', again)
+      }
+    }
+  }
+})
+
+scan('packet-scan :: a line like the one before but for one byte after its ts is read again in full', () => {
+  const s = new PacketScanner(ALL)
+  const line = sidecar[1]
+  assert.ok(s.scan(bytes(line), 0, bytes(line).length))
+  for (const [from, to] of [['"len":45', '"len":46'], ['"dport":5006', '"dport":5007'], ['"peer_comm":"bash"', '"peer_comm":"bas"'], ['"family":4', '"family":6']]) {
+    const other = line.replace('"ts":1796158956.223025', '"ts":1796158956.223026').replace(from, to)
+    let want
+    try {
+      want = parseRecord(other, 1)
+    } catch {
+      // family 6 with IPv4 addresses: refused
+    }
+    const got = s.scan(bytes(other), 0, bytes(other).length)
+    if (want === undefined) assert.is(got, undefined, other)
+    else assert.equal(pick(got!, ALL), pick(want, ALL), other)
+  }
+})
+
 scan('packet-scan :: an unknown field to decode is a programming error', () => {
   assert.throws(() => new PacketScanner(['nope']), /nope is not a packet field/)
 })
