@@ -21,7 +21,7 @@ Roles:
   ask PROTO PORT ADDR N FIRST  N connections (TCP) or datagrams from N sockets (UDP), from local ports FIRST,
                            FIRST+1, ...; prints {"served":{port:pid}}: which server's pid answered each local port
 """
-import ctypes, json, os, socket, sys
+import ctypes, json, os, selectors, socket, sys
 
 cgroup, name, uid, role, *args = sys.argv[1:]
 with open(os.path.join(cgroup, 'cgroup.procs'), 'w') as f:
@@ -40,6 +40,17 @@ def family(addr):
     return socket.AF_INET6 if ':' in addr else socket.AF_INET
 
 
+def serve(sel, handle):
+    """Calls handle(key) for each ready socket registered in sel, until stdin closes."""
+    sel.register(sys.stdin, selectors.EVENT_READ, 'stdin')
+    while True:
+        for key, _ in sel.select():
+            if key.data != 'stdin':
+                handle(key)
+            elif not sys.stdin.readline():
+                sys.exit(0)
+
+
 def exchange_tcp(port, addr):
     c = socket.create_connection((addr, port), timeout=5)
     local = c.getsockname()[1]
@@ -50,7 +61,6 @@ def exchange_tcp(port, addr):
 
 
 if role == 'server':
-    import selectors
     port, addrs = int(args[0]), args[1:]
     sel = selectors.DefaultSelector()
     for a in addrs:
@@ -62,27 +72,24 @@ if role == 'server':
         u = socket.socket(family(a), socket.SOCK_DGRAM)
         u.bind((a, port))
         sel.register(u, selectors.EVENT_READ, 'udp')
-    sel.register(sys.stdin, selectors.EVENT_READ, 'stdin')
     say(ready=os.getpid())
-    while True:
-        for key, _ in sel.select():
-            s = key.fileobj
-            if key.data == 'stdin':
-                if not sys.stdin.readline():
-                    sys.exit(0)
-            elif key.data == 'listen':
-                conn, _ = s.accept()
-                sel.register(conn, selectors.EVENT_READ, 'conn')
-            elif key.data == 'udp':
-                data, peer = s.recvfrom(2048)
-                s.sendto(data, peer)
+
+    def echo(key):
+        s = key.fileobj
+        if key.data == 'listen':
+            conn, _ = s.accept()
+            sel.register(conn, selectors.EVENT_READ, 'conn')
+        elif key.data == 'udp':
+            data, peer = s.recvfrom(2048)
+            s.sendto(data, peer)
+        else:
+            data = s.recv(2048)
+            if data:
+                s.sendall(data)
             else:
-                data = s.recv(2048)
-                if data:
-                    s.sendall(data)
-                else:
-                    sel.unregister(s)
-                    s.close()
+                sel.unregister(s)
+                s.close()
+    serve(sel, echo)
 elif role == 'client':
     port, addrs = int(args[0]), args[1:]
     ports = []
@@ -129,7 +136,7 @@ elif role == 'sink':
     say(ready=os.getpid())
     sys.stdin.read()
 elif role == 'share':
-    import selectors, threading
+    import threading
     proto, port, addr, *opts = args[0], int(args[1]), args[2], *args[3:]
     threads = int(next((o.split('=')[1] for o in opts if o.startswith('threads=')), '0'))
 
@@ -167,25 +174,22 @@ elif role == 'share':
     sel = selectors.DefaultSelector()
     for s in socks:
         sel.register(s, selectors.EVENT_READ, 'sock')
-    sel.register(sys.stdin, selectors.EVENT_READ, 'stdin')
     me = str(os.getpid()).encode()
     if 'fork' not in opts or child:
         say(ready=os.getpid())
-    while True:
-        for key, _ in sel.select():
-            s = key.fileobj
-            if key.data == 'stdin':
-                if not sys.stdin.readline():
-                    sys.exit(0)
-            elif proto == 'tcp':
-                conn, _ = s.accept()
-                conn.settimeout(5)
-                conn.sendall(me)
-                conn.recv(16)  # the client's "bye", then its FIN
-                conn.close()
-            else:
-                data, peer = s.recvfrom(2048)
-                s.sendto(me, peer)
+
+    def answer(key):
+        s = key.fileobj
+        if proto == 'tcp':
+            conn, _ = s.accept()
+            conn.settimeout(5)
+            conn.sendall(me)
+            conn.recv(16)  # the client's "bye", then its FIN
+            conn.close()
+        else:
+            data, peer = s.recvfrom(2048)
+            s.sendto(me, peer)
+    serve(sel, answer)
 elif role == 'ask':
     proto, port, addr, n, first = args[0], int(args[1]), args[2], int(args[3]), int(args[4])
     served, held = {}, []
