@@ -47,13 +47,9 @@ struct {
 	__type(value, struct sw_owner_entry);
 } owner_tuples SEC(".maps");
 
-/* Port numbers owner_ports once had no room for, a bit each (see port_claim). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 65536 / 64);
-	__type(key, __u32);
-	__type(value, __u64);
-} owner_refused SEC(".maps");
+/* Port numbers owner_ports once had no room for, a bit each (see port_claim;
+ * in .bss: a map of its own cost the start-up 4 ms to create). */
+__u64 owner_refused[65536 / 64] = {};
 
 /* Bound ports: struct sw_owner_port (bpf/owner.h). */
 struct {
@@ -234,13 +230,12 @@ static __always_inline void port_share(struct sw_owner_port *p, const struct sw_
 static __always_inline bool port_claim(struct sw_owner_key *k, const struct sw_owner_entry *ent)
 {
 	struct sw_owner_port nw = { .o = ent->o, .cookie = ent->cookie, .holders = 1 }, *p;
-	__u32 word = k->lport / 64;
-	__u64 *refused = bpf_map_lookup_elem(&owner_refused, &word), bit = 1ULL << (k->lport % 64);
+	__u64 *refused = &owner_refused[(k->lport / 64) & (65536 / 64 - 1)], bit = 1ULL << (k->lport % 64);
 	long err;
 
 	/* a port number the full map once refused may have an uncounted holder:
 	 * whoever takes it later shares it with that one, unknown */
-	if (refused && *refused & bit) {
+	if (*refused & bit) {
 		__builtin_memset(&nw.o, 0, sizeof(nw.o));
 		nw.shared = 1;
 	}
@@ -248,8 +243,7 @@ static __always_inline bool port_claim(struct sw_owner_key *k, const struct sw_o
 	if (!err)
 		return true;
 	if (err != -17 /* EEXIST: the map is full */) {
-		if (refused)
-			__sync_fetch_and_or(refused, bit);
+		__sync_fetch_and_or(refused, bit);
 		return false;
 	}
 	p = bpf_map_lookup_elem(&owner_ports, k);

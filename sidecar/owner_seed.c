@@ -321,28 +321,22 @@ static bool same_process(const struct sw_owner *a, const struct sw_owner *b)
 }
 
 /* A port number the full ports map had no room for (bpf/owner.bpf.h's owner_refused). */
-static void refuse(int refused, uint16_t port)
+static void refuse(struct engine *e, uint16_t port)
 {
-	uint32_t word = port / 64;
-	uint64_t bits;
-
-	if (!bpf_map_lookup_elem(refused, &word, &bits)) {
-		bits |= 1ULL << (port % 64);
-		bpf_map_update_elem(refused, &word, &bits, BPF_ANY);
-	}
+	__atomic_fetch_or(&e->skel->bss->owner_refused[port / 64], 1ULL << (port % 64), __ATOMIC_SEQ_CST);
 }
 
 /* bpf/owner.bpf.h's port_claim, for a socket from before the start: one more
  * holder of the port; holders of two processes make it shared (pid 0, what
  * they have in common). The hooks may count a holder meanwhile: this one's
  * read and write are not atomic with theirs (at the start only). */
-static void port_seed(int ports, int refused, const struct sw_owner_key *k, const struct sw_owner_entry *ent)
+static void port_seed(struct engine *e, int ports, const struct sw_owner_key *k, const struct sw_owner_entry *ent)
 {
 	struct sw_owner_port p, nw = { .o = ent->o, .cookie = ent->cookie, .holders = 1 };
 
 	if (bpf_map_lookup_elem(ports, k, &p)) {
 		if (bpf_map_update_elem(ports, k, &nw, BPF_NOEXIST) && errno == E2BIG)
-			refuse(refused, k->lport);
+			refuse(e, k->lport);
 		return;
 	}
 	p.holders++;
@@ -370,7 +364,6 @@ long owner_seed(struct engine *e)
 	int cookies = bpf_map__fd(e->skel->maps.owner_cookies);
 	int tuples = bpf_map__fd(e->skel->maps.owner_tuples);
 	int ports = bpf_map__fd(e->skel->maps.owner_ports);
-	int refused = bpf_map__fd(e->skel->maps.owner_refused);
 	struct seed sd = { 0 };
 	struct far_ns far = { .n = 0 };
 	long seeded = 0;
@@ -420,7 +413,7 @@ long owner_seed(struct engine *e)
 			k.family = s->family;
 			/* the cookie entry says it holds the port first: its release then frees it */
 			if (!bpf_map_update_elem(cookies, &s->cookie, &ent, hooked ? BPF_EXIST : BPF_NOEXIST))
-				port_seed(ports, refused, &k, &ent);
+				port_seed(e, ports, &k, &ent);
 			k.family = 0;
 		} else if (hooked) {
 			continue;
