@@ -21,7 +21,7 @@ struct sw_event_owner {
 	struct sw_owner peer;
 };
 
-/* What both owner maps hold. released_ns: when the socket was released
+/* What the cookie and tuple maps hold. released_ns: when the socket was released
  * (bpf_ktime_get_ns), 0 while open; a released entry still answers for
  * SW_OWNER_GRACE_S, so FIN and TIME_WAIT packets resolve. */
 struct sw_owner_entry {
