@@ -166,6 +166,11 @@ static __always_inline void port_key(struct sw_owner_key *k, __u64 netns, __u8 p
 		__builtin_memcpy(k->laddr, laddr, 16);
 }
 
+static __always_inline void bound_key(struct sw_owner_key *k, __u64 netns, const struct sw_owner_bound *b)
+{
+	port_key(k, netns, b->proto, b->addr, b->family, b->port);
+}
+
 /* An address as the tuple keys hold it: IPv4 in the first 4 bytes, an IPv6
  * socket's v4-mapped address (::ffff:a.b.c.d, which sends IPv4) too. Its
  * family: 4 or 6. */
@@ -193,36 +198,9 @@ static __always_inline bool owned_proto(__u32 proto)
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }
 
-static __always_inline bool same_comm(const struct sw_owner *a, const struct sw_owner *b)
-{
-	const __u64 *ca = (const __u64 *)a->comm, *cb = (const __u64 *)b->comm;
-
-	return ca[0] == cb[0] && ca[1] == cb[1];
-}
-
 static __always_inline bool same_owner(const struct sw_owner *a, const struct sw_owner *b)
 {
-	return a->pid == b->pid && a->uid == b->uid && a->cgroup_id == b->cgroup_id && same_comm(a, b);
-}
-
-/* One process (its threads may have names of their own). */
-static __always_inline bool same_process(const struct sw_owner *a, const struct sw_owner *b)
-{
-	return a->pid == b->pid && a->cgroup_id == b->cgroup_id;
-}
-
-/* A port's holders now include a process other than the one it named:
- * shared from here on, named by what they have in common (pid 0 first, so a
- * reader never pairs one's pid with another's name). */
-static __always_inline void port_share(struct sw_owner_port *p, const struct sw_owner *o)
-{
-	p->o.pid = 0;
-	p->shared = 1;
-	if (p->o.cgroup_id != o->cgroup_id)
-		p->o.cgroup_id = 0;
-	if (!same_comm(&p->o, o))
-		__builtin_memset(p->o.comm, 0, sizeof(p->o.comm));
-	p->o.uid = 0; /* not matched by any filter, not shown with pid 0 */
+	return a->pid == b->pid && a->uid == b->uid && a->cgroup_id == b->cgroup_id && sw_same_comm(a, b);
 }
 
 /* A socket takes its bound port, once (at its bind, or the first claim that
@@ -250,14 +228,7 @@ static __always_inline bool port_claim(struct sw_owner_key *k, const struct sw_o
 	if (!p)
 		return !bpf_map_update_elem(&owner_ports, k, &nw, BPF_NOEXIST); /* freed meanwhile */
 	__sync_fetch_and_add(&p->holders, 1);
-	if (p->shared || !same_process(&p->o, &ent->o)) {
-		if (!p->shared)
-			p->other = p->cookie; /* a holder of the other process */
-		port_share(p, &ent->o);
-	} else {
-		p->other = p->cookie;
-	}
-	p->cookie = ent->cookie;
+	sw_port_join(p, &ent->o, ent->cookie);
 	return true;
 }
 
@@ -285,19 +256,19 @@ static __always_inline bool port_release(struct sw_owner_key *k, __u64 cookie)
 	}
 	if (p->shared ? left > 1 : p->cookie != cookie)
 		return false; /* shared still, as far as it can tell; or a holder it did not name */
-	next = p->cookie == cookie ? p->other : p->cookie;
-	c = next ? bpf_map_lookup_elem(&owner_cookies, &next) : NULL;
-	if ((!c || c->released_ns) && p->shared && p->cookie != cookie && p->other != cookie && p->other) {
-		next = p->other;
-		c = bpf_map_lookup_elem(&owner_cookies, &next);
+	/* the one left: the first of the two it remembers that is still open */
+	for (int i = 0; i < 2; i++) {
+		next = i ? p->other : p->cookie;
+		c = next && next != cookie ? bpf_map_lookup_elem(&owner_cookies, &next) : NULL;
+		if (c && !c->released_ns) {
+			p->o = c->o;
+			p->cookie = next;
+			p->other = 0;
+			p->shared = 0;
+			return true;
+		}
 	}
-	if (!c || c->released_ns)
-		return false;
-	p->o = c->o;
-	p->cookie = next;
-	p->other = 0;
-	p->shared = 0;
-	return true;
+	return false;
 }
 
 /* A socket that holds a port has a new owner (a child it was handed to): the
@@ -313,9 +284,9 @@ static __always_inline bool port_follow(struct sw_owner_key *k, const struct sw_
 		p->o = ent->o;
 		return true;
 	}
-	if (p->shared || same_process(&p->o, &ent->o))
+	if (p->shared || sw_same_process(&p->o, &ent->o))
 		return false;
-	port_share(p, &ent->o);
+	sw_port_share(p, &ent->o);
 	return true;
 }
 
@@ -354,36 +325,25 @@ static __always_inline void owner_claim(void *ctx, struct bpf_sock *sk, bool add
 	old = bpf_map_lookup_elem(&owner_cookies, &cookie);
 	if (old && !bound && same_owner(&old->o, &ent.o) && !old->released_ns)
 		goto confirmed; /* the same owner again: an LRU rewrite costs a node */
-	if (old) {
-		__builtin_memcpy(ent.bound_addr, old->bound_addr, 16);
-		ent.bound_port = old->bound_port;
-		ent.bound_proto = old->bound_proto;
-		ent.bound_family = old->bound_family;
-	} else if (st && st->bound_port && st->bound_cookie == cookie) {
-		/* its entry was evicted: the storage remembers its port */
-		__builtin_memcpy(ent.bound_addr, st->bound_addr, 16);
-		ent.bound_port = st->bound_port;
-		ent.bound_proto = st->bound_proto;
-		ent.bound_family = st->bound_family;
-	}
+	if (old)
+		ent.bound = old->bound;
+	else if (st && st->bound.port && st->bound_cookie == cookie)
+		ent.bound = st->bound; /* its entry was evicted: the storage remembers its port */
 	if (st)
 		st->learnt = 0; /* a new owner: its tuples too */
-	if (bound && owned_proto(sk->protocol) && sk->src_port && !ent.bound_port) {
-		__builtin_memcpy(ent.bound_addr, baddr, 16);
-		ent.bound_port = sk->src_port;
-		ent.bound_proto = sk->protocol;
-		ent.bound_family = bfamily;
-		port_key(&k, netns, sk->protocol, baddr, bfamily, sk->src_port);
+	if (bound && owned_proto(sk->protocol) && sk->src_port && !ent.bound.port) {
+		__builtin_memcpy(ent.bound.addr, baddr, 16);
+		ent.bound.port = sk->src_port;
+		ent.bound.proto = sk->protocol;
+		ent.bound.family = bfamily;
+		bound_key(&k, netns, &ent.bound);
 		port_claim(&k, &ent);
 		if (st) {
 			st->bound_cookie = cookie;
-			__builtin_memcpy(st->bound_addr, baddr, 16);
-			st->bound_port = ent.bound_port;
-			st->bound_proto = ent.bound_proto;
-			st->bound_family = bfamily;
+			st->bound = ent.bound;
 		}
-	} else if (ent.bound_port && old && !same_owner(&old->o, &ent.o)) {
-		port_key(&k, netns, ent.bound_proto, ent.bound_addr, ent.bound_family, ent.bound_port);
+	} else if (ent.bound.port && old && !same_owner(&old->o, &ent.o)) {
+		bound_key(&k, netns, &ent.bound);
 		port_follow(&k, &ent);
 	}
 	bpf_map_update_elem(&owner_cookies, &cookie, &ent, BPF_ANY);
@@ -491,11 +451,11 @@ int sw_sock_release(struct bpf_sock *sk)
 	/* its port: from its storage, which no eviction loses; else (a socket
 	 * from before the start) its entry */
 	st = bpf_sk_storage_get(&owner_socks, sk, 0, 0);
-	if (st && st->bound_port && st->bound_cookie == cookie) {
-		port_key(&k, netns, st->bound_proto, st->bound_addr, st->bound_family, st->bound_port);
-		st->bound_port = 0;
-	} else if (ent && ent->bound_port) {
-		port_key(&k, netns, ent->bound_proto, ent->bound_addr, ent->bound_family, ent->bound_port);
+	if (st && st->bound.port && st->bound_cookie == cookie) {
+		bound_key(&k, netns, &st->bound);
+		st->bound.port = 0;
+	} else if (ent && ent->bound.port) {
+		bound_key(&k, netns, &ent->bound);
 	} else {
 		return 1;
 	}
@@ -737,7 +697,7 @@ static __always_inline bool egress_port(struct __sk_buff *skb, struct bpf_sock *
 	cookie = bpf_get_socket_cookie(skb);
 	ent = bpf_map_lookup_elem(&owner_cookies, &cookie);
 	/* a bound port's entry goes at the release: its peers keep tuples */
-	if (!ent || ent->bound_port || (st->bound_port && st->bound_cookie == cookie))
+	if (!ent || ent->bound.port || (st->bound.port && st->bound_cookie == cookie))
 		return false;
 	/* unbound: any address, either family (family 0) */
 	port_key(&k, netns, IPPROTO_UDP, NULL, 0, full->src_port);

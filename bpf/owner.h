@@ -24,14 +24,20 @@ struct sw_event_owner {
 /* What the cookie and tuple maps hold. released_ns: when the socket was released
  * (bpf_ktime_get_ns), 0 while open; a released entry still answers for
  * SW_OWNER_GRACE_S, so FIN and TIME_WAIT packets resolve. */
+/* The port a socket's bind gave it, as its owner_ports key has it (address in
+ * key_addr's form, zero for any; family 4 or 6); port 0: none. */
+struct sw_owner_bound {
+	__u8 addr[16];
+	__u16 port;
+	__u8 proto;
+	__u8 family;
+};
+
 struct sw_owner_entry {
 	struct sw_owner o;
 	__u64 cookie;
 	__u64 released_ns;
-	__u8 bound_addr[16]; /* cookie entries: the port its bind gave it (key_addr's form), to free at release */
-	__u16 bound_port;
-	__u8 bound_proto;
-	__u8 bound_family;   /* 4 or 6: the port key's */
+	struct sw_owner_bound bound; /* cookie entries: to free the port at release */
 	__u8 pad[4];
 };
 
@@ -51,6 +57,52 @@ struct sw_owner_port {
 	__u8 pad[3];
 };
 
+/* Shared by the kernel's port_claim and the sidecar's seeding (plain C both
+ * sides compile). */
+#define SW_INLINE static inline __attribute__((always_inline))
+
+SW_INLINE int sw_same_comm(const struct sw_owner *a, const struct sw_owner *b)
+{
+	const __u64 *ca = (const __u64 *)a->comm, *cb = (const __u64 *)b->comm;
+
+	return ca[0] == cb[0] && ca[1] == cb[1];
+}
+
+/* One process (its threads may have names of their own). */
+SW_INLINE int sw_same_process(const struct sw_owner *a, const struct sw_owner *b)
+{
+	return a->pid == b->pid && a->cgroup_id == b->cgroup_id;
+}
+
+/* The port's holders now include a process other than the one it named:
+ * shared from here on, named by what they have in common (pid 0 first, so a
+ * reader never pairs one's pid with another's name). */
+SW_INLINE void sw_port_share(struct sw_owner_port *p, const struct sw_owner *o)
+{
+	p->o.pid = 0;
+	p->shared = 1;
+	if (p->o.cgroup_id != o->cgroup_id)
+		p->o.cgroup_id = 0;
+	if (!sw_same_comm(&p->o, o))
+		__builtin_memset(p->o.comm, 0, sizeof(p->o.comm));
+	p->o.uid = 0; /* not matched by any filter, not shown with pid 0 */
+}
+
+/* One more holder, of owner o and socket cookie, joins the port (its count
+ * is the caller's: atomic in the kernel). Holders of two processes (pid and
+ * cgroup: one process's threads have names of their own) share it. */
+SW_INLINE void sw_port_join(struct sw_owner_port *p, const struct sw_owner *o, __u64 cookie)
+{
+	if (p->shared || !sw_same_process(&p->o, o)) {
+		if (!p->shared)
+			p->other = p->cookie; /* a holder of the other process */
+		sw_port_share(p, o);
+	} else {
+		p->other = p->cookie;
+	}
+	p->cookie = cookie;
+}
+
 /* owner_ports holds --owner-entries / 4 ports, at least 64 */
 #define SW_OWNER_PORTS(entries) ((entries) / 4 > 64 ? (entries) / 4 : 64)
 
@@ -64,10 +116,7 @@ struct sw_owner_sock {
 	 * evicted; with the cookie of the socket that bound it (a connection its
 	 * listener accepts copies the storage, not the port) */
 	__u64 bound_cookie;
-	__u8 bound_addr[16];
-	__u16 bound_port;
-	__u8 bound_proto;
-	__u8 bound_family;
+	struct sw_owner_bound bound;
 	__u32 pad;
 };
 

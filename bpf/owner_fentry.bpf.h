@@ -165,21 +165,17 @@ static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool f
 	id = sock_id(sk, fentry);
 	old = sock_entry(sk, fentry, &id);
 	owner_current(&ent, id);
-	if (old) {
-		__builtin_memcpy(ent.bound_addr, old->bound_addr, 16);
-		ent.bound_port = old->bound_port;
-		ent.bound_proto = old->bound_proto;
-		ent.bound_family = old->bound_family;
-	}
+	if (old)
+		ent.bound = old->bound;
 	/* the port is taken once: its address as bound then (a UDP connect
 	 * later gives the socket a local address of its own) */
-	newly = how & CLAIM_BOUND && lport && !ent.bound_port;
+	newly = how & CLAIM_BOUND && lport && !ent.bound.port;
 	if (newly) {
-		ent.bound_family = sock_bound_addr(sk, family, ent.bound_addr);
-		ent.bound_port = lport;
-		ent.bound_proto = proto;
+		ent.bound.family = sock_bound_addr(sk, family, ent.bound.addr);
+		ent.bound.port = lport;
+		ent.bound.proto = proto;
 	}
-	if (!old || old->released_ns || !same_owner(&old->o, &ent.o) || old->bound_port != ent.bound_port) {
+	if (!old || old->released_ns || !same_owner(&old->o, &ent.o) || old->bound.port != ent.bound.port) {
 		bpf_map_update_elem(&owner_cookies, &id, &ent, BPF_ANY);
 		wrote = true;
 	}
@@ -196,10 +192,10 @@ static __always_inline void fallback_claim(struct sock___sw *sk, int how, bool f
 		}
 	}
 	if (newly) {
-		port_key(&k, netns, proto, ent.bound_addr, ent.bound_family, lport);
+		bound_key(&k, netns, &ent.bound);
 		wrote |= port_claim(&k, &ent);
-	} else if (ent.bound_port && old && !same_owner(&old->o, &ent.o)) {
-		port_key(&k, netns, ent.bound_proto, ent.bound_addr, ent.bound_family, ent.bound_port);
+	} else if (ent.bound.port && old && !same_owner(&old->o, &ent.o)) {
+		bound_key(&k, netns, &ent.bound);
 		wrote |= port_follow(&k, &ent);
 	}
 	if (wrote)
@@ -224,9 +220,9 @@ static __always_inline void fallback_release(struct sock___sw *sk, bool fentry)
 	if (!ent)
 		return;
 	ent->released_ns = bpf_ktime_get_ns();
-	if (!ent->bound_port)
+	if (!ent->bound.port)
 		return;
-	port_key(&k, netns, ent->bound_proto, ent->bound_addr, ent->bound_family, ent->bound_port);
+	bound_key(&k, netns, &ent->bound);
 	if (port_release(&k, id))
 		owner_changed();
 }

@@ -315,11 +315,6 @@ static bool process_owner(const struct cgroups *cg, uint32_t pid, struct sw_owne
 	return true;
 }
 
-static bool same_process(const struct sw_owner *a, const struct sw_owner *b)
-{
-	return a->pid == b->pid && a->cgroup_id == b->cgroup_id;
-}
-
 /* A port number the full ports map had no room for (bpf/owner.bpf.h's owner_refused). */
 static void refuse(struct engine *e, uint16_t port)
 {
@@ -340,20 +335,7 @@ static void port_seed(struct engine *e, int ports, const struct sw_owner_key *k,
 		return;
 	}
 	p.holders++;
-	if (p.shared || !same_process(&p.o, &ent->o)) {
-		if (!p.shared)
-			p.other = p.cookie;
-		p.o.pid = 0;
-		p.shared = 1;
-		if (p.o.cgroup_id != ent->o.cgroup_id)
-			p.o.cgroup_id = 0;
-		if (memcmp(p.o.comm, ent->o.comm, sizeof(p.o.comm)))
-			memset(p.o.comm, 0, sizeof(p.o.comm));
-		p.o.uid = 0;
-	} else {
-		p.other = p.cookie;
-	}
-	p.cookie = ent->cookie;
+	sw_port_join(&p, &ent->o, ent->cookie);
 	bpf_map_update_elem(ports, k, &p, BPF_EXIST);
 }
 
@@ -400,15 +382,15 @@ long owner_seed(struct engine *e)
 		 * attach) is newer: its owner is the hook's, and it holds its port
 		 * if the hook counted it (a bind); else it is counted here */
 		hooked = !bpf_map_lookup_elem(cookies, &s->cookie, &known);
-		if (hooked && (known.bound_port || known.released_ns))
+		if (hooked && (known.bound.port || known.released_ns))
 			continue;
 		if (hooked)
 			ent.o = known.o;
 		if (s->lport && (s->listen || (s->proto == IPPROTO_UDP && !s->rport))) {
-			memcpy(ent.bound_addr, s->laddr, 16);
-			ent.bound_port = s->lport;
-			ent.bound_proto = s->proto;
-			ent.bound_family = s->family;
+			memcpy(ent.bound.addr, s->laddr, 16);
+			ent.bound.port = s->lport;
+			ent.bound.proto = s->proto;
+			ent.bound.family = s->family;
 			memcpy(k.laddr, s->laddr, 16);
 			k.family = s->family;
 			/* the cookie entry says it holds the port first: its release then frees it */
