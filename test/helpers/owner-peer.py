@@ -129,10 +129,11 @@ elif role == 'exit-mid':
     assert c.recv(16) == b'bye'
     say(ports=[c.getsockname()[1]], done=os.getpid())
     os._exit(0)
-elif role == 'sink':
+elif role in ('sink', 'bindonly'):
+    # a bound socket that only waits: a UDP one receives, a TCP one never listens
     port, addr = int(args[0]), args[1]
-    u = socket.socket(family(addr), socket.SOCK_DGRAM)
-    u.bind((addr, port))
+    b = socket.socket(family(addr), socket.SOCK_DGRAM if role == 'sink' else socket.SOCK_STREAM)
+    b.bind((addr, port))
     say(ready=os.getpid())
     sys.stdin.read()
 elif role == 'share':
@@ -214,12 +215,6 @@ elif role == 'ask':
     say(served=served, done=os.getpid())
     for c in held:
         c.close()
-elif role == 'bindonly':
-    port, addr = int(args[0]), args[1]
-    b = socket.socket(family(addr), socket.SOCK_STREAM)
-    b.bind((addr, port))
-    say(ready=os.getpid())
-    sys.stdin.read()
 elif role == 'refused':
     port, addr, n = int(args[0]), args[1], int(args[2])
     for _ in range(n):
